@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// gradlab's modules depend one way:
+/// C libraries ← GradTensor (engine) ← GradNN (Keras-style models) ← GradShell (commands, rendering, notebook) ← gradlab (readline, signals).
+let package = Package(
+    name: "gradlab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gradlab", targets: ["gradlab"]),
+        .library(name: "GradNN", targets: ["GradNN"]),
+        .library(name: "GradShell", targets: ["GradShell"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "GradTensor", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "GradNN", dependencies: ["GradTensor", "CZlib"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "GradShell", dependencies: ["GradNN"]),
+        .executableTarget(name: "gradlab", dependencies: [
+            "GradShell", "CReadline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gradlab-sgemm-floor", dependencies: ["CBLAS"], path: "bench/floor"),
+        .target(name: "TestSupport", dependencies: ["GradNN"], path: "Tests/TestSupport"),
+        .testTarget(name: "GradTensorTests", dependencies: ["GradTensor", "TestSupport"]),
+        .testTarget(name: "GradNNTests", dependencies: ["GradNN", "TestSupport"]),
+        .testTarget(name: "GradShellTests", dependencies: ["GradShell", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

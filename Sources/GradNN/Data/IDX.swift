@@ -1,0 +1,75 @@
+import CZlib
+import Foundation
+import GradTensor
+
+/// Reads IDX files (Yann LeCun's MNIST format), plain or gzipped, refusing
+/// lying headers before allocating.
+public enum IDX {
+    /// Largest payload accepted (2 GiB), so a header claiming 10¹² items is refused.
+    public static let maximumBytes = 1 << 31
+
+    /// An IDX array of unsigned bytes with its dimensions.
+    public struct Array {
+        public var dimensions: [Int]
+        public var bytes: [UInt8]
+    }
+
+    /// Reads the whole file, gunzipping when it starts with the gzip magic.
+    public static func readFile(_ path: String, limit: Int = maximumBytes + 64) throws -> [UInt8] {
+        guard FileManager.default.fileExists(atPath: path) else { throw DataError("no such file: \(path)") }
+        guard let handle = gzopen(path, "rb") else { throw DataError("cannot open \(path)") }
+        defer { gzclose(handle) }
+        var out = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { gzread(handle, $0.baseAddress, UInt32($0.count)) }
+            if n < 0 { throw DataError("\(path) is corrupt (gzip data error)") }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<Int(n)])
+            if out.count > limit { throw DataError("\(path) is larger than \(limit >> 20) MiB; refused") }
+        }
+        return out
+    }
+
+    /// Parses IDX bytes holding unsigned bytes (type 0x08).
+    public static func parse(_ data: [UInt8], name: String) throws -> Array {
+        guard data.count >= 4 else { throw DataError("\(name) is too short to be an IDX file (\(data.count) bytes)") }
+        guard data[0] == 0, data[1] == 0 else { throw DataError("\(name) is not an IDX file (bad magic number)") }
+        guard data[2] == 0x08 else {
+            throw DataError("\(name) holds IDX type 0x\(String(data[2], radix: 16)); only unsigned bytes (0x08) are supported")
+        }
+        let rank = Int(data[3])
+        guard (1...4).contains(rank) else { throw DataError("\(name) claims \(rank) dimensions; 1 to 4 are supported") }
+        guard data.count >= 4 + 4 * rank else { throw DataError("\(name) is truncated inside its header") }
+        var dims: [Int] = []
+        var total = 1
+        for d in 0..<rank {
+            let o = 4 + 4 * d
+            let v = Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3])
+            dims.append(v)
+            let (t, overflow) = total.multipliedReportingOverflow(by: v)
+            guard !overflow, t <= maximumBytes else {
+                throw DataError("\(name) claims \(dims.map(String.init).joined(separator: "×")) items, more than the \(maximumBytes >> 30) GiB limit")
+            }
+            total = t
+        }
+        let header = 4 + 4 * rank
+        guard data.count - header == total else {
+            throw DataError("\(name) claims \(dims.map(String.init).joined(separator: "×")) = \(total) bytes but holds \(data.count - header)")
+        }
+        return Array(dimensions: dims, bytes: Swift.Array(data[header...]))
+    }
+
+    /// Loads an images file and a labels file into one storage.
+    public static func load(images: String, labels: String) throws -> SampleStorage {
+        let img = try parse(readFile(images), name: images)
+        let lab = try parse(readFile(labels), name: labels)
+        guard img.dimensions.count >= 2 else { throw DataError("\(images) holds a vector, not images") }
+        guard lab.dimensions.count == 1 else { throw DataError("\(labels) should hold one label per image") }
+        guard img.dimensions[0] == lab.dimensions[0] else {
+            throw DataError("\(images) has \(img.dimensions[0]) images but \(labels) has \(lab.dimensions[0]) labels")
+        }
+        return SampleStorage(features: .bytes(img.bytes), sampleShape: Swift.Array(img.dimensions.dropFirst()),
+                             targets: lab.bytes.map { Float($0) })
+    }
+}

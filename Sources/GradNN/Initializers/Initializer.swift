@@ -1,0 +1,124 @@
+import Foundation
+import GradTensor
+
+/// A weight initializer with Keras' names, defaults and formulas.
+///
+/// Keras' `VarianceScaling(scale, mode, distribution)`: with n = fan_in,
+/// fan_out or (fan_in + fan_out) / 2 by `mode`, and s = scale / max(1, n):
+/// `truncated_normal` draws N(0, sqrt(s) / 0.87962566103423978) cut at two
+/// standard deviations; `untruncated_normal` draws N(0, sqrt(s));
+/// `uniform` draws U(-sqrt(3 s), sqrt(3 s)). glorot = (1, fan_avg), he = (2,
+/// fan_in), lecun = (1, fan_in); `_normal` is truncated, `_uniform` uniform.
+public enum Initializer: Equatable, Sendable {
+    case zeros
+    case ones
+    case constant(Float)
+    case randomNormal(mean: Float, stddev: Float)
+    case randomUniform(minval: Float, maxval: Float)
+    case truncatedNormal(mean: Float, stddev: Float)
+    case varianceScaling(scale: Float, mode: FanMode, distribution: Distribution, name: String?)
+
+    public enum FanMode: String, Sendable, CaseIterable { case fanIn = "fan_in", fanOut = "fan_out", fanAvg = "fan_avg" }
+    public enum Distribution: String, Sendable, CaseIterable {
+        case truncatedNormal = "truncated_normal", untruncatedNormal = "untruncated_normal", uniform = "uniform"
+    }
+
+    /// Names accepted by `kernel_initializer=` and `bias_initializer=`.
+    public static let names = ["zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
+                               "glorot_uniform", "glorot_normal", "xavier_uniform", "xavier_normal",
+                               "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "variance_scaling"]
+
+    /// A named initializer with Keras' defaults; nil for an unknown name.
+    public static func named(_ name: String) -> Initializer? {
+        switch name {
+        case "zeros": return .zeros
+        case "ones": return .ones
+        case "constant": return .constant(0)
+        case "random_normal": return .randomNormal(mean: 0, stddev: 0.05)
+        case "random_uniform": return .randomUniform(minval: -0.05, maxval: 0.05)
+        case "truncated_normal": return .truncatedNormal(mean: 0, stddev: 0.05)
+        case "glorot_uniform", "xavier_uniform": return .varianceScaling(scale: 1, mode: .fanAvg, distribution: .uniform, name: "glorot_uniform")
+        case "glorot_normal", "xavier_normal": return .varianceScaling(scale: 1, mode: .fanAvg, distribution: .truncatedNormal, name: "glorot_normal")
+        case "he_normal": return .varianceScaling(scale: 2, mode: .fanIn, distribution: .truncatedNormal, name: "he_normal")
+        case "he_uniform": return .varianceScaling(scale: 2, mode: .fanIn, distribution: .uniform, name: "he_uniform")
+        case "lecun_normal": return .varianceScaling(scale: 1, mode: .fanIn, distribution: .truncatedNormal, name: "lecun_normal")
+        case "lecun_uniform": return .varianceScaling(scale: 1, mode: .fanIn, distribution: .uniform, name: "lecun_uniform")
+        case "variance_scaling": return .varianceScaling(scale: 1, mode: .fanIn, distribution: .truncatedNormal, name: nil)
+        default: return nil
+        }
+    }
+
+    /// The Keras name, with arguments when they differ from a named preset.
+    public var name: String {
+        switch self {
+        case .zeros: return "zeros"
+        case .ones: return "ones"
+        case .constant(let v): return "constant(\(formatFloat(v)))"
+        case .randomNormal(let m, let s): return m == 0 && s == 0.05 ? "random_normal" : "random_normal(mean=\(formatFloat(m)), stddev=\(formatFloat(s)))"
+        case .randomUniform(let a, let b): return a == -0.05 && b == 0.05 ? "random_uniform" : "random_uniform(minval=\(formatFloat(a)), maxval=\(formatFloat(b)))"
+        case .truncatedNormal(let m, let s): return m == 0 && s == 0.05 ? "truncated_normal" : "truncated_normal(mean=\(formatFloat(m)), stddev=\(formatFloat(s)))"
+        case .varianceScaling(let scale, let mode, let dist, let n):
+            if let n { return n }
+            return "variance_scaling(scale=\(formatFloat(scale)), mode=\(mode.rawValue), distribution=\(dist.rawValue))"
+        }
+    }
+
+    /// Fan-in and fan-out of a kernel shape, as Keras computes them.
+    public static func fans(_ shape: [Int]) -> (fanIn: Double, fanOut: Double) {
+        switch shape.count {
+        case 0: return (1, 1)
+        case 1: return (Double(shape[0]), Double(shape[0]))
+        case 2: return (Double(shape[0]), Double(shape[1]))
+        default:
+            let receptive = Double(shape.dropLast(2).reduce(1, *))
+            return (Double(shape[shape.count - 2]) * receptive, Double(shape[shape.count - 1]) * receptive)
+        }
+    }
+
+    /// The standard deviation this initializer aims for on a given shape.
+    public func expectedStd(shape: [Int]) -> Double {
+        switch self {
+        case .zeros, .ones, .constant: return 0
+        case .randomNormal(_, let s): return Double(s)
+        case .randomUniform(let a, let b): return Double(b - a) / 12.0.squareRoot()
+        case .truncatedNormal(_, let s): return Double(s) * 0.87962566103423978
+        case .varianceScaling(let scale, let mode, _, _):
+            return (Double(scale) / Initializer.fanValue(mode, shape)).squareRoot()
+        }
+    }
+
+    static func fanValue(_ mode: FanMode, _ shape: [Int]) -> Double {
+        let (fi, fo) = fans(shape)
+        switch mode {
+        case .fanIn: return max(1, fi)
+        case .fanOut: return max(1, fo)
+        case .fanAvg: return max(1, (fi + fo) / 2)
+        }
+    }
+
+    /// Fills `tensor` (whose shape gives the fans) from `rng`.
+    public func fill(_ tensor: Tensor, rng: inout RandomGenerator) {
+        let p = tensor.data, n = tensor.count
+        switch self {
+        case .zeros: tensor.fill(0)
+        case .ones: tensor.fill(1)
+        case .constant(let v): tensor.fill(v)
+        case .randomNormal(let m, let s): for i in 0..<n { p[i] = m + s * rng.normal() }
+        case .randomUniform(let a, let b): for i in 0..<n { p[i] = a + (b - a) * rng.uniform() }
+        case .truncatedNormal(let m, let s): for i in 0..<n { p[i] = m + s * rng.truncatedNormal() }
+        case .varianceScaling(let scale, let mode, let dist, _):
+            let s = Double(scale) / Initializer.fanValue(mode, tensor.shape)
+            switch dist {
+            case .truncatedNormal:
+                let std = Float(s.squareRoot() / 0.87962566103423978)
+                for i in 0..<n { p[i] = std * rng.truncatedNormal() }
+            case .untruncatedNormal:
+                let std = Float(s.squareRoot())
+                for i in 0..<n { p[i] = std * rng.normal() }
+            case .uniform:
+                let limit = Float((3 * s).squareRoot())
+                for i in 0..<n { p[i] = limit * (2 * rng.uniform() - 1) }
+            }
+        }
+    }
+}

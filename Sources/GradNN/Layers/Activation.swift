@@ -1,0 +1,134 @@
+import Foundation
+import GradTensor
+
+/// An element-wise (or, for softmax, row-wise) activation function, with the
+/// Keras name and formula. Every derivative here is written in terms of the
+/// activation's *output*, so a layer only keeps its output for the backward pass.
+public enum Activation: Equatable, Sendable {
+    case linear
+    case sigmoid
+    case tanh
+    case relu
+    /// `x if x > 0 else alpha * x` (Keras' `leaky_relu`, default negative_slope 0.2).
+    case leakyRelu(alpha: Float)
+    /// `x if x > 0 else alpha * (exp(x) - 1)`.
+    case elu(alpha: Float)
+    /// `scale * elu(x, alpha)` with Klambauer et al.'s constants.
+    case selu
+    /// `exp(x_i) / sum_j exp(x_j)` over each row.
+    case softmax
+
+    public static let seluAlpha: Float = 1.6732632423543772848170429916717
+    public static let seluScale: Float = 1.0507009873554804934193349852946
+
+    /// The Keras name, as `activation=` accepts it.
+    public var name: String {
+        switch self {
+        case .linear: return "linear"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        case .relu: return "relu"
+        case .leakyRelu(let a): return a == 0.2 ? "leaky_relu" : "leaky_relu(\(formatFloat(a)))"
+        case .elu(let a): return a == 1 ? "elu" : "elu(\(formatFloat(a)))"
+        case .selu: return "selu"
+        case .softmax: return "softmax"
+        }
+    }
+
+    /// The base name without arguments (`leaky_relu`).
+    public var baseName: String {
+        switch self {
+        case .leakyRelu: return "leaky_relu"
+        case .elu: return "elu"
+        default: return name
+        }
+    }
+
+    /// Names accepted by `activation=`.
+    public static let names = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softmax"]
+
+    /// The activation for a name and optional alpha; nil for an unknown name.
+    public init?(name: String, alpha: Float? = nil) {
+        switch name {
+        case "linear", "none": self = .linear
+        case "sigmoid": self = .sigmoid
+        case "tanh": self = .tanh
+        case "relu": self = .relu
+        case "leaky_relu", "leakyrelu": self = .leakyRelu(alpha: alpha ?? 0.2)
+        case "elu": self = .elu(alpha: alpha ?? 1.0)
+        case "selu": self = .selu
+        case "softmax": self = .softmax
+        default: return nil
+        }
+    }
+
+    /// Applies the activation in place to a [rows, cols] matrix.
+    public func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        let n = rows * cols
+        switch self {
+        case .linear: break
+        case .sigmoid: for i in 0..<n { p[i] = 1 / (1 + expf(-p[i])) }
+        case .tanh: for i in 0..<n { p[i] = tanhf(p[i]) }
+        case .relu: for i in 0..<n { p[i] = max(p[i], 0) }
+        case .leakyRelu(let a): for i in 0..<n { let x = p[i]; p[i] = x > 0 ? x : a * x }
+        case .elu(let a): for i in 0..<n { let x = p[i]; p[i] = x > 0 ? x : a * (expm1f(x)) }
+        case .selu:
+            let s = Activation.seluScale, sa = Activation.seluScale * Activation.seluAlpha
+            for i in 0..<n { let x = p[i]; p[i] = x > 0 ? s * x : sa * expm1f(x) }
+        case .softmax:
+            for r in 0..<rows {
+                let row = p + r * cols
+                var m = -Float.infinity
+                for j in 0..<cols where row[j] > m { m = row[j] }
+                var s: Float = 0
+                for j in 0..<cols { let e = expf(row[j] - m); row[j] = e; s += e }
+                let inv = 1 / s
+                for j in 0..<cols { row[j] *= inv }
+            }
+        }
+    }
+
+    /// Turns `grad` (dL/dy) into dL/dx in place, given the output `y`.
+    public func backward(output y: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        let n = rows * cols
+        switch self {
+        case .linear: break
+        case .sigmoid: for i in 0..<n { g[i] *= y[i] * (1 - y[i]) }
+        case .tanh: for i in 0..<n { g[i] *= 1 - y[i] * y[i] }
+        case .relu: for i in 0..<n where y[i] <= 0 { g[i] = 0 }
+        case .leakyRelu(let a): for i in 0..<n where y[i] <= 0 { g[i] *= a }
+        case .elu(let a): for i in 0..<n where y[i] <= 0 { g[i] *= y[i] + a }
+        case .selu:
+            let s = Activation.seluScale, sa = Activation.seluScale * Activation.seluAlpha
+            for i in 0..<n { g[i] *= y[i] > 0 ? s : y[i] + sa }
+        case .softmax:
+            for r in 0..<rows {
+                let yr = y + r * cols, gr = g + r * cols
+                var dot: Float = 0
+                for j in 0..<cols { dot += yr[j] * gr[j] }
+                for j in 0..<cols { gr[j] = yr[j] * (gr[j] - dot) }
+            }
+        }
+    }
+
+    /// Whether an output value counts as saturated (sigmoid/tanh near their
+    /// asymptotes), for activation statistics.
+    public func isSaturated(_ y: Float) -> Bool {
+        switch self {
+        case .sigmoid: return y < 0.02 || y > 0.98
+        case .tanh: return abs(y) > 0.96
+        case .elu(let a): return y < -0.96 * a
+        case .selu: return y < -0.96 * Activation.seluScale * Activation.seluAlpha
+        default: return false
+        }
+    }
+}
+
+/// Short decimal form of a float for names and configs (`0.2`, `1e-05`).
+public func formatFloat(_ x: Float) -> String {
+    let d = Double(x)
+    if d == d.rounded() && abs(d) < 1e6 { return String(format: "%.1f", d) }
+    var s = String(format: "%g", d)
+    if s.contains("e") { s = String(format: "%.6g", d) }
+    return s
+}

@@ -1,0 +1,122 @@
+import GradTensor
+
+/// Keras' `Dense`: `output = activation(input · kernel + bias)`, with a
+/// [input_dim, units] kernel (glorot_uniform by default) and a zero bias.
+public final class Dense: ActivatedLayer {
+    public var name: String
+    public var typeName: String { "Dense" }
+    public var keyword: String { "dense" }
+    public let units: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public private(set) var kernel: Parameter!
+    public private(set) var bias: Parameter?
+    public private(set) var outputShape: [Int] = []
+    public var isBuilt: Bool { kernel != nil }
+
+    private let output = Tensor(zeros: [0])
+    private let preGradient = Tensor(zeros: [0])
+    private let inputGradient = Tensor(zeros: [0])
+    private var lastInput: Tensor?
+
+    public init(units: Int, activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .named("glorot_uniform")!,
+                biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, kernelConstraint: Constraint? = nil,
+                name: String = "dense") {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.name = name
+        self.pendingRegularizer = kernelRegularizer
+        self.pendingConstraint = kernelConstraint
+    }
+    private var pendingRegularizer: Regularizer?
+    private var pendingConstraint: Constraint?
+
+    public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
+
+    public func estimatedBytes(inputShape: [Int]) -> Int {
+        let inDim = inputShape.reduce(1, *)
+        // value, gradient and up to two optimizer slots per weight
+        return (inDim + 1) * units * 4 * 4
+    }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        guard inputShape.count == 1 else {
+            throw ModelError("dense needs a flat input but gets shape \(shapeText(inputShape)); add flatten first")
+        }
+        let k = Parameter(name: "kernel", layerName: name, shape: [inputShape[0], units])
+        kernelInitializer.fill(k.value, rng: &rng)
+        k.regularizer = pendingRegularizer
+        k.constraint = pendingConstraint
+        kernel = k
+        if useBias {
+            let b = Parameter(name: "bias", layerName: name, shape: [units])
+            biasInitializer.fill(b.value, rng: &rng)
+            bias = b
+        }
+        outputShape = [units]
+    }
+
+    public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
+        let n = input.rows
+        output.resize([n, units])
+        BLAS.matmul(input, kernel.value, into: output)
+        let o = output.data
+        if let b = bias?.value.data {
+            for r in 0..<n {
+                let row = o + r * units
+                for j in 0..<units { row[j] += b[j] }
+            }
+        }
+        activation.apply(o, rows: n, cols: units)
+        lastInput = input
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        preGradient.assign(outputGradient)
+        activation.backward(output: output.data, gradient: preGradient.data, rows: output.rows, cols: units)
+        return backward(preActivationGradient: preGradient, needsInputGradient: needsInputGradient)
+    }
+
+    public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool) -> Tensor {
+        guard let x = lastInput else { return inputGradient }
+        let n = dz.rows
+        if kernel.trainable || needsInputGradient || bias?.trainable == true {
+            BLAS.matmul(x, transposeA: true, dz, into: kernel.gradient)
+        }
+        if let b = bias {
+            let g = b.gradient.data, d = dz.data
+            g.update(repeating: 0, count: units)
+            for r in 0..<n {
+                let row = d + r * units
+                for j in 0..<units { g[j] += row[j] }
+            }
+        }
+        guard needsInputGradient else { return inputGradient }
+        inputGradient.resize([n, x.columns])
+        BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
+        return inputGradient
+    }
+
+    public var config: LayerConfig {
+        var c: LayerConfig = [("units", "\(units)"), ("activation", activation.name)]
+        if !useBias { c.append(("use_bias", "false")) }
+        c.append(("kernel_initializer", kernelInitializer.name))
+        if biasInitializer != .zeros { c.append(("bias_initializer", biasInitializer.name)) }
+        if let r = kernel?.regularizer ?? pendingRegularizer { c.append(("kernel_regularizer", r.name)) }
+        if let k = kernel?.constraint ?? pendingConstraint { c.append(("kernel_constraint", k.name)) }
+        return c
+    }
+}
+
+/// `(None, 300)`-style text of a per-sample shape.
+public func shapeText(_ shape: [Int]) -> String {
+    "(None, " + shape.map(String.init).joined(separator: ", ") + ")"
+}

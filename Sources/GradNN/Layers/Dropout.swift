@@ -1,0 +1,115 @@
+import GradTensor
+
+/// Keras' `Dropout(rate)`: in training, each unit is zeroed with probability
+/// `rate` and the survivors are scaled by 1 / (1 − rate); otherwise identity.
+/// It follows `ForwardMode.dropout`, so MC Dropout turns it on alone.
+public final class Dropout: Layer {
+    public var name: String
+    public var typeName: String { "Dropout" }
+    public var keyword: String { "dropout" }
+    public let rate: Float
+    public private(set) var outputShape: [Int] = []
+    public private(set) var isBuilt = false
+    public var parameters: [Parameter] { [] }
+    private let output = Tensor(zeros: [0])
+    private let mask = Tensor(zeros: [0])
+    private let gradient = Tensor(zeros: [0])
+    private var active = false
+
+    public init(rate: Float, name: String = "dropout") {
+        self.rate = rate
+        self.name = name
+    }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        outputShape = inputShape
+        isBuilt = true
+    }
+
+    public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
+        active = mode.dropout && rate > 0
+        guard active else { return input }
+        output.resize(input.shape)
+        mask.resize(input.shape)
+        let n = input.count, x = input.data, y = output.data, m = mask.data
+        let keep = 1 / (1 - rate), r = rate
+        var i = 0
+        while i + 1 < n {
+            let (u1, u2) = rng.uniformPair()
+            m[i] = u1 >= r ? keep : 0
+            m[i + 1] = u2 >= r ? keep : 0
+            y[i] = x[i] * m[i]; y[i + 1] = x[i + 1] * m[i + 1]
+            i += 2
+        }
+        if i < n { m[i] = rng.uniform() >= r ? keep : 0; y[i] = x[i] * m[i] }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        guard active else { return outputGradient }
+        gradient.resize(outputGradient.shape)
+        let g = outputGradient.data, m = mask.data, o = gradient.data
+        for i in 0..<outputGradient.count { o[i] = g[i] * m[i] }
+        return gradient
+    }
+
+    public var config: LayerConfig { [("rate", formatFloat(rate))] }
+}
+
+/// Keras' `AlphaDropout(rate)` for SELU networks: dropped units are set to
+/// alpha' = −scale·alpha of SELU, then `y = a·x + b` with
+/// `a = ((1 − rate)(1 + rate·alpha'²))^(−1/2)` and `b = −a·alpha'·rate`,
+/// keeping mean 0 and variance 1.
+public final class AlphaDropout: Layer {
+    public var name: String
+    public var typeName: String { "AlphaDropout" }
+    public var keyword: String { "alpha_dropout" }
+    public let rate: Float
+    public private(set) var outputShape: [Int] = []
+    public private(set) var isBuilt = false
+    public var parameters: [Parameter] { [] }
+    private let output = Tensor(zeros: [0])
+    private let mask = Tensor(zeros: [0])
+    private let gradient = Tensor(zeros: [0])
+    private var active = false
+
+    public init(rate: Float, name: String = "alpha_dropout") {
+        self.rate = rate
+        self.name = name
+    }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        outputShape = inputShape
+        isBuilt = true
+    }
+
+    var coefficients: (alphaP: Float, a: Float, b: Float) {
+        let alphaP = -Activation.seluScale * Activation.seluAlpha
+        let a = 1 / ((1 - rate) * (1 + rate * alphaP * alphaP)).squareRoot()
+        return (alphaP, a, -a * alphaP * rate)
+    }
+
+    public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
+        active = mode.dropout && rate > 0
+        guard active else { return input }
+        output.resize(input.shape)
+        mask.resize(input.shape)
+        let (alphaP, a, b) = coefficients
+        let x = input.data, y = output.data, m = mask.data
+        for i in 0..<input.count {
+            let kept = rng.uniform() >= rate
+            m[i] = kept ? a : 0
+            y[i] = a * (kept ? x[i] : alphaP) + b
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        guard active else { return outputGradient }
+        gradient.resize(outputGradient.shape)
+        for i in 0..<outputGradient.count { gradient[i] = outputGradient[i] * mask[i] }
+        return gradient
+    }
+
+    public var config: LayerConfig { [("rate", formatFloat(rate))] }
+}

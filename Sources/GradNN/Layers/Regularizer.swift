@@ -1,0 +1,66 @@
+import GradTensor
+
+/// A weight penalty added to the loss, as Keras' `l1`, `l2` and `l1_l2`:
+/// `l1 * sum(|w|) + l2 * sum(w²)`.
+public struct Regularizer: Equatable, Sendable {
+    public var l1: Float
+    public var l2: Float
+    public init(l1: Float = 0, l2: Float = 0) { self.l1 = l1; self.l2 = l2 }
+
+    public var name: String {
+        if l1 != 0 && l2 != 0 { return "l1_l2(l1=\(formatFloat(l1)), l2=\(formatFloat(l2)))" }
+        if l1 != 0 { return "l1(\(formatFloat(l1)))" }
+        return "l2(\(formatFloat(l2)))"
+    }
+
+    /// The penalty for `w`.
+    public func penalty(_ w: Tensor) -> Float {
+        var a: Float = 0, b: Float = 0
+        for i in 0..<w.count { let x = w[i]; a += abs(x); b += x * x }
+        return l1 * a + l2 * b
+    }
+
+    /// Adds the penalty's gradient to `g` (sign(w)·l1 + 2·l2·w).
+    public func addGradient(_ w: Tensor, to g: Tensor) {
+        let wp = w.data, gp = g.data
+        for i in 0..<w.count {
+            let x = wp[i]
+            gp[i] += l1 * (x > 0 ? 1 : (x < 0 ? -1 : 0)) + 2 * l2 * x
+        }
+    }
+}
+
+/// A projection applied to a weight after each optimizer step.
+public enum Constraint: Equatable, Sendable {
+    /// Keras' `max_norm(max_value, axis=0)`: each column of a [in, out] kernel
+    /// (the weights into one unit) is rescaled to norm ≤ max_value:
+    /// `w * clip(norm, 0, max) / (epsilon + norm)` with epsilon 1e-7.
+    case maxNorm(Float)
+    /// Keras' `non_neg`.
+    case nonNeg
+
+    public var name: String {
+        switch self {
+        case .maxNorm(let m): return "max_norm(\(formatFloat(m)))"
+        case .nonNeg: return "non_neg"
+        }
+    }
+
+    public func apply(_ w: Tensor) {
+        switch self {
+        case .nonNeg:
+            for i in 0..<w.count where w[i] < 0 { w[i] = 0 }
+        case .maxNorm(let m):
+            let rows = w.shape.count >= 2 ? w.shape[0] : w.count
+            let cols = w.shape.count >= 2 ? w.count / rows : 1
+            for c in 0..<cols {
+                var ss: Float = 0
+                for r in 0..<rows { let x = w.data[r * cols + c]; ss += x * x }
+                let norm = ss.squareRoot()
+                let desired = min(max(norm, 0), m)
+                let f = desired / (1e-7 + norm)
+                for r in 0..<rows { w.data[r * cols + c] *= f }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import GradTensor
+
+/// Keras' `accuracy` as `compile(metrics=["accuracy"])` resolves it: the
+/// arg-max class for a multi-unit output, a 0.5 threshold for a single unit.
+public enum Accuracy {
+    /// How many rows of `output` match their target.
+    public static func correct(output: Tensor, targets: UnsafePointer<Float>) -> Int {
+        let n = output.rows, c = output.columns, y = output.data
+        var hits = 0
+        for r in 0..<n {
+            if c == 1 {
+                if (y[r] > 0.5 ? 1 : 0) == Int(targets[r]) { hits += 1 }
+            } else if argmax(y + r * c, c) == Int(targets[r]) {
+                hits += 1
+            }
+        }
+        return hits
+    }
+
+    /// The index of the largest of `count` values.
+    @inline(__always)
+    public static func argmax(_ p: UnsafePointer<Float>, _ count: Int) -> Int {
+        var best = 0
+        for j in 1..<max(count, 1) where p[j] > p[best] { best = j }
+        return best
+    }
+}

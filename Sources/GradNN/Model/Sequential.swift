@@ -1,0 +1,148 @@
+import Foundation
+import GradTensor
+
+/// Keras' `Sequential`: a stack of layers, each fed the previous one's output.
+/// Layers are built as soon as the input shape is known.
+public final class Sequential {
+    public private(set) var layers: [Layer] = []
+    /// Per-sample input shape, once known (from data or a loaded model).
+    public private(set) var inputShape: [Int]?
+    /// Set by `compile`.
+    public var loss: Loss?
+    public var optimizer: Optimizer?
+    public var metrics: [String] = []
+    /// One entry per epoch trained, across `fit` calls.
+    public var history = History()
+    /// Layers to freeze once built (from a loaded description).
+    public var frozenNames: Set<String> = []
+
+    private let lossGradient = Tensor(zeros: [0])
+
+    public init() {}
+
+    /// Whether `compile` has been called.
+    public var isCompiled: Bool { loss != nil && optimizer != nil }
+
+    /// All variables in layer order.
+    public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+
+    /// A unique Keras-style name for a new layer (`dense`, `dense_1`, …).
+    public func uniqueName(for base: String) -> String {
+        let taken = Set(layers.map(\.name))
+        if !taken.contains(base) { return base }
+        var i = 1
+        while taken.contains("\(base)_\(i)") { i += 1 }
+        return "\(base)_\(i)"
+    }
+
+    /// The per-sample shape the next layer would receive.
+    public var outputShape: [Int]? {
+        guard inputShape != nil else { return nil }
+        return layers.last?.outputShape ?? inputShape
+    }
+
+    /// Appends a layer, building it now if the input shape is known. On a
+    /// build error the model is unchanged.
+    public func add(_ layer: Layer, rng: inout RandomGenerator) throws {
+        if let shape = outputShape {
+            try layer.build(inputShape: shape, rng: &rng)
+        }
+        layers.append(layer)
+    }
+
+    /// Removes and returns the last layer.
+    @discardableResult
+    public func removeLast() -> Layer? { layers.popLast() }
+
+    /// Replaces the layer list wholesale (for load, reuse and undo).
+    public func setLayers(_ newLayers: [Layer], inputShape: [Int]?) {
+        layers = newLayers
+        self.inputShape = inputShape
+    }
+
+    /// Fixes the input shape and builds every layer not yet built.
+    /// Throws (leaving the model unbuilt) if a layer does not fit.
+    public func build(inputShape shape: [Int], rng: inout RandomGenerator) throws {
+        if let existing = inputShape, existing == shape, layers.allSatisfy(\.isBuilt) { return }
+        if let existing = inputShape, existing != shape, layers.contains(where: \.isBuilt) {
+            throw ModelError("the model expects inputs of shape \(shapeText(existing)) but the data has \(shapeText(shape)); start a new model with `model new`")
+        }
+        var current = shape
+        for layer in layers {
+            if !layer.isBuilt { try layer.build(inputShape: current, rng: &rng) }
+            current = layer.outputShape
+        }
+        inputShape = shape
+    }
+
+    /// Bytes a build of the whole model would allocate for `inputShape`.
+    public func estimatedBytes(adding layer: Layer) -> Int {
+        layer.estimatedBytes(inputShape: outputShape ?? [1])
+    }
+
+    /// The forward pass over all layers.
+    public func callAsFunction(_ x: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
+        var h = x
+        for layer in layers { h = layer(h, mode: mode, rng: &rng) }
+        return h
+    }
+
+    /// Whether the loss can hand the last layer dL/d(pre-activation) directly.
+    var fusesOutput: Bool {
+        guard let loss, let fused = loss.fusedActivation, let last = layers.last as? ActivatedLayer else { return false }
+        return last.activation == fused
+    }
+
+    /// Forward and backward on one batch: fills every gradient (including
+    /// regularization) and returns the loss (data part, penalty part) and
+    /// the number of correct predictions. Does not update weights.
+    public func computeGradients(_ x: Tensor, targets: UnsafePointer<Float>, mode: ForwardMode = .training,
+                                 rng: inout RandomGenerator) -> (loss: Float, penalty: Float, correct: Int) {
+        guard let loss else { return (.nan, 0, 0) }
+        let out = self(x, mode: mode, rng: &rng)
+        let fused = fusesOutput
+        let value = loss.compute(output: out, targets: targets, gradient: lossGradient, fused: fused)
+        let correct = Accuracy.correct(output: out, targets: targets)
+        var g = lossGradient
+        let firstTrainable = layers.firstIndex { $0.parameters.contains { $0.trainable } } ?? layers.count
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let needsInput = i > firstTrainable
+            if i == layers.count - 1, fused, let last = layers[i] as? ActivatedLayer {
+                g = last.backward(preActivationGradient: g, needsInputGradient: needsInput)
+            } else {
+                g = layers[i].backward(g, needsInputGradient: needsInput)
+            }
+            if !needsInput { break }
+        }
+        var penalty: Float = 0
+        for p in parameters where p.trainable {
+            if let r = p.regularizer {
+                penalty += r.penalty(p.value)
+                r.addGradient(p.value, to: p.gradient)
+            }
+        }
+        return (value, penalty, correct)
+    }
+
+    /// One training step: gradients, then the optimizer's update.
+    public func trainStep(_ x: Tensor, targets: UnsafePointer<Float>, rng: inout RandomGenerator) -> (loss: Float, correct: Int) {
+        let r = computeGradients(x, targets: targets, rng: &rng)
+        if r.loss.isFinite { optimizer?.update(parameters) }
+        return (r.loss + r.penalty, r.correct)
+    }
+
+    /// Total parameter counts.
+    public var counts: (total: Int, trainable: Int, nonTrainable: Int) {
+        let t = layers.reduce(0) { $0 + $1.trainableCount }
+        let n = layers.reduce(0) { $0 + $1.nonTrainableCount }
+        return (t + n, t, n)
+    }
+
+    /// A copy of every variable's value, in order (for rollback and best-weights).
+    public func snapshot() -> [Tensor] { parameters.map { $0.value.copy() } }
+
+    /// Restores values taken by `snapshot()`.
+    public func restore(_ values: [Tensor]) {
+        for (p, v) in zip(parameters, values) where p.value.count == v.count { p.value.assign(v) }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import GradTensor
+
+/// What `fit` reports while it runs, for a progress bar or a log.
+public enum FitEvent {
+    case epochBegin(epoch: Int, epochs: Int, steps: Int)
+    case batchEnd(epoch: Int, step: Int, steps: Int, loss: Double, accuracy: Double, elapsed: Double)
+    case epochEnd(EpochLogs, epochs: Int)
+    case message(String)
+}
+
+/// Why `fit` stopped.
+public enum FitStop: Equatable {
+    case finished
+    case interrupted(epoch: Int, step: Int)
+    case earlyStopping(epoch: Int)
+    /// A NaN or Inf appeared; the model was rolled back to the start of `epoch`.
+    case nonFinite(epoch: Int, step: Int, diagnosis: String)
+}
+
+/// `fit`'s arguments with Keras' defaults.
+public struct FitOptions {
+    public var epochs: Int = 1
+    public var batchSize: Int = 32
+    public var shuffle = true
+    public var callbacks: [Callback] = []
+    public init(epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, callbacks: [Callback] = []) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.callbacks = callbacks
+    }
+}
+
+/// Result of `evaluate`.
+public struct Evaluation: Equatable {
+    public var loss: Double
+    public var accuracy: Double
+    public var count: Int
+}
+
+extension Sequential {
+    /// Trains on `train`, validating on `validation` after each epoch.
+    /// `shouldStop` is polled after every batch (Ctrl-C); the weights learned
+    /// so far are kept. A non-finite loss stops training and restores the
+    /// weights of the epoch's start.
+    public func fit(train: DataSplit, validation: DataSplit?, options: FitOptions, rng: inout RandomGenerator,
+                    shouldStop: () -> Bool = { false }, onEvent: (FitEvent) -> Void = { _ in }) -> FitStop {
+        guard let optimizer else { return .finished }
+        let n = train.count, bs = max(1, min(options.batchSize, n))
+        let steps = (n + bs - 1) / bs
+        var order = Array(0..<n)
+        let x = Tensor(zeros: [bs, train.featureCount])
+        var y = [Float](repeating: 0, count: bs)
+        for cb in options.callbacks { cb.trainBegin(model: self) }
+        let startEpoch = history.epochs.count
+        for e in 0..<options.epochs {
+            let epoch = startEpoch + e + 1
+            if options.shuffle { rng.shuffle(&order) }
+            let backup = snapshot()
+            let backupSteps = optimizer.iterations
+            onEvent(.epochBegin(epoch: e + 1, epochs: options.epochs, steps: steps))
+            var lossSum = 0.0, correct = 0, seen = 0
+            let t0 = Date()
+            let lrAtStart = Double(optimizer.currentLearningRate)
+            for s in 0..<steps {
+                let lo = s * bs, hi = min(n, lo + bs)
+                order.withUnsafeBufferPointer { idx in
+                    y.withUnsafeMutableBufferPointer { yb in
+                        train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: yb.baseAddress!)
+                    }
+                }
+                let r = y.withUnsafeBufferPointer { trainStep(x, targets: $0.baseAddress!, rng: &rng) }
+                if !r.loss.isFinite {
+                    let diagnosis = diagnoseNonFinite(loss: r.loss, step: s + 1, epoch: epoch)
+                    restore(backup)
+                    _ = backupSteps
+                    onEvent(.message(diagnosis))
+                    return .nonFinite(epoch: epoch, step: s + 1, diagnosis: diagnosis)
+                }
+                lossSum += Double(r.loss) * Double(hi - lo)
+                correct += r.correct
+                seen += hi - lo
+                onEvent(.batchEnd(epoch: e + 1, step: s + 1, steps: steps, loss: lossSum / Double(seen),
+                                  accuracy: Double(correct) / Double(seen), elapsed: Date().timeIntervalSince(t0)))
+                if shouldStop() {
+                    let logs = EpochLogs(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                         learningRate: lrAtStart, seconds: Date().timeIntervalSince(t0), steps: s + 1)
+                    onEvent(.message("interrupted at epoch \(e + 1), step \(s + 1)/\(steps); weights learned so far are kept"))
+                    history.epochs.append(logs)
+                    return .interrupted(epoch: e + 1, step: s + 1)
+                }
+            }
+            let trainSeconds = Date().timeIntervalSince(t0)
+            var logs = EpochLogs(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                 learningRate: lrAtStart, seconds: trainSeconds, steps: steps)
+            if let validation, validation.count > 0 {
+                let v = evaluate(validation)
+                logs.valLoss = v.loss
+                logs.valAccuracy = v.accuracy
+            }
+            history.epochs.append(logs)
+            onEvent(.epochEnd(logs, epochs: options.epochs))
+            var stop = false
+            for cb in options.callbacks {
+                if let msg = cb.epochEnd(logs, model: self) { onEvent(.message(msg)) }
+                if cb.stopTraining { stop = true }
+            }
+            if stop {
+                for cb in options.callbacks { if let msg = cb.trainEnd(model: self) { onEvent(.message(msg)) } }
+                return .earlyStopping(epoch: e + 1)
+            }
+        }
+        for cb in options.callbacks { if let msg = cb.trainEnd(model: self) { onEvent(.message(msg)) } }
+        return .finished
+    }
+
+    /// Names where things first went non-finite and suggests remedies.
+    func diagnoseNonFinite(loss: Float, step: Int, epoch: Int) -> String {
+        var whereText = "the loss"
+        for layer in layers {
+            if let p = layer.parameters.first(where: { !$0.value.isFinite }) { whereText = "weights of \(p.path)"; break }
+            if let p = layer.parameters.first(where: { $0.trainable && !$0.gradient.isFinite }) { whereText = "gradient of \(p.path)"; break }
+        }
+        let lr = optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"
+        return "loss became \(loss) at epoch \(epoch), step \(step) (first non-finite: \(whereText)); " +
+            "the weights were rolled back to the start of the epoch. Likely exploding gradients: " +
+            "try a lower learning rate (now \(lr)), clipnorm=1.0, or kernel_initializer=he_normal / batchnorm"
+    }
+
+    /// Loss and accuracy on a split, in inference mode.
+    public func evaluate(_ split: DataSplit, batchSize: Int = 500) -> Evaluation {
+        guard let loss, split.count > 0 else { return Evaluation(loss: .nan, accuracy: .nan, count: 0) }
+        let bs = min(batchSize, split.count)
+        let x = Tensor(zeros: [bs, split.featureCount])
+        var y = [Float](repeating: 0, count: bs)
+        var rng = RandomGenerator(seed: 0)
+        var total = 0.0, correct = 0
+        var start = 0
+        while start < split.count {
+            let m = min(bs, split.count - start)
+            y.withUnsafeMutableBufferPointer { split.gather(from: start, count: m, into: x, targets: $0.baseAddress!) }
+            let out = self(x, mode: .inference, rng: &rng)
+            y.withUnsafeBufferPointer { yb in
+                total += Double(loss.compute(output: out, targets: yb.baseAddress!, gradient: nil, fused: false)) * Double(m)
+                correct += Accuracy.correct(output: out, targets: yb.baseAddress!)
+            }
+            start += m
+        }
+        var penalty = 0.0
+        for p in parameters where p.trainable { if let r = p.regularizer { penalty += Double(r.penalty(p.value)) } }
+        return Evaluation(loss: total / Double(split.count) + penalty, accuracy: Double(correct) / Double(split.count), count: split.count)
+    }
+
+    /// Outputs (class probabilities) for the given samples of a split, in inference mode.
+    public func predict(_ split: DataSplit, indices: [Int]) -> Tensor {
+        let x = Tensor(zeros: [indices.count, split.featureCount])
+        var y = [Float](repeating: 0, count: indices.count)
+        indices.withUnsafeBufferPointer { idx in
+            y.withUnsafeMutableBufferPointer { split.gather(idx, into: x, targets: $0.baseAddress!) }
+        }
+        var rng = RandomGenerator(seed: 0)
+        return self(x, mode: .inference, rng: &rng).copy()
+    }
+
+    /// MC Dropout (Gal & Ghahramani): `samples` stochastic passes with
+    /// dropout on and BatchNormalization in inference mode. Returns the
+    /// per-class mean and standard deviation for each sample, as [n, classes].
+    public func predictMonteCarlo(_ split: DataSplit, indices: [Int]? = nil, samples: Int, batchSize: Int = 1000,
+                                  rng: inout RandomGenerator, shouldStop: () -> Bool = { false }) -> (mean: Tensor, std: Tensor, passes: Int) {
+        let idx = indices ?? Array(0..<split.count)
+        let n = idx.count
+        let classes = outputShape?.reduce(1, *) ?? 1
+        let mean = Tensor(zeros: [n, classes]), m2 = Tensor(zeros: [n, classes])
+        let bs = max(1, min(batchSize, n))
+        let x = Tensor(zeros: [bs, split.featureCount])
+        var y = [Float](repeating: 0, count: bs)
+        var passesDone = samples
+        var start = 0
+        outer: while start < n {
+            let m = min(bs, n - start)
+            idx.withUnsafeBufferPointer { ib in
+                y.withUnsafeMutableBufferPointer { split.gather(UnsafeBufferPointer(rebasing: ib[start..<(start + m)]), into: x, targets: $0.baseAddress!) }
+            }
+            for s in 0..<samples {
+                let out = self(x, mode: .monteCarlo, rng: &rng)
+                let k = Float(s + 1)
+                let o = out.data, mp = mean.data + start * classes, vp = m2.data + start * classes
+                for i in 0..<(m * classes) {
+                    let d = o[i] - mp[i]
+                    mp[i] += d / k
+                    vp[i] += d * (o[i] - mp[i])
+                }
+                if shouldStop() { passesDone = s + 1; start += m; break outer }
+            }
+            start += m
+        }
+        let std = Tensor(zeros: [n, classes])
+        for i in 0..<(n * classes) { std[i] = (m2[i] / Float(max(passesDone, 1))).squareRoot() }
+        return (mean, std, passesDone)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GradTensor
+
+/// Saves and loads a model as a folder: `model.json` (architecture, compile
+/// settings, history), `model.safetensors` (every variable, named by its
+/// Keras path) and `optimizer.safetensors` (slots and step, for resuming).
+/// Each file is written atomically.
+public enum ModelStore {
+    public static func save(_ m: Sequential, to directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        catch { throw ModelError("cannot create \(directory): \(error.localizedDescription)") }
+        let config = try JSONSerialization.data(withJSONObject: architecture(m), options: [.prettyPrinted, .sortedKeys])
+        let weights = try SafeTensors.encode(m.parameters.map { ($0.path, $0.value) }, metadata: ["format": "gradlab", "framework": "gradlab"])
+        var slots: [(String, Tensor)] = []
+        if let opt = m.optimizer {
+            for p in m.parameters { for (i, s) in opt.slots(of: p).enumerated() { slots.append(("\(p.path)/slot\(i)", s)) } }
+        }
+        let optData = try SafeTensors.encode(slots, metadata: ["iterations": String(m.optimizer?.iterations ?? 0)])
+        do {
+            try config.write(to: dir.appendingPathComponent("model.json"), options: .atomic)
+            try weights.write(to: dir.appendingPathComponent("model.safetensors"), options: .atomic)
+            try optData.write(to: dir.appendingPathComponent("optimizer.safetensors"), options: .atomic)
+        } catch { throw ModelError("cannot write to \(directory): \(error.localizedDescription)") }
+    }
+
+    public static func load(from directory: String) throws -> Sequential {
+        let dir = URL(fileURLWithPath: directory)
+        let cfgURL = dir.appendingPathComponent("model.json")
+        guard let cfgData = try? Data(contentsOf: cfgURL) else { throw ModelError("no model at \(directory) (model.json is missing)") }
+        guard cfgData.count < 10_000_000, let cfg = (try? JSONSerialization.jsonObject(with: cfgData)) as? [String: Any] else {
+            throw ModelError("\(cfgURL.path) is not a gradlab model description (invalid JSON)")
+        }
+        let m = try fromArchitecture(cfg)
+        guard let wData = try? Data(contentsOf: dir.appendingPathComponent("model.safetensors"), options: .mappedIfSafe) else {
+            throw ModelError("\(directory)/model.safetensors is missing")
+        }
+        let (weights, _) = try SafeTensors.decode(wData, name: "model.safetensors")
+        for p in m.parameters {
+            guard let t = weights[p.path] else { throw ModelError("model.safetensors has no tensor '\(p.path)'") }
+            guard t.shape == p.value.shape else { throw ModelError("model.safetensors: '\(p.path)' has shape \(t.shape), the architecture says \(p.value.shape)") }
+            p.value.assign(t)
+        }
+        if let opt = m.optimizer, let oData = try? Data(contentsOf: dir.appendingPathComponent("optimizer.safetensors")) {
+            let (slots, meta) = try SafeTensors.decode(oData, name: "optimizer.safetensors")
+            for p in m.parameters {
+                var list: [Tensor] = []
+                while let s = slots["\(p.path)/slot\(list.count)"], s.shape == p.value.shape { list.append(s) }
+                if !list.isEmpty { opt.setSlots(list, for: p) }
+            }
+            opt.setIterations(Int(meta["iterations"] ?? "0") ?? 0)
+        }
+        return m
+    }
+
+    /// The JSON-ready description of a model's architecture and compile settings.
+    public static func architecture(_ m: Sequential) -> [String: Any] {
+        var d: [String: Any] = ["format": "gradlab-model", "version": 1, "class_name": "Sequential"]
+        if let s = m.inputShape { d["input_shape"] = s }
+        d["layers"] = m.layers.map { l -> [String: Any] in
+            var c: [String: Any] = [:]
+            for (k, v) in l.config { c[k] = v }
+            return ["class_name": l.typeName, "keyword": l.keyword, "name": l.name, "config": c, "trainable": !l.isFrozen]
+        }
+        if let loss = m.loss, let opt = m.optimizer {
+            var o: [String: Any] = ["name": opt.kind.name, "learning_rate": Double(opt.learningRate), "description": opt.description]
+            switch opt.kind {
+            case .sgd(let mo, let n): o["momentum"] = Double(mo); o["nesterov"] = n
+            case .adagrad(let a, let e): o["initial_accumulator_value"] = Double(a); o["epsilon"] = Double(e)
+            case .rmsprop(let r, let mo, let e): o["rho"] = Double(r); o["momentum"] = Double(mo); o["epsilon"] = Double(e)
+            case .adam(let b1, let b2, let e), .adamax(let b1, let b2, let e), .nadam(let b1, let b2, let e):
+                o["beta_1"] = Double(b1); o["beta_2"] = Double(b2); o["epsilon"] = Double(e)
+            }
+            if let v = opt.clipping.clipNorm { o["clipnorm"] = Double(v) }
+            if let v = opt.clipping.clipValue { o["clipvalue"] = Double(v) }
+            if let v = opt.clipping.globalClipNorm { o["global_clipnorm"] = Double(v) }
+            d["compile"] = ["loss": loss.rawValue, "optimizer": o, "metrics": ["accuracy"]]
+        }
+        return d
+    }
+
+    static func parseActivation(_ s: String) throws -> Activation {
+        if let a = Activation(name: s) { return a }
+        if let open = s.firstIndex(of: "("), s.hasSuffix(")"), let alpha = Float(s[s.index(after: open)..<s.index(before: s.endIndex)]),
+           let a = Activation(name: String(s[..<open]), alpha: alpha) { return a }
+        throw ModelError("unknown activation '\(s)' in model.json")
+    }
+
+    static func parseInitializer(_ s: String) -> Initializer {
+        Initializer.named(s) ?? Initializer.named("glorot_uniform")!
+    }
+
+    static func parseRegularizer(_ s: String?) -> Regularizer? {
+        guard let s else { return nil }
+        let nums = s.split(whereSeparator: { !"0123456789.e-".contains($0) }).compactMap { Float($0) }
+        if s.hasPrefix("l1_l2"), nums.count >= 2 { return Regularizer(l1: nums[nums.count - 2], l2: nums[nums.count - 1]) }
+        if s.hasPrefix("l1"), let v = nums.last { return Regularizer(l1: v) }
+        if s.hasPrefix("l2"), let v = nums.last { return Regularizer(l2: v) }
+        return nil
+    }
+
+    /// Rebuilds a model (fresh weights) from its architecture description.
+    public static func fromArchitecture(_ d: [String: Any]) throws -> Sequential {
+        guard let layers = d["layers"] as? [[String: Any]] else { throw ModelError("model.json has no layers list") }
+        guard layers.count <= 10_000 else { throw ModelError("model.json has too many layers") }
+        let m = Sequential()
+        var rng = RandomGenerator(seed: 0)
+        var frozen = Set<String>()
+        for l in layers {
+            guard let cls = l["class_name"] as? String, let name = l["name"] as? String else { throw ModelError("a layer in model.json lacks class_name or name") }
+            let c = l["config"] as? [String: String] ?? [:]
+            func f(_ k: String, _ d: Float) throws -> Float {
+                guard let s = c[k] else { return d }
+                guard let v = Float(s), v.isFinite else { throw ModelError("layer \(name): \(k)=\(s) is not a number") }
+                return v
+            }
+            let layer: Layer
+            switch cls {
+            case "Dense", "Residual":
+                guard let u = c["units"].flatMap(Int.init), u > 0, u <= 1_000_000 else { throw ModelError("layer \(name): bad units") }
+                var maxNorm: Constraint? = nil
+                if let k = c["kernel_constraint"], k.hasPrefix("max_norm"), let v = Float(k.dropFirst(9).dropLast()) { maxNorm = .maxNorm(v) }
+                if c["kernel_constraint"] == "non_neg" { maxNorm = .nonNeg }
+                let dense = Dense(units: u, activation: try parseActivation(c["activation"] ?? "linear"), useBias: c["use_bias"] != "false",
+                                  kernelInitializer: parseInitializer(c["kernel_initializer"] ?? "glorot_uniform"),
+                                  biasInitializer: parseInitializer(c["bias_initializer"] ?? "zeros"),
+                                  kernelRegularizer: parseRegularizer(c["kernel_regularizer"]), kernelConstraint: maxNorm, name: name)
+                layer = cls == "Residual" ? Residual(dense, name: name) : dense
+            case "Flatten": layer = Flatten(name: name)
+            case "BatchNormalization":
+                layer = BatchNormalization(momentum: try f("momentum", 0.99), epsilon: try f("epsilon", 0.001),
+                                           center: c["center"] != "false", scale: c["scale"] != "false", name: name)
+            case "Dropout": layer = Dropout(rate: try f("rate", 0.5), name: name)
+            case "AlphaDropout": layer = AlphaDropout(rate: try f("rate", 0.1), name: name)
+            case "Activation", "LeakyReLU", "ELU": layer = ActivationLayer(try parseActivation(c["activation"] ?? "linear"), name: name)
+            case "PReLU": layer = PReLU(name: name)
+            case "RReLU": layer = RReLU(lower: try f("lower", 0.125), upper: try f("upper", 1.0 / 3), name: name)
+            default: throw ModelError("model.json: layer type '\(cls)' is not supported")
+            }
+            try m.add(layer, rng: &rng)
+            if (l["trainable"] as? Bool) == false { frozen.insert(name) }
+        }
+        if let shape = d["input_shape"] as? [Int] {
+            guard shape.allSatisfy({ $0 > 0 && $0 < 1 << 24 }), shape.reduce(1, *) < 1 << 28 else { throw ModelError("model.json: bad input_shape") }
+            try m.build(inputShape: shape, rng: &rng)
+        }
+        m.frozenNames = frozen
+        for l in m.layers where frozen.contains(l.name) { l.setFrozen(true) }
+        if let comp = d["compile"] as? [String: Any], let lossName = comp["loss"] as? String, let loss = Loss(name: lossName),
+           let o = comp["optimizer"] as? [String: Any], let on = o["name"] as? String {
+            func g(_ k: String, _ d: Float) -> Float { (o[k] as? Double).map(Float.init) ?? d }
+            let kind: OptimizerKind
+            switch on {
+            case "sgd": kind = .sgd(momentum: g("momentum", 0), nesterov: (o["nesterov"] as? Bool) ?? false)
+            case "adagrad": kind = .adagrad(initialAccumulator: g("initial_accumulator_value", 0.1), epsilon: g("epsilon", 1e-7))
+            case "rmsprop": kind = .rmsprop(rho: g("rho", 0.9), momentum: g("momentum", 0), epsilon: g("epsilon", 1e-7))
+            case "adam": kind = .adam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
+            case "adamax": kind = .adamax(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
+            case "nadam": kind = .nadam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
+            default: throw ModelError("model.json: optimizer '\(on)' is not supported")
+            }
+            let clip = Clipping(clipValue: (o["clipvalue"] as? Double).map(Float.init), clipNorm: (o["clipnorm"] as? Double).map(Float.init),
+                                globalClipNorm: (o["global_clipnorm"] as? Double).map(Float.init))
+            m.loss = loss
+            m.optimizer = Optimizer(kind: kind, learningRate: g("learning_rate", kind.defaultLearningRate), clipping: clip)
+            m.metrics = ["accuracy"]
+        }
+        return m
+    }
+
+    /// A structurally identical model with fresh weights drawn from `rng`.
+    public static func freshCopy(of m: Sequential, rng: inout RandomGenerator) throws -> Sequential {
+        var arch = architecture(m)
+        arch["input_shape"] = nil
+        let c = try fromArchitecture(arch)
+        if let s = m.inputShape { try c.build(inputShape: s, rng: &rng) }
+        for l in c.layers where c.frozenNames.contains(l.name) { l.setFrozen(true) }
+        return c
+    }
+}

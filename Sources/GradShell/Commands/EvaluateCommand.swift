@@ -1,0 +1,59 @@
+import Foundation
+import GradNN
+
+/// `evaluate [test|validation|train] [mc samples=100]`: loss and accuracy in inference mode.
+struct EvaluateCommand: Command {
+    static let spec = CommandSpec(
+        name: "evaluate", summary: "loss and accuracy on a split (mc: MC Dropout accuracy)",
+        usage: "evaluate [test | validation | train] [mc] [samples=100]",
+        discussion: "`evaluate test mc samples=100` averages 100 stochastic passes with dropout on and BatchNormalization in inference mode, then scores the mean prediction.",
+        keys: [KeySpec("samples", "mc: number of stochastic passes (default 100)"),
+               KeySpec("batch_size", "samples per forward pass (default 500)")],
+        positional: .words(["test", "validation", "train", "mc"]),
+        examples: ["evaluate test", "evaluate validation", "evaluate test mc samples=100"], category: "train")
+    let splitName: String
+    let mc: Bool
+    let samples: Int
+    let batchSize: Int
+
+    init(_ args: inout Arguments, session: Session) throws {
+        var split = "test", mc = false
+        while let a = args.nextArgument() {
+            let w = try Arguments.choice(a, name: "split", from: ["test", "validation", "valid", "val", "train", "mc"])
+            if w == "mc" { mc = true } else { split = w }
+        }
+        splitName = split
+        self.mc = mc
+        samples = try args.int("samples", default: 100, range: 1...100_000)!
+        batchSize = try args.int("batch_size", default: mc ? 1000 : 500, range: 1...1_000_000)!
+    }
+
+    func run(_ session: Session) throws -> String {
+        let m = try session.requireCompiled()
+        let d = try session.requireData()
+        guard let split = d.split(named: splitName), split.count > 0 else {
+            throw ShellError("the data has no \(splitName) split" + (splitName.hasPrefix("val") ? "; load it with validation=N" : ""))
+        }
+        let t0 = Date()
+        let e = m.evaluate(split, batchSize: batchSize)
+        session.timing(String(format: "evaluate seconds=%.6f", Date().timeIntervalSince(t0)))
+        var line = "\(splitName): loss: \(String(format: "%.4f", e.loss)) - accuracy: \(String(format: "%.4f", e.accuracy))  (\(e.count) samples)"
+        guard mc else { return line }
+        guard m.layers.contains(where: { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU }) else {
+            return line + "\nnote: the model has no dropout layer, so MC Dropout passes are all identical"
+        }
+        let t1 = Date()
+        var rng = session.rng
+        let r = m.predictMonteCarlo(split, samples: samples, batchSize: batchSize, rng: &rng, shouldStop: session.interruptRequested)
+        session.rng = rng
+        session.clearInterrupt()
+        session.timing(String(format: "evaluate_mc seconds=%.6f", Date().timeIntervalSince(t1)))
+        var correct = 0
+        var targets = [Float](repeating: 0, count: split.count)
+        for i in 0..<split.count { targets[i] = split.target(i) }
+        correct = targets.withUnsafeBufferPointer { Accuracy.correct(output: r.mean, targets: $0.baseAddress!) }
+        line += "\n\(splitName) mc (\(r.passes) passes): mc accuracy: \(String(format: "%.4f", Double(correct) / Double(split.count)))"
+        if r.passes < samples { line += "  (interrupted after \(r.passes) of \(samples) passes)" }
+        return line
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GradNN
+
+/// `fit epochs=N batch_size=B [callbacks=…] [track=gradients]`: trains, with a
+/// Keras-style progress bar; Ctrl-C stops after the current batch.
+struct FitCommand: Command {
+    static let spec = CommandSpec(
+        name: "fit", summary: "train for some epochs (Ctrl-C stops cleanly, keeping what was learned)",
+        usage: "fit [epochs=1] [batch_size=32] [shuffle=true] [callbacks=early_stopping(…),reduce_lr_on_plateau(…),model_checkpoint(…)] [track=gradients]",
+        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true). A NaN or Inf loss stops training, rolls the weights back to the start of the epoch and says why.",
+        keys: [KeySpec("epochs", "number of passes over the training data"),
+               KeySpec("batch_size", "samples per gradient step (default 32)"),
+               KeySpec("shuffle", "shuffle before each epoch (default true)", .words(["true", "false"])),
+               KeySpec("callbacks", "early_stopping(…), reduce_lr_on_plateau(…), model_checkpoint(…)", .words(["early_stopping", "reduce_lr_on_plateau", "model_checkpoint"])),
+               KeySpec("track", "gradients: record per-layer gradient norms after every epoch", .words(["gradients"])),
+               KeySpec("verbose", "0 silent, 1 progress (default)", .words(["0", "1"]))],
+        examples: ["fit epochs=3 batch_size=32", "fit epochs=100 callbacks=early_stopping(patience=10, restore_best_weights=true)"],
+        category: "train")
+    let epochs: Int
+    let batchSize: Int
+    let shuffle: Bool
+    let callbackSpecs: [Argument]
+    let trackGradients: Bool
+    let verbose: Bool
+
+    init(_ args: inout Arguments, session: Session) throws {
+        epochs = try args.int("epochs", positional: true, default: 1, range: 1...100_000)!
+        batchSize = try args.int("batch_size", default: 32, range: 1...1_000_000)!
+        shuffle = try args.bool("shuffle", default: true)
+        verbose = try args.int("verbose", default: 1, range: 0...2)! > 0
+        trackGradients = try args.choice("track", from: ["gradients", "none"], default: "none") == "gradients"
+        if let c = args.keyword("callbacks") {
+            if case .list(let items) = c.value { callbackSpecs = items.map { Argument(key: nil, value: $0, span: c.span) } }
+            else { callbackSpecs = [c] }
+            for spec in callbackSpecs { _ = try FitCommand.makeCallback(spec, session: session, dryRun: true) }
+        } else {
+            callbackSpecs = []
+        }
+    }
+
+    static func makeCallback(_ a: Argument, session: Session, dryRun: Bool) throws -> Callback {
+        guard let n = ValueParsing.name(a.value) else { throw ShellError("a callback is a name like early_stopping(patience=10)", at: a.span) }
+        let (_, kw) = ValueParsing.callArgs(a.value)
+        let monitors = ["val_loss", "val_accuracy", "loss", "accuracy"]
+        let monitor = try kw["monitor"].map { try Arguments.choice($0, name: "monitor", from: monitors) } ?? "val_loss"
+        switch n {
+        case "early_stopping":
+            try ValueParsing.checkKeys(kw, allowed: ["monitor", "patience", "restore_best_weights"], in: n)
+            return EarlyStopping(monitor: monitor, patience: try kw["patience"].map { try Arguments.int($0, name: "patience", range: 0...100_000) } ?? 0,
+                                 restoreBestWeights: try kw["restore_best_weights"].map { try Arguments.bool($0, name: "restore_best_weights") } ?? false)
+        case "reduce_lr_on_plateau":
+            try ValueParsing.checkKeys(kw, allowed: ["monitor", "factor", "patience", "min_lr"], in: n)
+            return ReduceLROnPlateau(monitor: monitor, factor: try ValueParsing.number(kw["factor"], "factor", default: 0.1, range: 1e-6...0.999999),
+                                     patience: try kw["patience"].map { try Arguments.int($0, name: "patience", range: 0...100_000) } ?? 10,
+                                     minLR: try ValueParsing.number(kw["min_lr"], "min_lr", default: 0, range: 0...1e6))
+        case "model_checkpoint":
+            try ValueParsing.checkKeys(kw, allowed: ["path", "filepath", "monitor", "save_best_only"], in: n)
+            let pathArg = kw["path"] ?? kw["filepath"]
+            let path = try session.writablePath(pathArg.map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? session.sessionsDirectory + "/best")
+            let best = try kw["save_best_only"].map { try Arguments.bool($0, name: "save_best_only") } ?? true
+            return ModelCheckpoint(monitor: monitor, saveBestOnly: best) { m in
+                try ModelStore.save(m, to: path)
+                return path
+            }
+        default:
+            throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint"]), at: a.span)
+        }
+    }
+
+    func run(_ session: Session) throws -> String {
+        let m = try session.requireCompiled()
+        let d = try session.requireData()
+        guard d.train.count > 0 else { throw ShellError("the training split is empty") }
+        let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
+        let bar = ProgressBar(width: session.width)
+        let interactive = session.isTerminal && verbose
+        var lastDraw = Date.distantPast
+        var rng = session.rng
+        let started = Date()
+        var epochLines: [String] = []
+        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: epochs, batchSize: batchSize, shuffle: shuffle, callbacks: callbacks),
+                         rng: &rng, shouldStop: session.interruptRequested) { event in
+            switch event {
+            case .epochBegin(let e, let total, _):
+                if verbose { session.emit("Epoch \(e)/\(total)") }
+            case .batchEnd(_, let step, let steps, let loss, let acc, let elapsed):
+                if interactive, step == steps || Date().timeIntervalSince(lastDraw) > 0.1 {
+                    lastDraw = Date()
+                    session.progress(bar.line(step: step, steps: steps, elapsed: elapsed, metrics: [("loss", loss), ("accuracy", acc)]))
+                }
+            case .epochEnd(let logs, _):
+                session.timing(String(format: "fit epoch=%d seconds=%.6f", logs.epoch, logs.seconds))
+                var metrics: [(String, Double)] = [("loss", logs.loss), ("accuracy", logs.accuracy)]
+                if let v = logs.valLoss { metrics.append(("val_loss", v)) }
+                if let v = logs.valAccuracy { metrics.append(("val_accuracy", v)) }
+                let line = bar.line(step: logs.steps, steps: logs.steps, elapsed: logs.seconds, metrics: metrics, final: true)
+                if interactive { session.progress("") }
+                if verbose { session.emit(line) }
+                epochLines.append(line)
+                if trackGradients {
+                    var r = session.rng
+                    if let rows = try? GradientsCommand.measure(session: session, model: m, data: d, batch: 256, rng: &r) {
+                        session.gradientHistory.append((logs.epoch, rows))
+                    }
+                }
+            case .message(let s):
+                if interactive { session.progress("") }
+                session.emit(s)
+            }
+        }
+        session.rng = rng
+        session.clearInterrupt()
+        session.timing(String(format: "fit seconds=%.6f", Date().timeIntervalSince(started)))
+        switch stop {
+        case .nonFinite:
+            throw ShellError("training stopped: non-finite loss (see above); the model is as it was at the start of that epoch")
+        case .interrupted:
+            return "stopped by Ctrl-C; the model keeps what it learned (history has \(m.history.epochs.count) epochs)"
+        default:
+            return ""
+        }
+    }
+}

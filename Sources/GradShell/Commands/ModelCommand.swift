@@ -1,0 +1,87 @@
+import Foundation
+import GradNN
+
+/// `model new | save PATH | load PATH | reuse PATH layers=0..3 trainable=false`.
+struct ModelCommand: Command {
+    static let spec = CommandSpec(
+        name: "model", summary: "start, save, load or reuse a model",
+        usage: "model new | model save PATH | model load PATH | model reuse PATH layers=A..B [trainable=false]",
+        discussion: "A saved model is a folder: model.json (architecture, compile settings), model.safetensors (weights) and optimizer.safetensors (slots, for resuming). Other tools read both formats.",
+        keys: [KeySpec("layers", "reuse: which layers to copy (e.g. 0..3)"),
+               KeySpec("trainable", "reuse: whether the copied layers train", .words(["true", "false"]))],
+        positional: .words(["new", "save", "load", "reuse"]),
+        examples: ["model new", "model save sessions/mlp", "model load sessions/mlp", "model reuse sessions/mlp layers=0..2 trainable=false"],
+        category: "model")
+    enum Action { case new, save(String), load(String), reuse(String, [Int]?, Bool) }
+    let action: Action
+
+    init(_ args: inout Arguments, session: Session) throws {
+        guard let a = args.nextArgument() else { throw ShellError("model what? try `model new`") }
+        switch try Arguments.choice(a, name: "model action", from: ["new", "save", "load", "reuse"]) {
+        case "new": action = .new
+        case "save":
+            guard let p = try args.string("path", positional: true) else { throw ShellError("model save needs a PATH, e.g. `model save sessions/mlp`") }
+            action = .save(p)
+        case "load":
+            guard let p = try args.string("path", positional: true) else { throw ShellError("model load needs a PATH") }
+            action = .load(p)
+        default:
+            guard let p = try args.string("path", positional: true) else { throw ShellError("model reuse needs a PATH") }
+            action = .reuse(p, try args.indices("layers", limit: 10_000), try args.bool("trainable", default: false))
+        }
+    }
+
+    func run(_ session: Session) throws -> String {
+        switch action {
+        case .new:
+            let old = session.model
+            session.model = Sequential()
+            session.pushUndo("model new") { session.model = old }
+            return "new Sequential model; add layers with `add`"
+        case .save(let path):
+            let m = try session.requireBuiltModel()
+            let dir = try session.writablePath(path)
+            do { try ModelStore.save(m, to: dir) } catch let e as ModelError { throw ShellError(e.message) }
+            return "saved \(m.layers.count) layers (\(m.counts.total.formatted) parameters) to \(dir)/"
+        case .load(let path):
+            let m: Sequential
+            do { m = try ModelStore.load(from: path) } catch let e as ModelError { throw ShellError(e.message) }
+            if let d = session.data, let s = m.inputShape, s != d.sampleShape {
+                session.emit("note: this model expects \(shapeText(s)) but the loaded data has \(shapeText(d.sampleShape))")
+            }
+            let old = session.model
+            session.model = m
+            session.pushUndo("model load") { session.model = old }
+            return "loaded \(m.layers.count) layers (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
+        case .reuse(let path, let which, let trainable):
+            let source: Sequential
+            do { source = try ModelStore.load(from: path) } catch let e as ModelError { throw ShellError(e.message) }
+            let idx = which ?? Array(0..<max(0, source.layers.count - 1))
+            if let b = idx.first(where: { $0 >= source.layers.count }) {
+                throw ShellError("layer \(b) does not exist; the saved model has layers 0…\(source.layers.count - 1)")
+            }
+            let m = Sequential()
+            let layers = idx.map { source.layers[$0] }
+            for l in layers where !trainable { l.setFrozen(true) }
+            m.setLayers(layers, inputShape: source.inputShape)
+            let old = session.model
+            session.model = m
+            session.pushUndo("model reuse") { session.model = old }
+            return "new model from layers \(idx.map(String.init).joined(separator: ",")) of \(path)" + (trainable ? "" : " (frozen: set trainable N true to unfreeze)") +
+                "; add the new top layers, then compile"
+        }
+    }
+}
+
+extension Int {
+    /// 266,610-style grouping, as Keras prints counts.
+    var formatted: String {
+        let s = String(abs(self))
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (self < 0 ? "-" : "") + String(out.reversed())
+    }
+}

@@ -1,0 +1,42 @@
+import GradNN
+
+/// `schedule [SCHEDULE] [steps=N]`: a learning-rate schedule's values and curve, before training.
+struct ScheduleCommand: Command {
+    static let spec = CommandSpec(
+        name: "schedule", summary: "show a learning-rate schedule's values and curve",
+        usage: "schedule [power(…) | exponential(…) | piecewise(…) | one_cycle(…)] [steps=N]",
+        discussion: "Without a schedule, shows the compiled optimizer's. power(initial, decay_steps, decay_rate) = initial / (1 + decay_rate·step/decay_steps); exponential(initial, decay_steps, decay_rate) = initial · decay_rate^(step/decay_steps); piecewise(boundaries=…, values=…); one_cycle(max_rate, total_steps).",
+        keys: [KeySpec("steps", "how many steps to show (default 10000)")],
+        positional: .words(ValueParsing.scheduleNames),
+        examples: ["schedule exponential(0.01, decay_steps=1000, decay_rate=0.1) steps=5000", "schedule piecewise(boundaries=5,15, values=0.01,0.005,0.001) steps=20"],
+        category: "train")
+    let schedule: LearningRateSchedule?
+    let steps: Int
+
+    init(_ args: inout Arguments, session: Session) throws {
+        if let a = args.nextArgument() {
+            guard let s = try ValueParsing.schedule(a) else {
+                throw ShellError("'\(a.value.text)' is not a schedule" + Suggestions.hint(for: ValueParsing.name(a.value) ?? "", in: ValueParsing.scheduleNames), at: a.span)
+            }
+            schedule = s
+        } else { schedule = nil }
+        steps = try args.int("steps", default: 10_000, range: 1...100_000_000)!
+    }
+
+    func run(_ session: Session) throws -> String {
+        let s: LearningRateSchedule
+        if let given = schedule { s = given } else {
+            guard let opt = session.model?.optimizer else { throw ShellError("no schedule given and no compiled model; try `schedule power(0.01, decay_steps=1000)`") }
+            guard let os = opt.schedule else { return "constant learning rate \(formatFloat(opt.learningRate))" }
+            s = os
+        }
+        let marks = Array(Set([0, 1, steps / 10, steps / 4, steps / 2, 3 * steps / 4, steps])).sorted()
+        var lines = [s.description]
+        lines += Table.render([["step", "learning rate"]] + marks.map { ["\($0)", String(format: "%.6g", Double(s.rate(at: $0)))] }, rightAligned: [0, 1])
+        let n = min(steps + 1, 200)
+        let values = (0..<n).map { Double(s.rate(at: $0 * steps / max(n - 1, 1))) }
+        lines += LineChart(title: "learning rate over \(steps) steps", xLabel: "step (×\(max(1, steps / max(n - 1, 1))))",
+                           series: [.init(name: "lr", values: values, marker: "●")]).render(width: min(session.width, 100), height: 8)
+        return lines.joined(separator: "\n")
+    }
+}

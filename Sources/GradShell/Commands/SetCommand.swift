@@ -1,0 +1,48 @@
+import GradNN
+
+/// `set trainable N false|true`, `set learning_rate X`, `set threads N`.
+struct SetCommand: Command {
+    static let spec = CommandSpec(
+        name: "set", summary: "freeze/unfreeze a layer, or change the learning rate",
+        usage: "set trainable LAYER true|false | set learning_rate X",
+        discussion: "Freezing keeps a layer's weights fixed (the summary's trainable count drops); a frozen BatchNormalization runs in inference mode, as in Keras 3.",
+        positional: .words(["trainable", "learning_rate"]),
+        examples: ["set trainable 1 false", "set learning_rate 0.001"], category: "model")
+    enum Action { case trainable(Argument, Bool), learningRate(Float) }
+    let action: Action
+
+    init(_ args: inout Arguments, session: Session) throws {
+        guard let a = args.nextArgument() else { throw ShellError("set what? try `set trainable 1 false`") }
+        switch try Arguments.choice(a, name: "setting", from: ["trainable", "learning_rate", "lr"]) {
+        case "trainable":
+            guard let l = args.nextArgument(), let b = args.nextArgument() else {
+                throw ShellError("usage: set trainable LAYER true|false")
+            }
+            action = .trainable(l, try Arguments.bool(b, name: "trainable"))
+        default:
+            guard let v = args.nextArgument() else { throw ShellError("usage: set learning_rate 0.001") }
+            action = .learningRate(try Arguments.float(v, name: "learning_rate", range: 0...1e6))
+        }
+    }
+
+    func run(_ session: Session) throws -> String {
+        switch action {
+        case .trainable(let a, let on):
+            let m = try session.requireBuiltModel()
+            let (i, layer) = try VarsCommand.layer(a, in: m)
+            guard !layer.parameters.isEmpty else { throw ShellError("layer \(i) \(layer.name) has no variables to freeze") }
+            let before = m.counts
+            let wasFrozen = layer.isFrozen
+            layer.setFrozen(!on)
+            session.pushUndo("set trainable") { layer.setFrozen(wasFrozen) }
+            let after = m.counts
+            return "layer \(i) \(layer.name) is now \(on ? "trainable" : "frozen"); trainable params \(before.trainable.formatted) → \(after.trainable.formatted), non-trainable \(before.nonTrainable.formatted) → \(after.nonTrainable.formatted)"
+        case .learningRate(let lr):
+            let m = try session.requireCompiled()
+            let old = m.optimizer!.learningRate
+            m.optimizer!.learningRate = lr
+            m.optimizer!.schedule = nil
+            return "learning rate \(formatFloat(old)) → \(formatFloat(lr))"
+        }
+    }
+}

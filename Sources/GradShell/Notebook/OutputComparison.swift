@@ -1,0 +1,68 @@
+import Foundation
+
+/// Compares a recorded output with a new one: volatile parts (timings, ETAs)
+/// are masked, numbers compare within a tolerance, everything else exactly.
+public enum OutputComparison {
+    enum Token: Equatable { case text(String), number(Double, String) }
+
+    /// Masks what changes from run to run on its own.
+    public static func mask(_ s: String) -> String {
+        var t = s
+        let patterns = [
+            #"ETA \d+s"#, #"\b\d+s \d+(\.\d+)?(s|ms|us)/step"#, #"\b\d+(\.\d+)?(ms|us|s) per (step|pass)"#,
+            #"in \d+(\.\d+)?\s?(s|ms)\b"#, #"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?"#, #"time \d+(\.\d+)?s"#,
+        ]
+        for p in patterns { t = t.replacingOccurrences(of: p, with: "…", options: .regularExpression) }
+        return t
+    }
+
+    static func tokenize(_ s: String) -> [Token] {
+        var out: [Token] = []
+        var text = ""
+        let chars = Array(s)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            let startsNumber = c.isNumber || ((c == "-" || c == "+") && i + 1 < chars.count && chars[i + 1].isNumber && (i == 0 || !chars[i - 1].isLetter && !chars[i - 1].isNumber))
+            if startsNumber && (i == 0 || !(chars[i - 1].isLetter || chars[i - 1] == "_")) {
+                var j = i + 1
+                while j < chars.count, chars[j].isNumber || chars[j] == "." || ((chars[j] == "e" || chars[j] == "E") && j + 1 < chars.count && (chars[j + 1].isNumber || chars[j + 1] == "-" || chars[j + 1] == "+")) || ((chars[j] == "-" || chars[j] == "+") && (chars[j - 1] == "e" || chars[j - 1] == "E")) { j += 1 }
+                let lit = String(chars[i..<j])
+                if let v = Double(lit) {
+                    if !text.isEmpty { out.append(.text(text)); text = "" }
+                    out.append(.number(v, lit))
+                    i = j
+                    continue
+                }
+            }
+            text.append(c)
+            i += 1
+        }
+        if !text.isEmpty { out.append(.text(text)) }
+        return out
+    }
+
+    /// nil when equal within tolerance; otherwise a short description of the first difference.
+    public static func difference(expected: String, got: String, relative: Double, absolute: Double) -> String? {
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false).map { mask(String($0)) }
+        let g = got.split(separator: "\n", omittingEmptySubsequences: false).map { mask(String($0)) }
+        for i in 0..<max(e.count, g.count) {
+            guard i < e.count else { return "line \(i + 1): unexpected extra output: \(g[i])" }
+            guard i < g.count else { return "line \(i + 1): missing output, expected: \(e[i])" }
+            let a = tokenize(e[i]), b = tokenize(g[i])
+            var same = a.count == b.count
+            if same {
+                for (x, y) in zip(a, b) {
+                    switch (x, y) {
+                    case (.text(let s), .text(let t)) where s == t: continue
+                    case (.number(let u, _), .number(let v, _)) where abs(u - v) <= absolute + relative * max(abs(u), abs(v)): continue
+                    default: same = false
+                    }
+                    if !same { break }
+                }
+            }
+            if !same { return "line \(i + 1):\n    expected: \(e[i])\n    got:      \(g[i])" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import GradNN
+import GradTensor
+
+/// One executed cell: the line typed and the text it produced.
+public struct Cell: Equatable {
+    public var number: Int
+    public var input: String
+    public var output: String
+    public var failed: Bool
+    /// True for prose (`# …` or `note …`), which becomes a markdown cell.
+    public var isProse: Bool
+    public init(number: Int, input: String, output: String, failed: Bool = false, isProse: Bool = false) {
+        self.number = number
+        self.input = input
+        self.output = output
+        self.failed = failed
+        self.isProse = isProse
+    }
+}
+
+/// The one owner of a shell's state: data, model, optimizer, history of
+/// cells, the random generator and the interrupt flag. It reads no terminal:
+/// `run(_:)` takes a line and returns text, so tests drive it with strings.
+public final class Session {
+    public var seed: UInt64
+    public var rng: RandomGenerator
+    public var data: Dataset?
+    public var model: Sequential?
+    public private(set) var cells: [Cell] = []
+    /// The folder that saves default to.
+    public var sessionsDirectory: String
+    /// When set (during replay of a file), writes must stay inside these folders.
+    public var writableRoots: [String]? = nil
+    /// Output width in columns.
+    public var width = 80
+    /// Whether the output is a terminal (live progress bars, colour).
+    public var isTerminal = false
+    public var useColor = false
+    /// Polled by long computations; set by the executable's SIGINT handler.
+    public var interruptRequested: () -> Bool = { false }
+    /// Called to acknowledge an interrupt once it has been honoured.
+    public var clearInterrupt: () -> Void = {}
+    /// Receives each line of streamed output as it is produced.
+    public var onLine: ((String) -> Void)?
+    /// Receives in-place progress updates (not recorded).
+    public var onProgress: ((String) -> Void)?
+    /// Writes `timing …` lines (for `make bench`) when set.
+    public var onTiming: ((String) -> Void)?
+    /// Asks the user what to do before each replayed cell (`--step`); set by the executable.
+    public var stepper: ((Transcript.Entry) -> StepAction)?
+    /// Where `tutorial list` looks.
+    public var tutorialsDirectory = "tutorials"
+    /// Set by `quit`.
+    public private(set) var shouldQuit = false
+    /// The exercise whose expectations `check` evaluates.
+    public var exercise: Exercise?
+    /// Gradient norms per epoch when `fit … track=gradients` ran.
+    public var gradientHistory: [(epoch: Int, rows: [GradientRow])] = []
+    /// Autosave file for the running session, if any.
+    public var autosavePath: String?
+    /// Undo stack for model-changing commands.
+    var undoStack: [(description: String, restore: () -> Void)] = []
+    var streamed: [String] = []
+    /// Moving statistics of each BatchNormalization at the last `vars` look.
+    var bnLastLook: [ObjectIdentifier: ([Float], [Float])] = [:]
+    /// How many replays are running (a transcript cannot replay another).
+    public internal(set) var replayDepth = 0
+    /// Set by a command whose own cell should not be recorded (replay).
+    var suppressCurrentCell = false
+    public static let version = "0.1"
+
+    public init(seed: UInt64 = 42, sessionsDirectory: String = "sessions") {
+        self.seed = seed
+        self.rng = RandomGenerator(seed: seed)
+        self.sessionsDirectory = sessionsDirectory
+    }
+
+    /// Runs one line as a new cell and returns it. Errors become the cell's
+    /// output (`error: …`) and leave the session unchanged.
+    @discardableResult
+    public func run(_ line: String) -> Cell {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let number = cells.count + 1
+        if trimmed.hasPrefix("#") {
+            let cell = Cell(number: number, input: trimmed, output: "", isProse: true)
+            cells.append(cell)
+            autosave()
+            return cell
+        }
+        let outerStreamed = streamed
+        let outerSuppress = suppressCurrentCell
+        streamed = []
+        suppressCurrentCell = false
+        defer { streamed = outerStreamed; suppressCurrentCell = outerSuppress }
+        var output: String
+        var failed = false
+        do {
+            output = try execute(line)
+        } catch let e as ShellError {
+            output = render(error: e, line: line)
+            failed = true
+        } catch {
+            output = "error: \(error)"
+            failed = true
+        }
+        if !output.isEmpty { onLine?(output) }
+        let all = (streamed + (output.isEmpty ? [] : [output])).joined(separator: "\n")
+        let cell = Cell(number: number, input: trimmed, output: all, failed: failed)
+        if !trimmed.isEmpty && !suppressCurrentCell { cells.append(cell) }
+        autosave()
+        return cell
+    }
+
+    /// Parses and executes without recording a cell; throws on error.
+    public func execute(_ line: String) throws -> String {
+        guard let parsed = try Parser.parse(line) else { return "" }
+        let type = try Registry.lookup(parsed)
+        var args = try Arguments(parsed, keys: type.spec.keys.map(\.name))
+        let command = try type.init(&args, session: self)
+        try args.finish()
+        return try command.run(self)
+    }
+
+    /// One-line rendering of an error, with a caret under the offending word on a terminal.
+    public func render(error e: ShellError, line: String) -> String {
+        var text = "error: " + e.message
+        if let span = e.span, isTerminal, span.lowerBound < 200 {
+            let prefix = "[\(cells.count + 1)] "
+            text = String(repeating: " ", count: prefix.count + span.lowerBound) + String(repeating: "^", count: max(1, min(span.count, 60))) + "\n" + text
+        }
+        return text
+    }
+
+    /// Streams a line of output now (and records it in the cell).
+    public func emit(_ line: String) {
+        streamed.append(line)
+        onLine?(line)
+    }
+
+    /// Shows a replayed cell's output live without recording it again.
+    func emitReplayOutput(_ text: String) { onLine?(text) }
+
+    /// Sends a progress redraw (terminal only, not recorded).
+    public func progress(_ line: String) { onProgress?(line) }
+
+    func timing(_ text: String) { onTiming?("timing " + text) }
+
+    func requestQuit() { shouldQuit = true }
+
+    func pushUndo(_ description: String, _ restore: @escaping () -> Void) {
+        undoStack.append((description, restore))
+        if undoStack.count > 50 { undoStack.removeFirst() }
+    }
+
+    /// Adds prose without running anything (for `note`).
+    func appendProse(_ text: String) {
+        cells.append(Cell(number: cells.count + 1, input: "# " + text, output: "", isProse: true))
+    }
+
+    /// Replaces the recorded cells (used by replay to keep numbering).
+    func resetCells() { cells = [] }
+
+    /// The data, or an error saying how to load some.
+    func requireData() throws -> Dataset {
+        guard let d = data else { throw ShellError("no data loaded yet; try `data fashion-mnist` or `data moons`") }
+        return d
+    }
+
+    /// The model, or an error saying how to start one.
+    func requireModel() throws -> Sequential {
+        guard let m = model else { throw ShellError("no model yet; start one with `model new`") }
+        return m
+    }
+
+    /// A built model: layers exist and the input shape is known.
+    func requireBuiltModel() throws -> Sequential {
+        let m = try requireModel()
+        guard !m.layers.isEmpty else { throw ShellError("the model has no layers; add some with `add dense 10 activation=softmax`") }
+        if m.inputShape == nil || !m.layers.allSatisfy(\.isBuilt) {
+            let d = try requireData()
+            do { try m.build(inputShape: d.sampleShape, rng: &rng) } catch let e as ModelError { throw ShellError(e.message) }
+        }
+        return m
+    }
+
+    func requireCompiled() throws -> Sequential {
+        let m = try requireBuiltModel()
+        guard m.isCompiled else {
+            throw ShellError("the model is not compiled yet; try `compile loss=sparse_categorical_crossentropy optimizer=sgd metrics=accuracy`")
+        }
+        return m
+    }
+
+    /// Resolves a path for writing, refusing places outside the allowed roots.
+    func writablePath(_ path: String, defaultExtension: String? = nil) throws -> String {
+        var p = (path as NSString).expandingTildeInPath
+        if let ext = defaultExtension, (p as NSString).pathExtension.isEmpty { p += "." + ext }
+        if let roots = writableRoots {
+            let full = URL(fileURLWithPath: p).standardizedFileURL.path
+            let ok = roots.contains { root in
+                let r = URL(fileURLWithPath: root).standardizedFileURL.path
+                return full == r || full.hasPrefix(r.hasSuffix("/") ? r : r + "/")
+            }
+            guard ok else {
+                throw ShellError("a replayed transcript may only write inside \(roots.joined(separator: " or ")); refused '\(path)'")
+            }
+        }
+        return p
+    }
+
+    func autosave() {
+        guard let path = autosavePath else { return }
+        try? Transcript(cells: cells, title: "Autosaved session").write(to: path)
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder,
+/// then a rename, so a crash never leaves a half-written file.
+public func atomicWrite(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try data.write(to: url, options: .atomic)
+}

@@ -1,0 +1,2 @@
+import GradNN
+/// placeholder

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# gradlab's benchmark (issue 9): W1-W5 through the gradlab shell, the same
+# workloads in Keras 3 (TensorFlow and JAX) and PyTorch, and the sgemm floor,
+# interleaved in one run; then bench/report.py prints the table and writes
+# bench/results/DATE.md + DATE.json.  See bench/README.md.
+#
+#   bash bench/run.sh                 # full run, peers included (~10-15 min on 2 cores)
+#   PEERS=none bash bench/run.sh      # gradlab + floor only (quick iteration)
+#   QUICK=1 bash bench/run.sh         # harness smoke test: tiny sizes, no peers, no time
+#                                     # assertions; exit 0 iff the harness worked
+# Environment:
+#   REPEAT=3            runs of everything; medians are reported (QUICK: 1)
+#   PEERS=all|none|keras-tf,keras-jax,pytorch   (QUICK default: none)
+#   WORKLOADS=W1,W2,W3,W4,W5
+#   GRADLAB=path        use this gradlab binary instead of building one
+#   GRADLAB=none        peers and floor only (results named DATE-peers-only)
+#   FLOOR=path          likewise for gradlab-sgemm-floor
+#   OUT=dir             where DATE.md/DATE.json go (default bench/results;
+#                       QUICK: $TMPDIR/gradlab-bench-quick, so no result is overwritten)
+#   STRICT=1            also exit 1 when a target is missed (full runs)
+#   KEEP=1              keep the raw run directory (printed at the end)
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+cd "$ROOT"
+
+QUICK="${QUICK:-0}"; [ "$QUICK" = 0 ] || QUICK=1
+if [ "$QUICK" = 1 ]; then
+  REPEAT="${REPEAT:-1}"; PEERS="${PEERS:-none}"
+  OUT="${OUT:-${TMPDIR:-/tmp}/gradlab-bench-quick}"
+else
+  REPEAT="${REPEAT:-3}"; PEERS="${PEERS:-all}"
+  OUT="${OUT:-$HERE/results}"
+fi
+WORKLOADS="${WORKLOADS:-W1,W2,W3,W4,W5}"
+[ "$PEERS" = all ] && PEERS="keras-tf,keras-jax,pytorch"
+[ "$PEERS" = none ] && PEERS=""
+DATA_DIR="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
+RUN_TIMEOUT="${RUN_TIMEOUT:-$([ "$QUICK" = 1 ] && echo 60 || echo 900)}"
+
+log() { echo "[bench] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+has_workload() { [[ ",$WORKLOADS," == *",$1,"* ]]; }
+
+# ---------------------------------------------------------------- prerequisites
+if [ ! -f "$DATA_DIR/train-images-idx3-ubyte.gz" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing dataset-fashion-mnist"
+    apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }
+  fi
+  [ -f "$DATA_DIR/train-images-idx3-ubyte.gz" ] || die "Fashion-MNIST not found in $DATA_DIR (apt-get install dataset-fashion-mnist)"
+fi
+TIME_BIN=/usr/bin/time
+if ! "$TIME_BIN" -f %M true >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing GNU time (peak RSS)"
+    apt-get install -y -q time >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q time >/dev/null 2>&1; }
+  fi
+  "$TIME_BIN" -f %M true >/dev/null 2>&1 || { log "warning: no GNU time: peak RSS of gradlab runs unknown"; TIME_BIN=""; }
+fi
+
+# ---------------------------------------------------------------- build
+if [ -z "${GRADLAB:-}" ] || [ -z "${FLOOR:-}" ]; then
+  log "swift build -c release"
+  if [ -z "${GRADLAB:-}" ]; then
+    swift build -c release >&2 || die "swift build -c release failed"
+  else
+    swift build -c release --product gradlab-sgemm-floor >&2 || die "building gradlab-sgemm-floor failed"
+  fi
+  BIN="$(swift build -c release --show-bin-path)"
+  GRADLAB="${GRADLAB:-$BIN/gradlab}"
+  FLOOR="${FLOOR:-$BIN/gradlab-sgemm-floor}"
+fi
+[ "$GRADLAB" = none ] || [ -x "$GRADLAB" ] || die "no gradlab binary at $GRADLAB"
+[ -x "$FLOOR" ] || die "no floor binary at $FLOOR"
+
+VENV_PY="$HERE/.venv/bin/python"
+if [ -n "$PEERS" ]; then
+  log "peers: $PEERS (bench/setup_venv.sh)"
+  bash "$HERE/setup_venv.sh" >&2 || die "bench/setup_venv.sh failed"
+fi
+
+# ---------------------------------------------------------------- sizes
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/gradlab-bench.XXXXXX")"
+SESS="$WORK/sessions"; mkdir -p "$SESS"
+for f in "$HERE"/sessions/w*.gl; do
+  if [ "$QUICK" = 1 ]; then
+    # tiny sizes: 2,000 training images, 500 validation, 10 MC passes
+    sed -e 's/validation=5000/validation=500 limit=2000/' -e 's/samples=100\b/samples=10/' "$f" > "$SESS/$(basename "$f")"
+  else
+    cp "$f" "$SESS/"
+  fi
+done
+if [ "$QUICK" = 1 ]; then
+  TRAIN_N=2000; MC_PASSES=10; MC_N=10000; PEER_FLAGS=(--quick --mc-passes 10)
+else
+  TRAIN_N=55000; MC_PASSES=100; MC_N=10000; PEER_FLAGS=()
+fi
+LAYERS=784,300,100,10
+
+# ---------------------------------------------------------------- runners
+# Each run leaves NAME.stdout, NAME.stderr, NAME.rc, NAME.wall (seconds, bash's
+# clock around the process) and, with GNU time, NAME.time (its -v report).
+run_measured() {  # run_measured DIR NAME STDIN_FILE CMD...
+  local dir="$1" name="$2" input="$3"; shift 3
+  local t0 t1 rc
+  t0="$EPOCHREALTIME"
+  if [ -n "$TIME_BIN" ]; then
+    timeout "$RUN_TIMEOUT" "$TIME_BIN" -v -o "$dir/$name.time" "$@" < "$input" > "$dir/$name.stdout" 2> "$dir/$name.stderr"
+  else
+    timeout "$RUN_TIMEOUT" "$@" < "$input" > "$dir/$name.stdout" 2> "$dir/$name.stderr"
+  fi
+  rc=$?
+  t1="$EPOCHREALTIME"
+  echo "$rc" > "$dir/$name.rc"
+  echo "$t0 $t1" | awk '{printf "%.6f\n", $2 - $1}' > "$dir/$name.wall"
+  [ "$rc" = 0 ] || log "  $name exited $rc (see $dir/$name.stderr)"
+  return 0
+}
+
+run_floor() {  # run_floor DIR
+  local dir="$1"
+  has_workload W1 && run_measured "$dir" floor-W1 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --batch 32 --samples $TRAIN_N
+  has_workload W2 && run_measured "$dir" floor-W2 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --batch 32 --samples $TRAIN_N --first-input-grad
+  has_workload W3 && run_measured "$dir" floor-W3 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --mc-passes $MC_PASSES --mc-samples $MC_N
+  has_workload W5 && run_measured "$dir" floor-W5 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --batch 256 --samples $TRAIN_N
+  return 0
+}
+
+run_gradlab() {  # run_gradlab DIR
+  local dir="$1" w
+  for w in W1 W2 W3 W5; do
+    has_workload "$w" || continue
+    local sess="$SESS/$(echo "$w" | tr 'W' 'w').gl"
+    run_measured "$dir" "gradlab-$w" "$sess" "$GRADLAB" --timings
+  done
+  # W4 start-up: `gradlab < w4.gl` (just `quit`) without GNU time around it,
+  # 5 times; .wall holds the median, .rc the worst exit status
+  if has_workload W4; then
+    local i t0 t1 rc worst=0 walls=()
+    for i in 1 2 3 4 5; do
+      t0="$EPOCHREALTIME"
+      timeout "$RUN_TIMEOUT" "$GRADLAB" --timings < "$SESS/w4.gl" > "$dir/gradlab-W4.stdout" 2> "$dir/gradlab-W4.stderr"
+      rc=$?
+      t1="$EPOCHREALTIME"
+      [ "$rc" = 0 ] || worst=$rc
+      walls+=("$(echo "$t0 $t1" | awk '{printf "%.6f", $2 - $1}')")
+    done
+    echo "$worst" > "$dir/gradlab-W4.rc"
+    printf '%s\n' "${walls[@]}" | sort -g | sed -n 3p > "$dir/gradlab-W4.wall"
+    printf '%s\n' "${walls[@]}" > "$dir/gradlab-W4.walls"
+    [ "$worst" = 0 ] || log "  gradlab-W4 exited $worst (see $dir/gradlab-W4.stderr)"
+  fi
+  # W4's peak RSS is that of the W1 session: make sure one ran
+  if has_workload W4 && ! has_workload W1; then
+    run_measured "$dir" gradlab-W1 "$SESS/w1.gl" "$GRADLAB" --timings
+  fi
+}
+
+run_peer() {  # run_peer DIR FRAMEWORK
+  local dir="$1" fw="$2" script backend=""
+  case "$fw" in
+    keras-tf) script="$HERE/peers/keras_bench.py"; backend=tensorflow ;;
+    keras-jax) script="$HERE/peers/keras_bench.py"; backend=jax ;;
+    pytorch) script="$HERE/peers/torch_bench.py" ;;
+    *) log "unknown peer $fw"; return 0 ;;
+  esac
+  # one fresh process per workload; W4 (start-up, peak RSS) is the W1 process
+  local groups=() w
+  if has_workload W4 || has_workload W1; then groups+=(W4); fi
+  for w in W2 W3 W5; do has_workload "$w" && groups+=("$w"); done
+  for w in "${groups[@]}"; do
+    run_measured "$dir" "$fw-$w" /dev/null env KERAS_BACKEND="${backend:-tensorflow}" \
+      TF_CPP_MIN_LOG_LEVEL=2 "$VENV_PY" "$script" --workloads "$w" "${PEER_FLAGS[@]}"
+  done
+}
+
+# ---------------------------------------------------------------- run
+log "gradlab: $GRADLAB"
+log "work dir: $WORK (REPEAT=$REPEAT QUICK=$QUICK WORKLOADS=$WORKLOADS PEERS=${PEERS:-none})"
+START="$EPOCHREALTIME"
+IFS=',' read -r -a PEER_LIST <<< "$PEERS"
+for ((r = 1; r <= REPEAT; r++)); do
+  dir="$WORK/run$r"; mkdir -p "$dir"
+  log "round $r/$REPEAT: floor"
+  run_floor "$dir"
+  if [ "$GRADLAB" != none ]; then
+    log "round $r/$REPEAT: gradlab"
+    run_gradlab "$dir"
+  fi
+  for fw in "${PEER_LIST[@]}"; do
+    [ -n "$fw" ] || continue
+    log "round $r/$REPEAT: $fw"
+    run_peer "$dir" "$fw"
+  done
+done
+log "measured in $(echo "$START $EPOCHREALTIME" | awk '{printf "%.0f", $2 - $1}') s"
+
+# ---------------------------------------------------------------- report
+REPORT_ARGS=(--work "$WORK" --out "$OUT" --peers "$PEERS" --workloads "$WORKLOADS" --results-dir "$HERE/results")
+[ "$QUICK" = 1 ] && REPORT_ARGS+=(--quick)
+[ "${STRICT:-0}" = 1 ] && REPORT_ARGS+=(--strict)
+[ "$GRADLAB" = none ] && REPORT_ARGS+=(--no-gradlab)
+python3 "$HERE/report.py" "${REPORT_ARGS[@]}"
+rc=$?
+if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then
+  log "raw runs kept in $WORK"
+else
+  rm -rf "$WORK"
+fi
+exit $rc

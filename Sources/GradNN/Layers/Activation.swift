@@ -67,14 +67,12 @@ public enum Activation: Equatable, Sendable {
         let n = rows * cols
         switch self {
         case .linear: break
-        case .sigmoid: for i in 0..<n { p[i] = 1 / (1 + expf(-p[i])) }
-        case .tanh: for i in 0..<n { p[i] = tanhf(p[i]) }
-        case .relu: for i in 0..<n { p[i] = max(p[i], 0) }
-        case .leakyRelu(let a): for i in 0..<n { let x = p[i]; p[i] = x > 0 ? x : a * x }
-        case .elu(let a): for i in 0..<n { let x = p[i]; p[i] = x > 0 ? x : a * (expm1f(x)) }
-        case .selu:
-            let s = Activation.seluScale, sa = Activation.seluScale * Activation.seluAlpha
-            for i in 0..<n { let x = p[i]; p[i] = x > 0 ? s * x : sa * expm1f(x) }
+        case .sigmoid: Vectorized.sigmoid(p, n)
+        case .tanh: Vectorized.tanh(p, n)
+        case .relu: Vectorized.relu(p, n)
+        case .leakyRelu(let a): Vectorized.leakyRelu(p, n, alpha: a)
+        case .elu(let a): Vectorized.elu(p, n, alpha: a)
+        case .selu: Vectorized.elu(p, n, alpha: Activation.seluAlpha, scale: Activation.seluScale)
         case .softmax:
             for r in 0..<rows {
                 let row = p + r * cols
@@ -93,14 +91,12 @@ public enum Activation: Equatable, Sendable {
         let n = rows * cols
         switch self {
         case .linear: break
-        case .sigmoid: for i in 0..<n { g[i] *= y[i] * (1 - y[i]) }
-        case .tanh: for i in 0..<n { g[i] *= 1 - y[i] * y[i] }
-        case .relu: for i in 0..<n where y[i] <= 0 { g[i] = 0 }
-        case .leakyRelu(let a): for i in 0..<n where y[i] <= 0 { g[i] *= a }
-        case .elu(let a): for i in 0..<n where y[i] <= 0 { g[i] *= y[i] + a }
-        case .selu:
-            let s = Activation.seluScale, sa = Activation.seluScale * Activation.seluAlpha
-            for i in 0..<n { g[i] *= y[i] > 0 ? s : y[i] + sa }
+        case .sigmoid: Vectorized.sigmoidBackward(y, g, n)
+        case .tanh: Vectorized.tanhBackward(y, g, n)
+        case .relu: Vectorized.reluBackward(y, g, n, alpha: 0)
+        case .leakyRelu(let a): Vectorized.reluBackward(y, g, n, alpha: a)
+        case .elu(let a): Vectorized.eluBackward(y, g, n, alpha: a)
+        case .selu: Vectorized.eluBackward(y, g, n, alpha: Activation.seluAlpha, scale: Activation.seluScale)
         case .softmax:
             for r in 0..<rows {
                 let yr = y + r * cols, gr = g + r * cols

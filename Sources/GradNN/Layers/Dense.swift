@@ -68,12 +68,7 @@ public final class Dense: ActivatedLayer {
         output.resize([n, units])
         BLAS.matmul(input, kernel.value, into: output)
         let o = output.data
-        if let b = bias?.value.data {
-            for r in 0..<n {
-                let row = o + r * units
-                for j in 0..<units { row[j] += b[j] }
-            }
-        }
+        if let b = bias?.value.data { Vectorized.addRows(o, rows: n, cols: units, b) }
         activation.apply(o, rows: n, cols: units)
         lastInput = input
         return output
@@ -91,14 +86,7 @@ public final class Dense: ActivatedLayer {
         if kernel.trainable || needsInputGradient || bias?.trainable == true {
             BLAS.matmul(x, transposeA: true, dz, into: kernel.gradient)
         }
-        if let b = bias {
-            let g = b.gradient.data, d = dz.data
-            g.update(repeating: 0, count: units)
-            for r in 0..<n {
-                let row = d + r * units
-                for j in 0..<units { g[j] += row[j] }
-            }
-        }
+        if let b = bias { Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data) }
         guard needsInputGradient else { return inputGradient }
         inputGradient.resize([n, x.columns])
         BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)

@@ -123,7 +123,7 @@ public final class Optimizer {
             case .sgd(let momentum, let nesterov):
                 // Keras: m = momentum·m − lr·g; w += nesterov ? momentum·m − lr·g : m
                 if momentum == 0 {
-                    for i in 0..<n { w[i] -= lr * g[i] }
+                    Vectorized.axpy(w, g, n, scale: -lr)
                 } else {
                     let m = s[0].data
                     for i in 0..<n {

@@ -1,1 +1,90 @@
+import Foundation
+import GradTensor
+import TestSupport
 import XCTest
+
+final class TensorTests: XCTestCase {
+    func testResizeKeepsCapacityAndCopyIsIndependent() {
+        let t = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(t.rows, 2)
+        XCTAssertEqual(t.columns, 3)
+        XCTAssertEqual(t[1, 2], 6)
+        let c = t.copy()
+        t[0] = 42
+        XCTAssertEqual(c[0], 1)
+        t.resize([1, 3])
+        XCTAssertEqual(t.count, 3)
+        XCTAssertEqual(t[0], 42, "shrinking keeps the buffer")
+    }
+
+    func testGemmMatchesNaiveProductWithTransposes() {
+        let a = Check.random([4, 5], seed: 1), b = Check.random([5, 3], seed: 2)
+        let c = Tensor(zeros: [4, 3])
+        BLAS.matmul(a, b, into: c)
+        var naive = [Float](repeating: 0, count: 12)
+        for i in 0..<4 { for j in 0..<3 { for k in 0..<5 { naive[i * 3 + j] += a[i, k] * b[k, j] } } }
+        Check.close(c.array, naive)
+        // (Aᵀ)ᵀ·B via transposeA on a [5,4] copy of Aᵀ
+        let at = Tensor(zeros: [5, 4])
+        for i in 0..<4 { for k in 0..<5 { at[k, i] = a[i, k] } }
+        let c2 = Tensor(zeros: [4, 3])
+        BLAS.matmul(at, transposeA: true, b, into: c2)
+        Check.close(c2.array, naive)
+        let bt = Tensor(zeros: [3, 5])
+        for k in 0..<5 { for j in 0..<3 { bt[j, k] = b[k, j] } }
+        let c3 = Tensor(zeros: [4, 3])
+        BLAS.matmul(a, bt, transposeB: true, into: c3)
+        Check.close(c3.array, naive)
+    }
+
+    func testSameSeedSameNumbers() {
+        var a = RandomGenerator(seed: 42), b = RandomGenerator(seed: 42), c = RandomGenerator(seed: 43)
+        let xa = (0..<100).map { _ in a.uniform() }, xb = (0..<100).map { _ in b.uniform() }, xc = (0..<100).map { _ in c.uniform() }
+        XCTAssertEqual(xa, xb)
+        XCTAssertNotEqual(xa, xc)
+        XCTAssertTrue(xa.allSatisfy { $0 >= 0 && $0 < 1 })
+    }
+
+    func testNormalAndTruncatedNormalMoments() {
+        var r = RandomGenerator(seed: 5)
+        let n = 200_000
+        var s = 0.0, ss = 0.0, maxAbs: Float = 0
+        for _ in 0..<n { let z = r.normal(); s += Double(z); ss += Double(z * z) }
+        XCTAssertEqual(s / Double(n), 0, accuracy: 0.01)
+        XCTAssertEqual(ss / Double(n), 1, accuracy: 0.01)
+        s = 0; ss = 0
+        for _ in 0..<n { let z = r.truncatedNormal(); s += Double(z); ss += Double(z * z); maxAbs = max(maxAbs, abs(z)) }
+        XCTAssertLessThanOrEqual(maxAbs, 2)
+        // Variance of N(0,1) truncated at ±2 is 0.87962566103423978² = 0.7737
+        XCTAssertEqual(ss / Double(n), 0.87962566103423978 * 0.87962566103423978, accuracy: 0.01)
+    }
+
+    func testVectorizedExpMatchesLibm() {
+        var xs: [Float] = []
+        var x: Float = -80
+        while x < 80 { xs.append(x); x += 0.37 }
+        xs += [-1e-6, 0, 1e-6, -87.3, 88.0]
+        let t = Tensor(shape: [xs.count], values: xs)
+        // elu(x) with alpha 1 = x for x > 0, exp(x) − 1 otherwise
+        Vectorized.elu(t.data, t.count, alpha: 1)
+        for (i, v) in xs.enumerated() {
+            let want = v > 0 ? v : expm1f(v)
+            XCTAssertEqual(t[i], want, accuracy: 2e-7 * max(1, abs(want)), "elu(\(v))")
+        }
+        let s = Tensor(shape: [xs.count], values: xs)
+        Vectorized.sigmoid(s.data, s.count)
+        for (i, v) in xs.enumerated() { XCTAssertEqual(s[i], 1 / (1 + expf(-v)), accuracy: 1e-6) }
+        let th = Tensor(shape: [xs.count], values: xs)
+        Vectorized.tanh(th.data, th.count)
+        for (i, v) in xs.enumerated() { XCTAssertEqual(th[i], tanhf(v), accuracy: 2e-6) }
+    }
+
+    func testStatistics() {
+        let s = Statistics(Tensor(shape: [4], values: [1, 2, 3, 4]))
+        XCTAssertEqual(s.mean, 2.5)
+        XCTAssertEqual(s.std, 1.118033988749895, accuracy: 1e-9)
+        XCTAssertEqual(s.min, 1)
+        XCTAssertEqual(s.max, 4)
+        XCTAssertEqual(s.norm, 30.0.squareRoot(), accuracy: 1e-9)
+    }
+}

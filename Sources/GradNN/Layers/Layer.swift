@@ -67,6 +67,7 @@ public extension Layer {
     /// Renames the layer and its variables' paths.
     func rename(_ newName: String) {
         name = newName
+        if self is Residual { return }  // its dense layer names its own variables
         for p in parameters { p.layerName = newName }
     }
 }

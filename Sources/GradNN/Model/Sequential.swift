@@ -44,6 +44,7 @@ public final class Sequential {
     /// Appends a layer, building it now if the input shape is known. On a
     /// build error the model is unchanged.
     public func add(_ layer: Layer, rng: inout RandomGenerator) throws {
+        if layers.contains(where: { $0.name == layer.name }) { layer.rename(uniqueName(for: layer.name)) }
         if let shape = outputShape {
             try layer.build(inputShape: shape, rng: &rng)
         }

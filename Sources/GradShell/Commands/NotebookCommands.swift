@@ -9,7 +9,7 @@ struct HistoryCommand: Command {
     func run(_ session: Session) throws -> String {
         let cells = session.cells
         guard !cells.isEmpty else { return "no cells yet" }
-        return cells.map { "[\($0.number)]\($0.failed ? "!" : " ") \($0.input)" }.joined(separator: "\n")
+        return cells.map { "[\($0.number)] \($0.input)\($0.failed ? "   (failed)" : "")" }.joined(separator: "\n")
     }
 }
 

@@ -1,0 +1,101 @@
+import Foundation
+@testable import GradNN
+import GradTensor
+import XCTest
+
+final class TrainingTests: XCTestCase {
+    func moonsModel(seed: UInt64, optimizer: OptimizerKind = .sgd(momentum: 0.9, nesterov: false), lr: Float = 0.1) throws -> (Sequential, Dataset) {
+        var rng = RandomGenerator(seed: seed)
+        let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(first: 100)
+        let m = Sequential()
+        try m.add(Dense(units: 16, activation: .relu, kernelInitializer: .named("he_normal")!), rng: &rng)
+        try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
+        try m.build(inputShape: [2], rng: &rng)
+        m.loss = .sparseCategoricalCrossentropy
+        m.optimizer = Optimizer(kind: optimizer, learningRate: lr)
+        return (m, d)
+    }
+
+    func testFitLearnsMoonsAndIsReproducible() throws {
+        let (m, d) = try moonsModel(seed: 1)
+        var rng = RandomGenerator(seed: 5)
+        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 15, batchSize: 16), rng: &rng)
+        XCTAssertEqual(stop, .finished)
+        XCTAssertGreaterThan(m.history.last!.valAccuracy!, 0.95)
+        XCTAssertLessThan(m.history.last!.loss, m.history.epochs[0].loss)
+        let (m2, d2) = try moonsModel(seed: 1)
+        var rng2 = RandomGenerator(seed: 5)
+        _ = m2.fit(train: d2.train, validation: d2.validation, options: FitOptions(epochs: 15, batchSize: 16), rng: &rng2)
+        XCTAssertEqual(m.history.epochs.map(\.loss), m2.history.epochs.map(\.loss), "same seed, same numbers")
+    }
+
+    func testInterruptKeepsWeightsAndHistory() throws {
+        let (m, d) = try moonsModel(seed: 2)
+        var rng = RandomGenerator(seed: 1)
+        var calls = 0
+        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 5, batchSize: 10), rng: &rng,
+                         shouldStop: { calls += 1; return calls == 7 })
+        XCTAssertEqual(stop, .interrupted(epoch: 1, step: 7))
+        XCTAssertEqual(m.history.epochs.count, 1)
+        XCTAssertTrue(m.evaluate(d.test!).accuracy.isFinite)
+    }
+
+    func testNonFiniteLossStopsAndRollsBack() throws {
+        let (m, d) = try moonsModel(seed: 3, lr: 1e30)
+        let before = m.snapshot().map(\.array)
+        var rng = RandomGenerator(seed: 1)
+        var messages: [String] = []
+        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 3, batchSize: 10), rng: &rng) {
+            if case .message(let s) = $0 { messages.append(s) }
+        }
+        guard case .nonFinite = stop else { return XCTFail("expected a non-finite stop, got \(stop)") }
+        XCTAssertEqual(m.snapshot().map(\.array), before, "rolled back to the epoch's start")
+        XCTAssertTrue(messages.joined().contains("learning rate"))
+    }
+
+    func testEarlyStoppingRestoresBestWeights() throws {
+        let (m, d) = try moonsModel(seed: 4, lr: 0.5)
+        var rng = RandomGenerator(seed: 1)
+        let es = EarlyStopping(monitor: "val_loss", patience: 2, restoreBestWeights: true)
+        _ = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 60, batchSize: 16, callbacks: [es]), rng: &rng)
+        let best = m.history.series("val_loss").min()!
+        XCTAssertEqual(m.evaluate(d.validation!).loss, best, accuracy: 1e-4)
+    }
+
+    func testMonteCarloDropoutSpreadAndDeterminismWithoutDropout() throws {
+        var rng = RandomGenerator(seed: 1)
+        let d = Synthetic.spirals.generate(n: 300, noise: 0.05, classes: 3, rng: &rng)
+        let m = Sequential()
+        try m.add(Dense(units: 32, activation: .relu), rng: &rng)
+        try m.add(Dropout(rate: 0.3), rng: &rng)
+        try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
+        try m.build(inputShape: [2], rng: &rng)
+        m.loss = .sparseCategoricalCrossentropy
+        let r = m.predictMonteCarlo(d.test!, samples: 50, rng: &rng)
+        XCTAssertEqual(r.passes, 50)
+        XCTAssertGreaterThan(Statistics(r.std).mean, 0)
+        for row in 0..<r.mean.rows { XCTAssertEqual((0..<3).reduce(Float(0)) { $0 + r.mean[row, $1] }, 1, accuracy: 1e-4) }
+        m.removeLast(); m.removeLast(); m.removeLast()
+    }
+
+    func testSchedulesByHand() {
+        XCTAssertEqual(LearningRateSchedule.power(initial: 0.01, decaySteps: 10_000, decayRate: 1).rate(at: 10_000), 0.005, accuracy: 1e-9)
+        XCTAssertEqual(LearningRateSchedule.exponential(initial: 0.01, decaySteps: 1000, decayRate: 0.1, staircase: false).rate(at: 2000), 0.0001, accuracy: 1e-9)
+        let p = LearningRateSchedule.piecewise(boundaries: [5, 15], values: [0.01, 0.005, 0.001])
+        XCTAssertEqual([0, 5, 6, 15, 16].map { p.rate(at: $0) }, [0.01, 0.01, 0.005, 0.005, 0.001])
+        let one = LearningRateSchedule.oneCycle(maxRate: 0.1, totalSteps: 100)
+        XCTAssertLessThan(one.rate(at: 0), one.rate(at: 45))
+        XCTAssertLessThan(one.rate(at: 99), one.rate(at: 45))
+    }
+
+    func testRegularizerAndMaxNormByHand() {
+        let w = Tensor(shape: [2, 2], values: [1, -2, 3, 0.5])
+        XCTAssertEqual(Regularizer(l1: 0.01).penalty(w), 0.065, accuracy: 1e-7)
+        XCTAssertEqual(Regularizer(l2: 0.01).penalty(w), 0.1425, accuracy: 1e-7)
+        let k = Tensor(shape: [2, 2], values: [3, 0.1, 4, 0.2])
+        Constraint.maxNorm(1).apply(k)
+        XCTAssertEqual(k[0, 0], 0.6, accuracy: 1e-6)
+        XCTAssertEqual(k[1, 0], 0.8, accuracy: 1e-6)
+        XCTAssertEqual(k[0, 1], 0.1, accuracy: 1e-5)
+    }
+}

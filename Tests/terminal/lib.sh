@@ -1,0 +1,184 @@
+# Helpers for gradlab's terminal tests: drive the real shell inside a private
+# tmux server and poll the screen with bounded waits.
+#
+# Sourced by run.sh and sigint_stress.sh. Uses (and sets):
+#   GRADLAB_BIN   the binary (default /work/main/.build/release/gradlab)
+#   TT_TIMEOUT    default wait bound in seconds (default 20)
+#   TT_DIR        temp directory (work dir, history file, tmux config)
+#   TT_SOCK       private tmux socket name (tmux -L)
+
+GRADLAB_BIN=${GRADLAB_BIN:-/work/main/.build/release/gradlab}
+TT_TIMEOUT=${TT_TIMEOUT:-20}
+TT_COLS=120
+TT_ROWS=40
+
+tt_init() {
+    if ! command -v tmux >/dev/null 2>&1; then
+        echo "tmux is not installed (Debian: apt-get install tmux)" >&2; exit 2
+    fi
+    if [ ! -x "$GRADLAB_BIN" ]; then
+        echo "gradlab binary not found at $GRADLAB_BIN (build: swift build -c release, or set GRADLAB_BIN)" >&2; exit 2
+    fi
+    TT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gradlab-term.XXXXXX")
+    TT_SOCK="gradlab-test-$$"
+    mkdir -p "$TT_DIR/work"
+    export GRADLAB_HISTORY="$TT_DIR/history"
+    # remain-on-exit keeps a dead pane so its exit status can be read.
+    cat > "$TT_DIR/tmux.conf" <<CONF
+set -g remain-on-exit on
+set -g history-limit 100000
+set -g default-terminal screen
+set -g status off
+set -g window-size manual
+set -g default-size ${TT_COLS}x${TT_ROWS}
+set -g escape-time 0
+CONF
+    trap tt_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+tt_cleanup() {
+    tmux -L "$TT_SOCK" kill-server >/dev/null 2>&1
+    [ -n "${TT_KEEP:-}" ] && { echo "kept $TT_DIR" >&2; return; }
+    [ -n "${TT_DIR:-}" ] && rm -rf "$TT_DIR"
+}
+
+tm() { tmux -L "$TT_SOCK" "$@"; }
+
+# start_shell NAME [ARGS…]: a fresh gradlab in a 120x40 window.
+start_shell() {
+    local name=$1; shift
+    local cmd="cd '$TT_DIR/work' && exec env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*"
+    tm -f "$TT_DIR/tmux.conf" new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd"
+}
+
+stop_shell() { tm kill-session -t "$1" >/dev/null 2>&1; true; }
+
+# Whole pane history plus the visible screen, wrapped lines joined.
+screen() { tm capture-pane -p -J -S - -t "$1" 2>/dev/null; }
+# Only the visible screen.
+visible() { tm capture-pane -p -t "$1" 2>/dev/null; }
+
+pane_pid()  { tm display-message -p -t "$1" '#{pane_pid}'; }
+pane_dead() { [ "$(tm display-message -p -t "$1" '#{pane_dead}' 2>/dev/null)" = 1 ]; }
+pane_status() { tm display-message -p -t "$1" '#{pane_dead_status}' 2>/dev/null; }
+cursor() { tm display-message -p -t "$1" '#{cursor_x} #{cursor_y}'; }
+
+# now_ms: monotonic-ish milliseconds.
+now_ms() { date +%s%3N; }
+
+# wait_for NAME ERE [TIMEOUT]: until the pane (with scrollback) has a line matching ERE.
+wait_for() {
+    local name=$1 re=$2 t=${3:-$TT_TIMEOUT}
+    local end=$(( $(now_ms) + t * 1000 ))
+    while :; do
+        screen "$name" | grep -Eq -- "$re" && return 0
+        [ "$(now_ms)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# wait_gone NAME ERE [TIMEOUT]: until the visible screen no longer matches ERE.
+wait_gone() {
+    local name=$1 re=$2 t=${3:-$TT_TIMEOUT}
+    local end=$(( $(now_ms) + t * 1000 ))
+    while :; do
+        visible "$name" | grep -Eq -- "$re" || return 0
+        [ "$(now_ms)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# current_line NAME: the text of the line the cursor is on.
+current_line() {
+    local y; y=$(tm display-message -p -t "$1" '#{cursor_y}')
+    tm capture-pane -p -t "$1" -S "$y" -E "$y"
+}
+
+# idle_prompt NAME: prints N if the shell sits at an empty `[N] ` prompt
+# (cursor just after it), else fails.
+idle_prompt() {
+    local name=$1 x y line
+    read -r x y < <(cursor "$name") || return 1
+    line=$(tm capture-pane -p -t "$name" -S "$y" -E "$y")
+    [[ $line =~ ^\[([0-9]+)\]\ ?$ ]] || return 1
+    [ "$x" -eq $(( ${#BASH_REMATCH[1]} + 3 )) ] || return 1
+    echo "${BASH_REMATCH[1]}"
+}
+
+# wait_prompt NAME [N] [TIMEOUT]: until an empty prompt (numbered N if given); prints its number.
+wait_prompt() {
+    local name=$1 want=${2:-} t=${3:-$TT_TIMEOUT} n
+    local end=$(( $(now_ms) + t * 1000 ))
+    while :; do
+        if n=$(idle_prompt "$name"); then
+            if [ -z "$want" ] || [ "$n" = "$want" ]; then echo "$n"; return 0; fi
+        fi
+        pane_dead "$name" && return 1
+        [ "$(now_ms)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# wait_line NAME TEXT [TIMEOUT]: until the cursor's line ends with TEXT (typed text echoed).
+wait_typed() {
+    local name=$1 text=$2 t=${3:-$TT_TIMEOUT}
+    local end=$(( $(now_ms) + t * 1000 ))
+    while :; do
+        [[ "$(current_line "$name")" == *"$text" ]] && return 0
+        [ "$(now_ms)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# wait_submitted NAME LINE: after Enter, until the cursor has left the typed
+# line (readline returned and the command is running).
+wait_submitted() {
+    local name=$1 text=$2 t=${3:-$TT_TIMEOUT}
+    local end=$(( $(now_ms) + t * 1000 ))
+    while :; do
+        [ "$(current_line "$name")" != "$text" ] && return 0
+        [ "$(now_ms)" -ge "$end" ] && return 1
+        sleep 0.02
+    done
+}
+
+# wait_dead NAME [TIMEOUT]
+wait_dead() {
+    local name=$1 t=${2:-$TT_TIMEOUT}
+    local end=$(( $(now_ms) + t * 1000 ))
+    while :; do
+        pane_dead "$name" && return 0
+        [ "$(now_ms)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# type_text NAME TEXT: literal keystrokes, waiting until readline echoed them.
+type_text() { tm send-keys -t "$1" -l -- "$2"; wait_typed "$1" "$2" 5; }
+
+# run_cmd NAME CMD [TIMEOUT]: at an idle prompt [N], types CMD + Enter and
+# waits for prompt [N+1]. Sets CMD_OUT to the output between the two prompts.
+CMD_OUT=
+run_cmd() {
+    local name=$1 cmd=$2 t=${3:-$TT_TIMEOUT} n
+    CMD_OUT=
+    n=$(wait_prompt "$name" "" 5) || { CMD_OUT="(no idle prompt before '$cmd')"; return 1; }
+    type_text "$name" "$cmd" || { CMD_OUT="(typed text never echoed: '$cmd')"; return 1; }
+    tm send-keys -t "$1" Enter
+    if ! wait_prompt "$name" $((n + 1)) "$t" >/dev/null; then
+        CMD_OUT="(no prompt [$((n + 1))] after '$cmd' within ${t}s)"$'\n'"$(screen "$name" | tail -15)"
+        return 1
+    fi
+    CMD_OUT=$(output_of "$name" "$n" "$cmd")
+}
+
+# output_of NAME N CMD: the lines after the last "[N] CMD" line, up to the
+# "[N+1]" prompt.
+output_of() {
+    screen "$1" | awk -v head="[$2] $3" -v next_="[$(( $2 + 1 ))]" '
+        $0 == head || $0 == head " " { buf = ""; on = 1; next }
+        on && (index($0, next_ " ") == 1 || $0 == next_) { on = 0 }
+        on { buf = buf $0 "\n" }
+        END { printf "%s", buf }'
+}

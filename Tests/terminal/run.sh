@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# Terminal tests for gradlab: drives the interactive shell in a private tmux
+# server (120x40, NO_COLOR=1, temp history file and working directory) the way
+# a person uses it: typing, Tab, Up arrow, Ctrl-C, Ctrl-D.
+#
+#   Tests/terminal/run.sh [FILTER]     # FILTER: run only tests whose name contains it
+#   GRADLAB_BIN=/path/to/gradlab Tests/terminal/run.sh
+#   TT_KEEP=1 keeps the temp directory; TT_TIMEOUT=N changes the wait bound (20 s).
+#
+# Prints one line per test and finally `N passed, M failed`; exit 0 iff all pass.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/lib.sh"
+tt_init
+
+FILTER=${1:-}
+PASSED=0 FAILED=0
+
+run_test() {
+    local title=$1 fn=$2
+    [ -n "$FILTER" ] && [[ "$title" != *"$FILTER"* ]] && return
+    local t0; t0=$(now_ms)
+    if ( "$fn" ); then
+        PASSED=$((PASSED + 1))
+        printf 'PASS  %-62s %5.1fs\n' "$title" "$(echo "($(now_ms) - $t0) / 1000" | bc -l)"
+    else
+        FAILED=$((FAILED + 1))
+        printf 'FAIL  %-62s %5.1fs\n' "$title" "$(echo "($(now_ms) - $t0) / 1000" | bc -l)"
+        [ -s "$TT_DIR/why" ] && sed 's/^/      | /' "$TT_DIR/why" | head -40
+    fi
+    rm -f "$TT_DIR/why"
+    # tests run in subshells; each kills its own tmux sessions
+}
+
+# Tests run in a subshell, so failure details go through a file.
+why() { printf '%s\n' "$*" >> "$TT_DIR/why"; return 1; }
+
+# expect_out ERE DESCRIPTION: CMD_OUT must match.
+expect_out() { grep -Eq -- "$1" <<< "$CMD_OUT" || why "expected $2 (/$1/) in output:" "$CMD_OUT"; }
+
+# cmd NAME CMD [TIMEOUT]: run_cmd or record why.
+cmd() { run_cmd "$@" || why "$CMD_OUT"; }
+
+# clear_line NAME: Ctrl-A Ctrl-K empties the readline buffer.
+clear_line() { tm send-keys -t "$1" C-a C-k; wait_prompt "$1" "" 5 >/dev/null; }
+
+SETUP_MOONS=(
+    "data moons n=20000 validation=2000"
+    "model new"
+    "add dense 64 activation=relu"
+    "add dense 2 activation=softmax"
+    "compile loss=sparse_categorical_crossentropy optimizer=sgd"
+)
+
+# ---------------------------------------------------------------------------
+
+t_banner() {
+    start_shell s
+    wait_for s '^gradlab [0-9][^ ]* — type `help`' || why "no banner:" "$(visible s)" || return 1
+    wait_prompt s 1 >/dev/null || why "no idle '[1] ' prompt:" "$(visible s)" || return 1
+    local line; line=$(tm capture-pane -p -N -t s | sed -n 2p)
+    [ "$line" = "[1] " ] || why "second line is '$line', expected '[1] '" || return 1
+    stop_shell s
+}
+
+t_help() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    cmd s help || return 1
+    expect_out '^GENERAL' "the GENERAL section" || return 1
+    expect_out '^  fit +train for some epochs' "the fit summary" || return 1
+    expect_out '`help COMMAND` shows its keys' "the closing hint" || return 1
+    wait_prompt s 2 >/dev/null || why "prompt did not advance to [2]" || return 1
+    cmd s "help fit" || return 1
+    expect_out '^usage: fit ' "fit's usage line" || return 1
+    stop_shell s
+}
+
+t_tab_command() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    type_text s "he" || why "typed text not echoed" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] help " 5 || why "he<Tab> gave '$(current_line s)', expected '[1] help '" || return 1
+    tm send-keys -t s Enter
+    wait_prompt s 2 >/dev/null || why "help did not run from the completed line" || return 1
+    expect_out_of s 1 "help" '^GENERAL' || return 1
+    # an ambiguous prefix lists the candidates on the second Tab
+    type_text s "s" || return 1
+    tm send-keys -t s Tab Tab
+    wait_for s '^(seed|set|save|schedule|search|show|summary) +.*(seed|set|save|schedule|search|show|summary)' 5 ||
+        why "s<Tab><Tab> listed no commands:" "$(visible s)" || return 1
+    wait_typed s "[2] s" 5 || why "line not redrawn as '[2] s' after the listing: '$(current_line s)'" || return 1
+    stop_shell s
+}
+
+expect_out_of() {
+    local out; out=$(output_of "$1" "$2" "$3")
+    grep -Eq -- "$4" <<< "$out" || why "expected /$4/ in the output of '$3':" "$out"
+}
+
+t_tab_layers() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    type_text s "add " || return 1
+    tm send-keys -t s Tab Tab
+    wait_for s '(^| )batchnorm( |$)' 5 || why "add <Tab><Tab> did not list batchnorm:" "$(visible s)" || return 1
+    local v; v=$(visible s)
+    local k
+    for k in dense batchnorm dropout flatten activation residual; do
+        grep -Eq "(^| )$k( |$)" <<< "$v" || why "layer kind '$k' missing from the listing:" "$v" || return 1
+    done
+    wait_typed s "[1] add " 5 || why "line not redrawn as '[1] add ' after the listing" || return 1
+    # a unique layer-kind prefix completes in place
+    type_text s "batchn" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] add batchnorm " 5 || why "add batchn<Tab> gave '$(current_line s)'" || return 1
+    stop_shell s
+}
+
+t_tab_keys() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    type_text s "compile opt" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] compile optimizer=" 5 || why "compile opt<Tab> gave '$(current_line s)'" || return 1
+    # no space after a key=, so the value can be typed right away; values complete too
+    type_text s "ad" || why "typing after optimizer= failed: '$(current_line s)'" || return 1
+    tm send-keys -t s Tab Tab
+    wait_for s 'optimizer=adagrad +optimizer=adam +optimizer=adamax' 5 ||
+        why "optimizer=ad<Tab><Tab> did not list adagrad/adam/adamax:" "$(visible s)" || return 1
+    type_text s "am" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] compile optimizer=adam " 5 && why "adam is a prefix of adamax: should not complete with a space" && return 1
+    wait_typed s "[1] compile optimizer=adam" 5 || return 1
+    clear_line s || return 1
+    # keys of a layer kind
+    type_text s "add dense 8 activ" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] add dense 8 activation=" 5 || why "add dense 8 activ<Tab> gave '$(current_line s)'" || return 1
+    stop_shell s
+}
+
+t_tab_path() {
+    mkdir -p "$TT_DIR/work/runs_dir/inner"
+    printf 'x,y,label\n0,1,0\n' > "$TT_DIR/work/points_train.csv"
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    type_text s "data csv points_t" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] data csv points_train.csv " 5 || why "file completion gave '$(current_line s)'" || return 1
+    clear_line s || return 1
+    type_text s "model load runs_" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] model load runs_dir/" 5 || why "directory completion gave '$(current_line s)'" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] model load runs_dir/inner/" 5 || why "nested directory completion gave '$(current_line s)'" || return 1
+    clear_line s || return 1
+    # the completed file name is really usable
+    type_text s "data csv points_t" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "points_train.csv " 5 || return 1
+    tm send-keys -t s Enter
+    wait_prompt s 2 >/dev/null || why "no prompt after data csv" || return 1
+    expect_out_of s 1 "data csv points_train.csv " 'points_train|train 1 ' || return 1
+    stop_shell s
+}
+
+t_history() {
+    export GRADLAB_HISTORY="$TT_DIR/history-persist"
+    rm -f "$GRADLAB_HISTORY"
+    start_shell h1
+    wait_prompt h1 1 >/dev/null || why "no prompt" || return 1
+    cmd h1 "seed 1234" || return 1
+    cmd h1 "data moons n=300" || return 1
+    tm send-keys -t h1 C-d
+    wait_dead h1 || why "Ctrl-D did not end the first run" || return 1
+    stop_shell h1
+    [ -s "$GRADLAB_HISTORY" ] || why "history file $GRADLAB_HISTORY is empty or missing" || return 1
+    grep -qx "data moons n=300" "$GRADLAB_HISTORY" || why "history file lacks the command:" "$(cat "$GRADLAB_HISTORY")" || return 1
+    start_shell h2
+    wait_prompt h2 1 >/dev/null || why "no prompt in the second run" || return 1
+    tm send-keys -t h2 Up
+    wait_typed h2 "[1] data moons n=300" 5 || why "Up gave '$(current_line h2)', expected the last command" || return 1
+    tm send-keys -t h2 Up
+    wait_typed h2 "[1] seed 1234" 5 || why "Up Up gave '$(current_line h2)'" || return 1
+    tm send-keys -t h2 Down
+    wait_typed h2 "[1] data moons n=300" 5 || why "Down gave '$(current_line h2)'" || return 1
+    tm send-keys -t h2 Enter
+    wait_prompt h2 2 >/dev/null || why "recalled command did not run" || return 1
+    expect_out_of h2 1 "data moons n=300" 'moons: train 300' || return 1
+    # the second run's commands append to the same file
+    tm send-keys -t h2 C-d
+    wait_dead h2 || return 1
+    [ "$(grep -cx "data moons n=300" "$GRADLAB_HISTORY")" -ge 2 ] || why "second run did not append:" "$(cat "$GRADLAB_HISTORY")" || return 1
+    stop_shell h2
+}
+
+t_progress() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    local c
+    for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
+    cmd s "fit epochs=3 batch_size=8" 60 || return 1
+    local e
+    for e in 1 2 3; do expect_out "^Epoch $e/3$" "Epoch $e/3" || return 1; done
+    # one final bar per epoch: the live bar was redrawn in place, not scrolled
+    local bars; bars=$(grep -c '━' <<< "$CMD_OUT")
+    [ "$bars" -eq 3 ] || why "expected 3 bar lines (one per epoch), got $bars:" "$CMD_OUT" || return 1
+    expect_out '^2250/2250 ━{20} ' "a full 2250/2250 bar" || return 1
+    local last; last=$(grep -v '^$' <<< "$CMD_OUT" | tail -1)
+    [[ $last =~ \ -\ val_accuracy:\ [01]\.[0-9]{4}$ ]] || why "last line does not end with val_accuracy: '$last'" || return 1
+    [[ $last =~ loss:\ [0-9.]+\ -\ accuracy:\ [0-9.]+\ -\ val_loss:\ [0-9.]+ ]] || why "metrics missing in '$last'" || return 1
+    grep -q $'\r' <<< "$CMD_OUT" && why "carriage return left in the pane" && return 1
+    stop_shell s
+}
+
+t_ctrl_c_fit() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    local c
+    for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
+    type_text s "fit epochs=200 batch_size=1" || return 1
+    tm send-keys -t s Enter
+    # a live, partially filled bar redrawn in place (N/18000 with N < 18000)
+    wait_for s '^ *[0-9]+/18000 ━*[─ ]' 20 || why "no live progress bar:" "$(visible s)" || return 1
+    wait_for s '^Epoch 2/200$' 30 || why "training never reached epoch 2:" "$(visible s)" || return 1
+    local t0; t0=$(now_ms)
+    tm send-keys -t s C-c
+    wait_prompt s 7 >/dev/null || why "prompt [7] did not return after Ctrl-C:" "$(visible s)" || return 1
+    local dt=$(( $(now_ms) - t0 ))
+    local out; out=$(output_of s 6 "fit epochs=200 batch_size=1")
+    grep -Eq 'stopping after the current step' <<< "$out" || why "no immediate Ctrl-C acknowledgement:" "$out" || return 1
+    grep -Eq '^interrupted at epoch [0-9]+, step [0-9]+/18000; weights learned so far are kept' <<< "$out" ||
+        why "no 'interrupted at epoch' message:" "$out" || return 1
+    grep -Eq '^stopped by Ctrl-C; the model keeps what it learned' <<< "$out" || why "no 'stopped by Ctrl-C' message:" "$out" || return 1
+    grep -Eq '^Epoch 200/200$' <<< "$out" && why "fit ran to the end despite Ctrl-C" && return 1
+    [ "$dt" -lt 10000 ] || why "took ${dt} ms to stop" || return 1
+    pane_dead s && why "shell died" && return 1
+    cmd s "evaluate test" || return 1
+    expect_out '^test: loss: [0-9.]+ - accuracy: (0\.[5-9][0-9]*|1\.0+) +\(4000 samples\)' "a trained test accuracy" || return 1
+    # the terminal is still in readline mode: completion works after the interrupt
+    type_text s "evalu" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[8] evaluate " 5 || why "Tab after Ctrl-C gave '$(current_line s)'" || return 1
+    stop_shell s
+}
+
+t_ctrl_c_mc() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    local c
+    for c in "data moons n=2000 validation=200" "model new" "add dense 32 activation=relu" "add dropout 0.2" \
+             "add dense 2 activation=softmax" "compile loss=sparse_categorical_crossentropy optimizer=sgd" \
+             "fit epochs=5 batch_size=4 verbose=0"; do cmd s "$c" 60 || return 1; done
+    local mc="evaluate test mc samples=100000"
+    type_text s "$mc" || return 1
+    tm send-keys -t s Enter
+    wait_submitted s "[8] $mc" || return 1
+    sleep 0.3
+    tm send-keys -t s C-c
+    wait_prompt s 9 >/dev/null || why "prompt [9] did not return after Ctrl-C in evaluate mc:" "$(visible s)" || return 1
+    local out; out=$(output_of s 8 "$mc")
+    grep -Eq '^test mc \([0-9]+ passes\): mc accuracy: [0-9.]+ +\(interrupted after [0-9]+ of 100000 passes\)' <<< "$out" ||
+        why "evaluate mc did not report the interruption:" "$out" || return 1
+    local pm="predict mc samples=200000 index=0..2"
+    type_text s "$pm" || return 1
+    tm send-keys -t s Enter
+    wait_submitted s "[9] $pm" || return 1
+    sleep 0.3
+    tm send-keys -t s C-c
+    wait_prompt s 10 >/dev/null || why "prompt [10] did not return after Ctrl-C in predict mc:" "$(visible s)" || return 1
+    out=$(output_of s 9 "$pm")
+    grep -Eq '^MC Dropout: [0-9]+ passes' <<< "$out" || why "predict mc printed no pass count:" "$out" || return 1
+    grep -Eq '^MC Dropout: 200000 passes' <<< "$out" && why "predict mc was not interrupted:" "$out" && return 1
+    cmd s "evaluate test" || return 1
+    expect_out '^test: loss: [0-9.]+ - accuracy: [0-9.]+' "an accuracy" || return 1
+    stop_shell s
+}
+
+t_ctrl_c_prompt() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    type_text s "data moo" || return 1
+    tm send-keys -t s C-c
+    wait_for s 'press Ctrl-C again within a second to quit' 5 || why "no hint after Ctrl-C at the prompt:" "$(visible s)" || return 1
+    wait_prompt s 1 5 >/dev/null || why "the typed text was not cleared: '$(current_line s)'" || return 1
+    pane_dead s && why "shell died after one Ctrl-C" && return 1
+    # after more than a second, Ctrl-C is a "first" one again
+    sleep 1.3
+    tm send-keys -t s C-c
+    local hints
+    for _ in $(seq 100); do
+        hints=$(screen s | grep -c 'press Ctrl-C again')
+        [ "$hints" -ge 2 ] && break; sleep 0.05
+    done
+    [ "$hints" -ge 2 ] || why "no second hint:" "$(visible s)" || return 1
+    sleep 0.2
+    pane_dead s && why "shell quit on two Ctrl-C more than a second apart" && return 1
+    cmd s "data moons n=100" || return 1
+    expect_out '^moons: train 100' "the data command to work after Ctrl-C" || return 1
+    stop_shell s
+}
+
+t_ctrl_c_twice() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    tm send-keys -t s C-c
+    wait_for s 'press Ctrl-C again' 5 || why "no hint" || return 1
+    tm send-keys -t s C-c
+    wait_dead s 5 || why "two quick Ctrl-C did not quit:" "$(visible s)" || return 1
+    local st; st=$(pane_status s)
+    [ "$st" = 130 ] || [ "$st" = 0 ] || why "exit status $st (expected 130 or 0)" || return 1
+    stop_shell s
+}
+
+t_did_you_mean() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    cmd s "fitt epochs=2" || return 1
+    expect_out "^error: 'fitt' is not a command; did you mean 'fit'\?" "did you mean 'fit'" || return 1
+    cmd s "hepl" || return 1
+    expect_out "did you mean 'help'\?" "did you mean 'help'" || return 1
+    cmd s "add dense 4 activation=reul" || return 1
+    expect_out "did you mean 'relu'|relu" "a suggestion for reul" || return 1
+    pane_dead s && why "shell died" && return 1
+    stop_shell s
+}
+
+t_ctrl_d() {
+    start_shell s
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    cmd s "data xor" || return 1
+    tm send-keys -t s C-d
+    wait_dead s 5 || why "Ctrl-D did not exit:" "$(visible s)" || return 1
+    local st; st=$(pane_status s)
+    [ "$st" = 0 ] || why "exit status $st after Ctrl-D" || return 1
+    screen s | grep -Eiq 'fatal|segmentation|crash|abort|error' && why "error text on exit:" "$(visible s)" && return 1
+    # Ctrl-D on a non-empty line deletes a character instead of quitting
+    start_shell s2
+    wait_prompt s2 1 >/dev/null || return 1
+    type_text s2 "helpx" || return 1
+    tm send-keys -t s2 Left C-d
+    wait_typed s2 "[1] help" 5 || why "Ctrl-D mid-line: '$(current_line s2)'" || return 1
+    sleep 0.2
+    pane_dead s2 && why "Ctrl-D on a non-empty line quit" && return 1
+    tm send-keys -t s2 C-a C-k
+    cmd s2 quit || true
+    wait_dead s2 5 || why "'quit' did not exit" || return 1
+    [ "$(pane_status s2)" = 0 ] || why "exit status $(pane_status s2) after quit" || return 1
+    stop_shell s; stop_shell s2
+}
+
+t_resize() {
+    # the bar follows the terminal width
+    start_shell s
+    wait_prompt s 1 >/dev/null || return 1
+    tm resize-window -t s -x 80 -y 30 2>/dev/null
+    local c
+    for c in "data moons n=2000" "model new" "add dense 8 activation=relu" "add dense 2 activation=softmax" \
+             "compile loss=sparse_categorical_crossentropy optimizer=sgd"; do cmd s "$c" || return 1; done
+    cmd s "fit epochs=1 batch_size=8" 30 || return 1
+    local bar; bar=$(grep '━' <<< "$CMD_OUT" | tail -1)
+    [ -n "$bar" ] || why "no bar" || return 1
+    [ "${#bar}" -le 80 ] || [ "$(tm capture-pane -p -t s | grep -c '━')" -le 1 ] || why "bar longer than 80 columns (${#bar}): $bar" || return 1
+    stop_shell s
+}
+
+run_test "1  startup banner and [1] prompt"                 t_banner
+run_test "1  help lists the commands; help fit"             t_help
+run_test "2  Tab completes he -> help; lists s* commands"   t_tab_command
+run_test "2  add <Tab><Tab> lists layer kinds"              t_tab_layers
+run_test "2  compile opt<Tab> -> optimizer=, values, keys"  t_tab_keys
+run_test "2  Tab completes file and directory paths"        t_tab_path
+run_test "3  history persists; Up recalls previous run"     t_history
+run_test "4  fit draws a bar per epoch with val_accuracy"   t_progress
+run_test "5  Ctrl-C during fit stops, evaluate works"       t_ctrl_c_fit
+run_test "5  Ctrl-C during evaluate mc / predict mc"        t_ctrl_c_mc
+run_test "6  Ctrl-C at prompt hints, clears, stays alive"   t_ctrl_c_prompt
+run_test "6  two quick Ctrl-C at the prompt quit"           t_ctrl_c_twice
+run_test "7  unknown command suggests 'did you mean'"       t_did_you_mean
+run_test "7  Ctrl-D exits cleanly (status 0), quit too"     t_ctrl_d
+run_test "   progress bar fits a narrower window"           t_resize
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and end-to-end tests (swift test), every
+# tutorial replayed with --check, the terminal tests under tmux, nbformat
+# validation of an exported notebook, and the bench harness smoke test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || exit 1
+passed=0; failed=0
+step() { # name, command…
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed+1)); echo "--- ok: $name"; else failed=$((failed+1)); echo "--- FAILED: $name"; fi
+}
+
+swift build --build-tests 2>&1 | tail -3 || exit 1
+swift test 2>&1 | tee /tmp/gradlab-swift-test.log | grep -E "error|failed|Executed .* tests" | tail -40
+xc=$(grep -E "^\s*Executed [0-9]+ tests" /tmp/gradlab-swift-test.log | tail -1)
+xt=$(echo "$xc" | sed -E 's/.*Executed ([0-9]+) tests.*/\1/'); xf=$(echo "$xc" | sed -E 's/.*with ([0-9]+) failures.*/\1/')
+if [ -z "$xt" ]; then echo "swift test did not run"; failed=$((failed+1)); else
+  passed=$((passed + xt - xf)); failed=$((failed + xf)); fi
+
+swift build -c release 2>&1 | tail -1
+BIN=$(swift build -c release --show-bin-path)/gradlab
+export GRADLAB_BIN=$BIN
+
+for t in tutorials/[0-9]*.md tutorials/exercises/solutions/*.md; do
+  [ -f "$t" ] || continue
+  step "replay --check $t" "$BIN" replay --check --quiet "$t"
+done
+
+if [ -x Tests/terminal/run.sh ] || [ -f Tests/terminal/run.sh ]; then
+  step "terminal tests (tmux)" bash Tests/terminal/run.sh
+fi
+
+step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
+step "bench harness smoke test (QUICK=1)" env QUICK=1 PEERS=none REPEAT=1 bash bench/run.sh
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,24 +1,34 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// libFuzzer targets for gradlab (see run.sh). Built with
-/// `swift build -c release -Xswiftc -sanitize=fuzzer,address …` so the
-/// library modules are coverage-instrumented too; each target defines
-/// `LLVMFuzzerTestOneInput` and no `main` (libFuzzer supplies it).
-let fuzzFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
-
-let names = ["fuzz-command", "fuzz-idx", "fuzz-csv", "fuzz-transcript", "fuzz-safetensors", "fuzz-model-json"]
+/// libFuzzer targets for gradlab; run.sh builds and runs them:
+///
+///     swift build -c release -Xswiftc -O -Xswiftc -enable-testing -Xswiftc -sanitize=fuzzer,address
+///
+/// `-sanitize=fuzzer` is passed for every Swift module (not as a per-target
+/// unsafeFlag) so the library code under test is coverage-instrumented too;
+/// `-O` overrides the main package's `-Ounchecked` so overflow and bounds
+/// traps stay on. SwiftPM links an executable's `main` to `<module>_main`,
+/// so each target's main.swift calls libFuzzer's `LLVMFuzzerRunDriver`
+/// (FuzzSupport.runFuzzer) instead of using libFuzzer's own `main`.
+let targets = ["fuzz-command", "fuzz-idx", "fuzz-csv", "fuzz-transcript", "fuzz-safetensors", "fuzz-model-json"]
 
 let package = Package(
     name: "gradlab-fuzz",
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "gradlab", path: "..")],
-    targets: names.map { name in
+    targets: [
+        .target(name: "FuzzDriver"),
+        .target(name: "FuzzSupport", dependencies: ["FuzzDriver"]),
+    ] + targets.map { name in
         .executableTarget(name: name,
-                          dependencies: [.product(name: "GradNN", package: "gradlab"),
+                          dependencies: ["FuzzSupport",
+                                         .product(name: "GradNN", package: "gradlab"),
                                          .product(name: "GradShell", package: "gradlab")],
                           path: "Sources/\(name)",
-                          swiftSettings: fuzzFlags)
+                          // gold crashes (internal error in format_file_lineno) linking
+                          // the sanitized objects; lld from the toolchain works.
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld"])])
     },
     swiftLanguageModes: [.v5]
 )

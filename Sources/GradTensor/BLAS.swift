@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// The one place that talks to OpenBLAS: row-major matrix products on tensors
 /// seen as matrices [rows, columns].
@@ -14,6 +15,7 @@ public enum BLAS {
         let n = transposeB ? bRows : bCols
         precondition(k == (transposeB ? bCols : bRows), "gemm inner dimensions differ")
         if m == 0 || n == 0 { return }
+        chooseThreads(work: m * n * k)
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
@@ -27,6 +29,22 @@ public enum BLAS {
         gemm(a.data, rows: a.rows, cols: a.columns, transposeA: transposeA,
              b.data, rows: b.rows, cols: b.columns, transposeB: transposeB,
              c.data, alpha: alpha, beta: beta)
+    }
+
+    /// Products smaller than this many multiply-adds run on one thread: for
+    /// the shapes of a batch-32 step, OpenBLAS's thread hand-off costs more than
+    /// it saves (measured by `make bench SWEEP=1`). `GRADLAB_BLAS_THREADS` overrides.
+    public nonisolated(unsafe) static var singleThreadBelow = 40_000_000
+    nonisolated(unsafe) static var current = -1
+    nonisolated(unsafe) static let maximum: Int = {
+        if let s = getenv("GRADLAB_BLAS_THREADS"), let n = Int(String(cString: s)), n > 0 { return n }
+        return Int(openblas_get_num_procs())
+    }()
+
+    @inline(__always)
+    static func chooseThreads(work: Int) {
+        let want = work < singleThreadBelow ? 1 : maximum
+        if want != current { openblas_set_num_threads(Int32(want)); current = want }
     }
 
     /// Number of threads OpenBLAS uses.

@@ -101,7 +101,9 @@ public enum Vectorized {
     }
 
     public static func reluBackward(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float) {
-        zip(y, g, n) { y, g in g.replacing(with: g * alpha, where: y .<= 0) }
+        // ReLU's derivative at 0 is 0; leaky ReLU's is 1 (Keras).
+        if alpha == 0 { zip(y, g, n) { y, g in g.replacing(with: 0, where: y .<= 0) } }
+        else { zip(y, g, n) { y, g in g.replacing(with: g * alpha, where: y .< 0) } }
     }
 
     /// Adds `bias` to every row of a [rows, cols] matrix.
@@ -130,5 +132,131 @@ public enum Vectorized {
         var i = 0
         while i + 8 <= n { store(load(w + i) + load(g + i) * scale, w + i); i += 8 }
         while i < n { w[i] += g[i] * scale; i += 1 }
+    }
+}
+
+extension Vectorized {
+    public typealias U = SIMD8<UInt32>
+
+    /// A counter-based 32-bit hash (Wellons' lowbias32): lane i of block b
+    /// gets hash(key ⊕ counter), so masks need no sequential state.
+    @inline(__always)
+    static func hash(_ xIn: U) -> U {
+        var x = xIn
+        x ^= x &>> 16
+        x = x &* 0x7FEB_352D
+        x ^= x &>> 15
+        x = x &* 0x846C_A68B
+        x ^= x &>> 16
+        return x
+    }
+
+    /// Dropout in one pass: y = x·m, mask m = keepScale or 0 (dropped with probability `rate`).
+    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+                               _ n: Int, rate: Float, key: UInt64) {
+        let threshold = U(repeating: UInt32(min(Double(rate) * 16_777_216, 16_777_216)))
+        let keep = V(repeating: 1 / (1 - rate))
+        let k1 = U(repeating: UInt32(truncatingIfNeeded: key)), k2 = U(repeating: UInt32(truncatingIfNeeded: key >> 32))
+        let lanes = U(0, 1, 2, 3, 4, 5, 6, 7)
+        var i = 0
+        while i < n {
+            let c = U(repeating: UInt32(truncatingIfNeeded: i)) &+ lanes
+            let h = hash(hash(c ^ k1) &+ k2) &>> 8
+            let m = V(repeating: 0).replacing(with: keep, where: h .>= threshold)
+            if i + 8 <= n {
+                store(m, mask + i)
+                store(load(x + i) * m, y + i)
+            } else {
+                for j in 0..<(n - i) { mask[i + j] = m[j]; y[i + j] = x[i + j] * m[j] }
+            }
+            i += 8
+        }
+    }
+
+    /// g[i] *= mask[i]
+    public static func multiply(_ g: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n { store(load(g + i) * load(mask + i), out + i); i += 8 }
+        while i < n { out[i] = g[i] * mask[i]; i += 1 }
+    }
+}
+
+extension Vectorized {
+    /// Column sums into an array (resized to `cols`).
+    public static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int, into out: inout [Float]) {
+        if out.count != cols { out = [Float](repeating: 0, count: cols) }
+        out.withUnsafeMutableBufferPointer { columnSums(p, rows: rows, cols: cols, into: $0.baseAddress!) }
+    }
+
+    /// out[j] = Σ_r (p[r, j] + shift[j])²
+    public static func columnSumsOfSquares(_ p: UnsafePointer<Float>, rows: Int, cols: Int, shift: [Float], into out: inout [Float]) {
+        if out.count != cols { out = [Float](repeating: 0, count: cols) }
+        shift.withUnsafeBufferPointer { sb in
+            out.withUnsafeMutableBufferPointer { ob in
+                let o = ob.baseAddress!, s = sb.baseAddress!
+                o.update(repeating: 0, count: cols)
+                for r in 0..<rows {
+                    let row = p + r * cols
+                    var j = 0
+                    while j + 8 <= cols { let c = load(row + j) + load(s + j); store(load(o + j) + c * c, o + j); j += 8 }
+                    while j < cols { let c = row[j] + s[j]; o[j] += c * c; j += 1 }
+                }
+            }
+        }
+    }
+
+    /// out[j] = Σ_r a[r, j]·b[r, j]
+    public static func columnDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int, into out: inout [Float]) {
+        if out.count != cols { out = [Float](repeating: 0, count: cols) }
+        out.withUnsafeMutableBufferPointer { ob in
+            let o = ob.baseAddress!
+            o.update(repeating: 0, count: cols)
+            for r in 0..<rows {
+                let ar = a + r * cols, br = b + r * cols
+                var j = 0
+                while j + 8 <= cols { store(load(o + j) + load(ar + j) * load(br + j), o + j); j += 8 }
+                while j < cols { o[j] += ar[j] * br[j]; j += 1 }
+            }
+        }
+    }
+
+    /// out[r, j] = (x[r, j] + shift[j])·scale[j]
+    public static func affineRows(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, shift: [Float], scale: [Float]) {
+        shift.withUnsafeBufferPointer { sb in scale.withUnsafeBufferPointer { cb in
+            let s = sb.baseAddress!, c = cb.baseAddress!
+            for r in 0..<rows {
+                let xr = x + r * cols, o = out + r * cols
+                var j = 0
+                while j + 8 <= cols { store((load(xr + j) + load(s + j)) * load(c + j), o + j); j += 8 }
+                while j < cols { o[j] = (xr[j] + s[j]) * c[j]; j += 1 }
+            }
+        } }
+    }
+
+    /// out[r, j] = x[r, j]·scale[j] + shift[j]
+    public static func scaleShiftRows(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, scale: [Float], shift: [Float]) {
+        shift.withUnsafeBufferPointer { sb in scale.withUnsafeBufferPointer { cb in
+            let s = sb.baseAddress!, c = cb.baseAddress!
+            for r in 0..<rows {
+                let xr = x + r * cols, o = out + r * cols
+                var j = 0
+                while j + 8 <= cols { store(load(xr + j) * load(c + j) + load(s + j), o + j); j += 8 }
+                while j < cols { o[j] = xr[j] * c[j] + s[j]; j += 1 }
+            }
+        } }
+    }
+
+    /// dx = scale·(dy + meanDy + x̂·meanDyXh), row by row.
+    public static func batchNormBackward(_ dy: UnsafePointer<Float>, _ xh: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                         rows: Int, cols: Int, scale: [Float], meanDy: [Float], meanDyXh: [Float]) {
+        scale.withUnsafeBufferPointer { cb in meanDy.withUnsafeBufferPointer { ab in meanDyXh.withUnsafeBufferPointer { bb in
+            let c = cb.baseAddress!, a = ab.baseAddress!, b = bb.baseAddress!
+            for r in 0..<rows {
+                let g = dy + r * cols, h = xh + r * cols, o = out + r * cols
+                var j = 0
+                while j + 8 <= cols { store(load(c + j) * (load(g + j) + load(a + j) + load(h + j) * load(b + j)), o + j); j += 8 }
+                while j < cols { o[j] = c[j] * (g[j] + a[j] + h[j] * b[j]); j += 1 }
+            }
+        } } }
     }
 }

@@ -41,7 +41,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testNonFiniteLossStopsAndRollsBack() throws {
-        let (m, d) = try moonsModel(seed: 3, lr: 1e30)
+        let (m, d) = try moonsModel(seed: 3, lr: .infinity)
         let before = m.snapshot().map(\.array)
         var rng = RandomGenerator(seed: 1)
         var messages: [String] = []

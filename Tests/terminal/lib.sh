@@ -29,7 +29,6 @@ set -g remain-on-exit on
 set -g history-limit 100000
 set -g default-terminal screen
 set -g status off
-set -g window-size manual
 set -g default-size ${TT_COLS}x${TT_ROWS}
 set -g escape-time 0
 CONF
@@ -49,7 +48,8 @@ tm() { tmux -L "$TT_SOCK" "$@"; }
 start_shell() {
     local name=$1; shift
     local cmd="cd '$TT_DIR/work' && exec env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*"
-    tm -f "$TT_DIR/tmux.conf" new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd"
+    tm -f "$TT_DIR/tmux.conf" new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd" ||
+        { echo "tmux could not start a session" >&2; return 1; }
 }
 
 stop_shell() { tm kill-session -t "$1" >/dev/null 2>&1; true; }
@@ -59,10 +59,11 @@ screen() { tm capture-pane -p -J -S - -t "$1" 2>/dev/null; }
 # Only the visible screen.
 visible() { tm capture-pane -p -t "$1" 2>/dev/null; }
 
-pane_pid()  { tm display-message -p -t "$1" '#{pane_pid}'; }
-pane_dead() { [ "$(tm display-message -p -t "$1" '#{pane_dead}' 2>/dev/null)" = 1 ]; }
+pane_pid()  { tm display-message -p -t "$1" '#{pane_pid}' 2>/dev/null; }
+# pane_dead: the process ended (or the tmux session is gone altogether).
+pane_dead() { [ "$(tm display-message -p -t "$1" '#{pane_dead}' 2>/dev/null || echo 1)" = 1 ]; }
 pane_status() { tm display-message -p -t "$1" '#{pane_dead_status}' 2>/dev/null; }
-cursor() { tm display-message -p -t "$1" '#{cursor_x} #{cursor_y}'; }
+cursor() { tm display-message -p -t "$1" '#{cursor_x} #{cursor_y}' 2>/dev/null; }
 
 # now_ms: monotonic-ish milliseconds.
 now_ms() { date +%s%3N; }
@@ -73,6 +74,7 @@ wait_for() {
     local end=$(( $(now_ms) + t * 1000 ))
     while :; do
         screen "$name" | grep -Eq -- "$re" && return 0
+        tm has-session -t "$name" 2>/dev/null || return 1
         [ "$(now_ms)" -ge "$end" ] && return 1
         sleep 0.05
     done
@@ -91,8 +93,8 @@ wait_gone() {
 
 # current_line NAME: the text of the line the cursor is on.
 current_line() {
-    local y; y=$(tm display-message -p -t "$1" '#{cursor_y}')
-    tm capture-pane -p -t "$1" -S "$y" -E "$y"
+    local y; y=$(tm display-message -p -t "$1" '#{cursor_y}' 2>/dev/null) || return 1
+    tm capture-pane -p -t "$1" -S "$y" -E "$y" 2>/dev/null
 }
 
 # idle_prompt NAME: prints N if the shell sits at an empty `[N] ` prompt
@@ -100,7 +102,7 @@ current_line() {
 idle_prompt() {
     local name=$1 x y line
     read -r x y < <(cursor "$name") || return 1
-    line=$(tm capture-pane -p -t "$name" -S "$y" -E "$y")
+    line=$(tm capture-pane -p -t "$name" -S "$y" -E "$y" 2>/dev/null)
     [[ $line =~ ^\[([0-9]+)\]\ ?$ ]] || return 1
     [ "$x" -eq $(( ${#BASH_REMATCH[1]} + 3 )) ] || return 1
     echo "${BASH_REMATCH[1]}"
@@ -126,6 +128,7 @@ wait_typed() {
     local end=$(( $(now_ms) + t * 1000 ))
     while :; do
         [[ "$(current_line "$name")" == *"$text" ]] && return 0
+        pane_dead "$name" && return 1
         [ "$(now_ms)" -ge "$end" ] && return 1
         sleep 0.05
     done
@@ -138,6 +141,7 @@ wait_submitted() {
     local end=$(( $(now_ms) + t * 1000 ))
     while :; do
         [ "$(current_line "$name")" != "$text" ] && return 0
+        pane_dead "$name" && return 1
         [ "$(now_ms)" -ge "$end" ] && return 1
         sleep 0.02
     done

@@ -55,7 +55,7 @@ SETUP_MOONS=(
 # ---------------------------------------------------------------------------
 
 t_banner() {
-    start_shell s
+    start_shell s || return 1
     wait_for s '^gradlab [0-9][^ ]* — type `help`' || why "no banner:" "$(visible s)" || return 1
     wait_prompt s 1 >/dev/null || why "no idle '[1] ' prompt:" "$(visible s)" || return 1
     local line; line=$(tm capture-pane -p -N -t s | sed -n 2p)
@@ -64,7 +64,7 @@ t_banner() {
 }
 
 t_help() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     cmd s help || return 1
     expect_out '^GENERAL' "the GENERAL section" || return 1
@@ -77,7 +77,7 @@ t_help() {
 }
 
 t_tab_command() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     type_text s "he" || why "typed text not echoed" || return 1
     tm send-keys -t s Tab
@@ -100,7 +100,7 @@ expect_out_of() {
 }
 
 t_tab_layers() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     type_text s "add " || return 1
     tm send-keys -t s Tab Tab
@@ -119,7 +119,7 @@ t_tab_layers() {
 }
 
 t_tab_keys() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     type_text s "compile opt" || return 1
     tm send-keys -t s Tab
@@ -144,7 +144,7 @@ t_tab_keys() {
 t_tab_path() {
     mkdir -p "$TT_DIR/work/runs_dir/inner"
     printf 'x,y,label\n0,1,0\n' > "$TT_DIR/work/points_train.csv"
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     type_text s "data csv points_t" || return 1
     tm send-keys -t s Tab
@@ -169,7 +169,7 @@ t_tab_path() {
 t_history() {
     export GRADLAB_HISTORY="$TT_DIR/history-persist"
     rm -f "$GRADLAB_HISTORY"
-    start_shell h1
+    start_shell h1 || return 1
     wait_prompt h1 1 >/dev/null || why "no prompt" || return 1
     cmd h1 "seed 1234" || return 1
     cmd h1 "data moons n=300" || return 1
@@ -178,7 +178,7 @@ t_history() {
     stop_shell h1
     [ -s "$GRADLAB_HISTORY" ] || why "history file $GRADLAB_HISTORY is empty or missing" || return 1
     grep -qx "data moons n=300" "$GRADLAB_HISTORY" || why "history file lacks the command:" "$(cat "$GRADLAB_HISTORY")" || return 1
-    start_shell h2
+    start_shell h2 || return 1
     wait_prompt h2 1 >/dev/null || why "no prompt in the second run" || return 1
     tm send-keys -t h2 Up
     wait_typed h2 "[1] data moons n=300" 5 || why "Up gave '$(current_line h2)', expected the last command" || return 1
@@ -197,7 +197,7 @@ t_history() {
 }
 
 t_progress() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     local c
     for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
@@ -216,7 +216,7 @@ t_progress() {
 }
 
 t_ctrl_c_fit() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     local c
     for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
@@ -247,7 +247,7 @@ t_ctrl_c_fit() {
 }
 
 t_ctrl_c_mc() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     local c
     for c in "data moons n=2000 validation=200" "model new" "add dense 32 activation=relu" "add dropout 0.2" \
@@ -279,7 +279,7 @@ t_ctrl_c_mc() {
 }
 
 t_ctrl_c_prompt() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     type_text s "data moo" || return 1
     tm send-keys -t s C-c
@@ -303,7 +303,7 @@ t_ctrl_c_prompt() {
 }
 
 t_ctrl_c_twice() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     tm send-keys -t s C-c
     wait_for s 'press Ctrl-C again' 5 || why "no hint" || return 1
@@ -315,7 +315,7 @@ t_ctrl_c_twice() {
 }
 
 t_did_you_mean() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     cmd s "fitt epochs=2" || return 1
     expect_out "^error: 'fitt' is not a command; did you mean 'fit'\?" "did you mean 'fit'" || return 1
@@ -328,7 +328,7 @@ t_did_you_mean() {
 }
 
 t_ctrl_d() {
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     cmd s "data xor" || return 1
     tm send-keys -t s C-d
@@ -337,7 +337,7 @@ t_ctrl_d() {
     [ "$st" = 0 ] || why "exit status $st after Ctrl-D" || return 1
     screen s | grep -Eiq 'fatal|segmentation|crash|abort|error' && why "error text on exit:" "$(visible s)" && return 1
     # Ctrl-D on a non-empty line deletes a character instead of quitting
-    start_shell s2
+    start_shell s2 || return 1
     wait_prompt s2 1 >/dev/null || return 1
     type_text s2 "helpx" || return 1
     tm send-keys -t s2 Left C-d
@@ -353,7 +353,7 @@ t_ctrl_d() {
 
 t_resize() {
     # the bar follows the terminal width
-    start_shell s
+    start_shell s || return 1
     wait_prompt s 1 >/dev/null || return 1
     tm resize-window -t s -x 80 -y 30 2>/dev/null
     local c

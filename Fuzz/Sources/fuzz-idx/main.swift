@@ -1,9 +1,43 @@
+import FuzzSupport
 import Foundation
 import GradNN
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    _ = try? IDX.parse(bytes, name: "fuzz.idx")
-    return 0
+// IDX.parse on arbitrary bytes must return a consistent array or throw a
+// DataError. When the input holds the separator "@@LABELS@@", the two halves
+// are written as an images file and a labels file and loaded together with
+// IDX.load, as `data idx IMAGES LABELS` does.
+let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-fuzz-idx-\(getpid())").path
+try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+let separator = Array("@@LABELS@@".utf8)
+
+func check(_ bytes: [UInt8]) {
+    do {
+        let a = try IDX.parse(bytes, name: "fuzz.idx")
+        let total = a.dimensions.reduce(1, *)
+        if total != a.bytes.count { finding("IDX.parse returned \(a.dimensions) with \(a.bytes.count) bytes") }
+    } catch is DataError {
+    } catch {
+        finding("IDX.parse threw a non-DataError: \(error)")
+    }
+}
+
+runFuzzer { buffer in
+    let bytes = Array(buffer)
+    check(bytes)
+    guard let cut = (0..<max(0, bytes.count - separator.count + 1)).first(where: { bytes[$0..<($0 + separator.count)].elementsEqual(separator) }) else { return }
+    let images = Array(bytes[..<cut]), labels = Array(bytes[(cut + separator.count)...])
+    let ip = dir + "/images.idx", lp = dir + "/labels.idx"
+    FileManager.default.createFile(atPath: ip, contents: Data(images))
+    FileManager.default.createFile(atPath: lp, contents: Data(labels))
+    do {
+        let s = try IDX.load(images: ip, labels: lp)
+        if s.count > 0 && s.featureCount > 0 { _ = s.value(sample: s.count - 1, feature: s.featureCount - 1) }
+        let split = DataSplit(storage: s, range: 0..<s.count)
+        _ = split.fitStandardization()
+        let classes = Int(s.targets.max() ?? 0) + 1
+        _ = try Dataset(name: "fuzz", train: split, classCount: classes).withValidation(first: 1)
+    } catch is DataError {
+    } catch {
+        finding("IDX.load threw a non-DataError: \(error)")
+    }
 }

@@ -4,13 +4,8 @@ import GradTensor
 /// activation function on its own, e.g. after BatchNormalization.
 public final class ActivationLayer: ActivatedLayer {
     public var name: String
-    public var typeName: String {
-        switch activation {
-        case .leakyRelu: return "LeakyReLU"
-        case .elu: return "ELU"
-        default: return "Activation"
-        }
-    }
+    /// `Activation` for `add activation NAME`; `LeakyReLU` for `add leaky_relu`, as Keras names them.
+    public let typeName: String
     public var keyword: String { "activation" }
     public let activation: Activation
     public private(set) var outputShape: [Int] = []
@@ -19,8 +14,9 @@ public final class ActivationLayer: ActivatedLayer {
     private let output = Tensor(zeros: [0])
     private let gradient = Tensor(zeros: [0])
 
-    public init(_ activation: Activation, name: String = "activation") {
+    public init(_ activation: Activation, name: String = "activation", typeName: String = "Activation") {
         self.activation = activation
+        self.typeName = typeName
         self.name = name
     }
 

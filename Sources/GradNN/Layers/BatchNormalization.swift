@@ -64,76 +64,54 @@ public final class BatchNormalization: Layer {
         let n = input.rows, d = input.columns
         output.resize([n, d])
         normalized.resize([n, d])
-        let x = input.data, y = output.data, xh = normalized.data
-        let g = gamma?.value.data, b = beta?.value.data
+        let x = input.data
         let useBatch = mode.batchStatistics && !isFrozen && n > 0
         usedBatchStatistics = useBatch
+        var shift = [Float](repeating: 0, count: d)
         if useBatch {
-            var mean = [Float](repeating: 0, count: d), varc = [Float](repeating: 0, count: d)
-            for r in 0..<n { let row = x + r * d; for j in 0..<d { mean[j] += row[j] } }
+            Vectorized.columnSums(x, rows: n, cols: d, into: &lastBatchMean)
             let invN = 1 / Float(n)
-            for j in 0..<d { mean[j] *= invN }
-            for r in 0..<n { let row = x + r * d; for j in 0..<d { let c = row[j] - mean[j]; varc[j] += c * c } }
+            for j in 0..<d { lastBatchMean[j] *= invN; shift[j] = -lastBatchMean[j] }
+            Vectorized.columnSumsOfSquares(x, rows: n, cols: d, shift: shift, into: &lastBatchVariance)
             let mm = movingMean.value.data, mv = movingVariance.value.data
             for j in 0..<d {
-                varc[j] *= invN
-                invStd[j] = 1 / (varc[j] + epsilon).squareRoot()
-                mm[j] = mm[j] * momentum + mean[j] * (1 - momentum)
-                mv[j] = mv[j] * momentum + varc[j] * (1 - momentum)
-            }
-            lastBatchMean = mean
-            lastBatchVariance = varc
-            for r in 0..<n {
-                let row = x + r * d, o = y + r * d, h = xh + r * d
-                for j in 0..<d {
-                    let v = (row[j] - mean[j]) * invStd[j]
-                    h[j] = v
-                    o[j] = v * (g?[j] ?? 1) + (b?[j] ?? 0)
-                }
+                lastBatchVariance[j] *= invN
+                invStd[j] = 1 / (lastBatchVariance[j] + epsilon).squareRoot()
+                mm[j] = mm[j] * momentum + lastBatchMean[j] * (1 - momentum)
+                mv[j] = mv[j] * momentum + lastBatchVariance[j] * (1 - momentum)
             }
         } else {
             let mm = movingMean.value.data, mv = movingVariance.value.data
-            for j in 0..<d { invStd[j] = 1 / (mv[j] + epsilon).squareRoot() }
-            for r in 0..<n {
-                let row = x + r * d, o = y + r * d, h = xh + r * d
-                for j in 0..<d {
-                    let v = (row[j] - mm[j]) * invStd[j]
-                    h[j] = v
-                    o[j] = v * (g?[j] ?? 1) + (b?[j] ?? 0)
-                }
-            }
+            for j in 0..<d { invStd[j] = 1 / (mv[j] + epsilon).squareRoot(); shift[j] = -mm[j] }
         }
+        // x̂ = (x − mean)·invStd, then y = γ·x̂ + β, one pass each.
+        var gammaScale = [Float](repeating: 1, count: d), beta = [Float](repeating: 0, count: d)
+        if let g = gamma?.value.data { for j in 0..<d { gammaScale[j] = g[j] } }
+        if let b = self.beta?.value.data { for j in 0..<d { beta[j] = b[j] } }
+        Vectorized.affineRows(x, into: normalized.data, rows: n, cols: d, shift: shift, scale: invStd)
+        Vectorized.scaleShiftRows(normalized.data, into: output.data, rows: n, cols: d, scale: gammaScale, shift: beta)
         return output
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
         let n = dy.rows, d = dy.columns
-        let gy = dy.data, xh = normalized.data
         var sumDy = [Float](repeating: 0, count: d), sumDyXh = [Float](repeating: 0, count: d)
-        for r in 0..<n {
-            let gr = gy + r * d, hr = xh + r * d
-            for j in 0..<d { sumDy[j] += gr[j]; sumDyXh[j] += gr[j] * hr[j] }
-        }
+        Vectorized.columnSums(dy.data, rows: n, cols: d, into: &sumDy)
+        Vectorized.columnDots(dy.data, normalized.data, rows: n, cols: d, into: &sumDyXh)
         if let gm = gamma { for j in 0..<d { gm.gradient[j] = sumDyXh[j] } }
         if let bt = beta { for j in 0..<d { bt.gradient[j] = sumDy[j] } }
         guard needsInputGradient else { return inputGradient }
         inputGradient.resize([n, d])
-        let dx = inputGradient.data
-        let g = gamma?.value.data
+        var scale = [Float](repeating: 0, count: d)
+        for j in 0..<d { scale[j] = (gamma?.value[j] ?? 1) * invStd[j] }
         if usedBatchStatistics {
+            // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
             let invN = 1 / Float(n)
-            for r in 0..<n {
-                let gr = gy + r * d, hr = xh + r * d, o = dx + r * d
-                for j in 0..<d {
-                    let scale = (g?[j] ?? 1) * invStd[j]
-                    o[j] = scale * (gr[j] - invN * sumDy[j] - hr[j] * invN * sumDyXh[j])
-                }
-            }
+            var a = [Float](repeating: 0, count: d), b = [Float](repeating: 0, count: d)
+            for j in 0..<d { a[j] = -invN * sumDy[j]; b[j] = -invN * sumDyXh[j] }
+            Vectorized.batchNormBackward(dy.data, normalized.data, into: inputGradient.data, rows: n, cols: d, scale: scale, meanDy: a, meanDyXh: b)
         } else {
-            for r in 0..<n {
-                let gr = gy + r * d, o = dx + r * d
-                for j in 0..<d { o[j] = gr[j] * (g?[j] ?? 1) * invStd[j] }
-            }
+            Vectorized.scaleShiftRows(dy.data, into: inputGradient.data, rows: n, cols: d, scale: scale, shift: [Float](repeating: 0, count: d))
         }
         return inputGradient
     }

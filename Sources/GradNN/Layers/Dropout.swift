@@ -31,25 +31,14 @@ public final class Dropout: Layer {
         guard active else { return input }
         output.resize(input.shape)
         mask.resize(input.shape)
-        let n = input.count, x = input.data, y = output.data, m = mask.data
-        let keep = 1 / (1 - rate), r = rate
-        var i = 0
-        while i + 1 < n {
-            let (u1, u2) = rng.uniformPair()
-            m[i] = u1 >= r ? keep : 0
-            m[i + 1] = u2 >= r ? keep : 0
-            y[i] = x[i] * m[i]; y[i + 1] = x[i + 1] * m[i + 1]
-            i += 2
-        }
-        if i < n { m[i] = rng.uniform() >= r ? keep : 0; y[i] = x[i] * m[i] }
+        Vectorized.dropout(input.data, output.data, mask: mask.data, input.count, rate: rate, key: rng.next())
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         guard active else { return outputGradient }
         gradient.resize(outputGradient.shape)
-        let g = outputGradient.data, m = mask.data, o = gradient.data
-        for i in 0..<outputGradient.count { o[i] = g[i] * m[i] }
+        Vectorized.multiply(outputGradient.data, mask.data, into: gradient.data, outputGradient.count)
         return gradient
     }
 

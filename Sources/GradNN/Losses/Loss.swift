@@ -46,19 +46,26 @@ public enum Loss: String, Sendable, CaseIterable {
         let eps = Loss.epsilon
         switch self {
         case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
+            // Keras normalizes probabilities by their row sum, then clips.
             for r in 0..<n {
                 let row = y + r * c
                 let t = Int(targets[r])
-                let p = min(max(row[t], eps), 1 - eps)
+                var sum: Float = 0
+                for j in 0..<c { sum += row[j] }
+                let q = sum > 0 ? row[t] / sum : 0
+                // NaN must propagate (min/max would clip it away and hide a divergence).
+                let p = q.isNaN ? q : min(max(q, eps), 1 - eps)
                 total -= Double(logf(p))
                 if let g {
                     let gr = g + r * c
                     if fused {
                         for j in 0..<c { gr[j] = row[j] * invN }
                         gr[t] -= invN
+                    } else if q > eps && q < 1 - eps {
+                        for j in 0..<c { gr[j] = invN / sum }
+                        gr[t] -= invN / row[t]
                     } else {
                         for j in 0..<c { gr[j] = 0 }
-                        gr[t] = row[t] > eps && row[t] < 1 - eps ? -invN / row[t] : 0
                     }
                 }
             }
@@ -68,7 +75,7 @@ public enum Loss: String, Sendable, CaseIterable {
                 for j in 0..<c {
                     let i = r * c + j
                     let t = c == 1 ? targets[r] : (Int(targets[r]) == j ? 1 : 0)
-                    let p = min(max(y[i], eps), 1 - eps)
+                    let p = y[i].isNaN ? y[i] : min(max(y[i], eps), 1 - eps)
                     total -= Double(t * logf(p) + (1 - t) * logf(1 - p)) / Double(c)
                     if let g {
                         if fused { g[i] = (y[i] - t) * invM }

@@ -157,10 +157,12 @@ public final class Optimizer {
                 // Keras: α = lr·sqrt(1−β₂ᵗ)/(1−β₁ᵗ); m += (g−m)(1−β₁); v += (g²−v)(1−β₂);
                 // w −= α·m / (sqrt(v) + ε)
                 let alpha = Float(Double(lr) * (1 - pow(Double(b2), t)).squareRoot() / (1 - pow(Double(b1), t)))
+                // 1 − β in double, rounded once, as Keras computes it.
+                let c1 = Float(1 - Double(b1)), c2 = Float(1 - Double(b2))
                 let m = s[0].data, v = s[1].data
                 for i in 0..<n {
-                    m[i] += (g[i] - m[i]) * (1 - b1)
-                    v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+                    m[i] += (g[i] - m[i]) * c1
+                    v[i] += (g[i] * g[i] - v[i]) * c2
                     w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
                 }
             case .adamax(let b1, let b2, let eps):

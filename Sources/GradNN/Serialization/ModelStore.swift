@@ -132,7 +132,7 @@ public enum ModelStore {
                                            center: c["center"] != "false", scale: c["scale"] != "false", name: name)
             case "Dropout": layer = Dropout(rate: try f("rate", 0.5), name: name)
             case "AlphaDropout": layer = AlphaDropout(rate: try f("rate", 0.1), name: name)
-            case "Activation", "LeakyReLU", "ELU": layer = ActivationLayer(try parseActivation(c["activation"] ?? "linear"), name: name)
+            case "Activation", "LeakyReLU", "ELU": layer = ActivationLayer(try parseActivation(c["activation"] ?? "linear"), name: name, typeName: cls)
             case "PReLU": layer = PReLU(name: name)
             case "RReLU": layer = RReLU(lower: try f("lower", 0.125), upper: try f("upper", 1.0 / 3), name: name)
             default: throw ModelError("model.json: layer type '\(cls)' is not supported")

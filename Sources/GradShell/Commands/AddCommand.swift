@@ -98,7 +98,7 @@ struct AddCommand: Command {
         case "leaky_relu":
             let alpha = try args.float("alpha", positional: true, default: 0.2, range: 0...10)!
             baseName = custom ?? "leaky_re_lu"
-            make = { ActivationLayer(.leakyRelu(alpha: alpha), name: $0) }
+            make = { ActivationLayer(.leakyRelu(alpha: alpha), name: $0, typeName: "LeakyReLU") }
         case "prelu":
             baseName = custom ?? "p_re_lu"
             make = { PReLU(name: $0) }

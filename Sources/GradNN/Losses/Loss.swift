@@ -52,7 +52,7 @@ public enum Loss: String, Sendable, CaseIterable {
                 let t = Int(targets[r])
                 var sum: Float = 0
                 for j in 0..<c { sum += row[j] }
-                let q = sum > 0 ? row[t] / sum : 0
+                let q = sum == 0 ? 0 : row[t] / sum
                 // NaN must propagate (min/max would clip it away and hide a divergence).
                 let p = q.isNaN ? q : min(max(q, eps), 1 - eps)
                 total -= Double(logf(p))

@@ -105,7 +105,7 @@ public final class Session {
             failed = true
         }
         if !output.isEmpty { onLine?(output) }
-        let all = (streamed + (output.isEmpty ? [] : [output])).joined(separator: "\n")
+        let all = Style.plain((streamed + (output.isEmpty ? [] : [output])).joined(separator: "\n"))
         let cell = Cell(number: number, input: trimmed, output: all, failed: failed)
         if !trimmed.isEmpty && !suppressCurrentCell { cells.append(cell) }
         autosave()

@@ -31,7 +31,9 @@ set -g default-terminal screen
 set -g status off
 set -g default-size ${TT_COLS}x${TT_ROWS}
 set -g escape-time 0
+set -g exit-empty off
 CONF
+    tmux -L "$TT_SOCK" -f "$TT_DIR/tmux.conf" start-server || { echo "tmux server did not start" >&2; exit 2; }
     trap tt_cleanup EXIT
     trap 'exit 130' INT TERM
 }
@@ -48,11 +50,18 @@ tm() { tmux -L "$TT_SOCK" "$@"; }
 start_shell() {
     local name=$1; shift
     local cmd="cd '$TT_DIR/work' && exec env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*"
-    tm -f "$TT_DIR/tmux.conf" new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd" ||
+    tm new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd" ||
         { echo "tmux could not start a session" >&2; return 1; }
 }
 
 stop_shell() { tm kill-session -t "$1" >/dev/null 2>&1; true; }
+
+# stop_all: ends every session (the server stays up: exit-empty off).
+stop_all() {
+    local s
+    for s in $(tm list-sessions -F '#{session_name}' 2>/dev/null); do tm kill-session -t "$s" 2>/dev/null; done
+    true
+}
 
 # Whole pane history plus the visible screen, wrapped lines joined.
 screen() { tm capture-pane -p -J -S - -t "$1" 2>/dev/null; }
@@ -91,19 +100,24 @@ wait_gone() {
     done
 }
 
-# current_line NAME: the text of the line the cursor is on.
+# current_line NAME: the text of the cursor's line up to the cursor (so a
+# trailing space readline typed is kept, and nothing after the cursor counts).
 current_line() {
-    local y; y=$(tm display-message -p -t "$1" '#{cursor_y}' 2>/dev/null) || return 1
-    tm capture-pane -p -t "$1" -S "$y" -E "$y" 2>/dev/null
+    local x y line
+    read -r x y < <(cursor "$1") || return 1
+    [ -n "$y" ] || return 1
+    line=$(tm capture-pane -p -N -t "$1" -S "$y" -E "$y" 2>/dev/null) || return 1
+    printf '%-*s' "$x" "${line:0:x}"
 }
 
 # idle_prompt NAME: prints N if the shell sits at an empty `[N] ` prompt
-# (cursor just after it), else fails.
+# with the cursor right after it and nothing typed, else fails.
 idle_prompt() {
-    local name=$1 x y line
-    read -r x y < <(cursor "$name") || return 1
-    line=$(tm capture-pane -p -t "$name" -S "$y" -E "$y" 2>/dev/null)
-    [[ $line =~ ^\[([0-9]+)\]\ ?$ ]] || return 1
+    local x y line
+    read -r x y < <(cursor "$1") || return 1
+    [ -n "$y" ] || return 1
+    line=$(tm capture-pane -p -t "$1" -S "$y" -E "$y" 2>/dev/null)
+    [[ $line =~ ^\[([0-9]+)\]$ ]] || return 1
     [ "$x" -eq $(( ${#BASH_REMATCH[1]} + 3 )) ] || return 1
     echo "${BASH_REMATCH[1]}"
 }
@@ -181,7 +195,9 @@ run_cmd() {
 # "[N+1]" prompt.
 output_of() {
     screen "$1" | awk -v head="[$2] $3" -v next_="[$(( $2 + 1 ))]" '
-        $0 == head || $0 == head " " { buf = ""; on = 1; next }
+        BEGIN { sub(/ +$/, "", head) }
+        { sub(/ +$/, "") }
+        $0 == head { buf = ""; on = 1; next }
         on && (index($0, next_ " ") == 1 || $0 == next_) { on = 0 }
         on { buf = buf $0 "\n" }
         END { printf "%s", buf }'

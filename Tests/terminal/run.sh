@@ -29,7 +29,7 @@ run_test() {
         [ -s "$TT_DIR/why" ] && sed 's/^/      | /' "$TT_DIR/why" | head -40
     fi
     rm -f "$TT_DIR/why"
-    # tests run in subshells; each kills its own tmux sessions
+    stop_all   # every test starts its own shells
 }
 
 # Tests run in a subshell, so failure details go through a file.
@@ -125,11 +125,14 @@ t_tab_keys() {
     tm send-keys -t s Tab
     wait_typed s "[1] compile optimizer=" 5 || why "compile opt<Tab> gave '$(current_line s)'" || return 1
     # no space after a key=, so the value can be typed right away; values complete too
-    type_text s "ad" || why "typing after optimizer= failed: '$(current_line s)'" || return 1
     tm send-keys -t s Tab Tab
-    wait_for s 'optimizer=adagrad +optimizer=adam +optimizer=adamax' 5 ||
-        why "optimizer=ad<Tab><Tab> did not list adagrad/adam/adamax:" "$(visible s)" || return 1
-    type_text s "am" || return 1
+    wait_for s 'optimizer=adagrad +optimizer=adam +optimizer=adamax +optimizer=nadam +optimizer=rmsprop +optimizer=sgd' 5 ||
+        why "optimizer=<Tab><Tab> did not list the six optimizers:" "$(visible s)" || return 1
+    wait_typed s "[1] compile optimizer=" 5 || why "line not redrawn after the listing: '$(current_line s)'" || return 1
+    type_text s "ad" || why "typing after optimizer= failed: '$(current_line s)'" || return 1
+    tm send-keys -t s Tab
+    wait_typed s "[1] compile optimizer=ada" 5 || why "optimizer=ad<Tab> gave '$(current_line s)', expected the common prefix ada" || return 1
+    type_text s "m" || return 1
     tm send-keys -t s Tab
     wait_typed s "[1] compile optimizer=adam " 5 && why "adam is a prefix of adamax: should not complete with a space" && return 1
     wait_typed s "[1] compile optimizer=adam" 5 || return 1
@@ -166,9 +169,8 @@ t_tab_path() {
     stop_shell s
 }
 
-t_history() {
-    export GRADLAB_HISTORY="$TT_DIR/history-persist"
-    rm -f "$GRADLAB_HISTORY"
+# history_roundtrip: two runs sharing $GRADLAB_HISTORY.
+history_roundtrip() {
     start_shell h1 || return 1
     wait_prompt h1 1 >/dev/null || why "no prompt" || return 1
     cmd h1 "seed 1234" || return 1
@@ -194,6 +196,19 @@ t_history() {
     wait_dead h2 || return 1
     [ "$(grep -cx "data moons n=300" "$GRADLAB_HISTORY")" -ge 2 ] || why "second run did not append:" "$(cat "$GRADLAB_HISTORY")" || return 1
     stop_shell h2
+}
+
+t_history_existing() {
+    export GRADLAB_HISTORY="$TT_DIR/history-existing"
+    : > "$GRADLAB_HISTORY"
+    history_roundtrip
+}
+
+t_history_new_file() {
+    # A first-time user: the history file does not exist yet.
+    export GRADLAB_HISTORY="$TT_DIR/history-new"
+    rm -f "$GRADLAB_HISTORY"
+    history_roundtrip
 }
 
 t_progress() {
@@ -263,7 +278,7 @@ t_ctrl_c_mc() {
     local out; out=$(output_of s 8 "$mc")
     grep -Eq '^test mc \([0-9]+ passes\): mc accuracy: [0-9.]+ +\(interrupted after [0-9]+ of 100000 passes\)' <<< "$out" ||
         why "evaluate mc did not report the interruption:" "$out" || return 1
-    local pm="predict mc samples=200000 index=0..2"
+    local pm="predict mc samples=100000 index=0..399"
     type_text s "$pm" || return 1
     tm send-keys -t s Enter
     wait_submitted s "[9] $pm" || return 1
@@ -272,7 +287,7 @@ t_ctrl_c_mc() {
     wait_prompt s 10 >/dev/null || why "prompt [10] did not return after Ctrl-C in predict mc:" "$(visible s)" || return 1
     out=$(output_of s 9 "$pm")
     grep -Eq '^MC Dropout: [0-9]+ passes' <<< "$out" || why "predict mc printed no pass count:" "$out" || return 1
-    grep -Eq '^MC Dropout: 200000 passes' <<< "$out" && why "predict mc was not interrupted:" "$out" && return 1
+    grep -Eq '^MC Dropout: 100000 passes' <<< "$out" && why "predict mc was not interrupted:" "$out" && return 1
     cmd s "evaluate test" || return 1
     expect_out '^test: loss: [0-9.]+ - accuracy: [0-9.]+' "an accuracy" || return 1
     stop_shell s
@@ -372,7 +387,8 @@ run_test "2  Tab completes he -> help; lists s* commands"   t_tab_command
 run_test "2  add <Tab><Tab> lists layer kinds"              t_tab_layers
 run_test "2  compile opt<Tab> -> optimizer=, values, keys"  t_tab_keys
 run_test "2  Tab completes file and directory paths"        t_tab_path
-run_test "3  history persists; Up recalls previous run"     t_history
+run_test "3  history persists; Up recalls previous run"     t_history_existing
+run_test "3  history file is created when missing"          t_history_new_file
 run_test "4  fit draws a bar per epoch with val_accuracy"   t_progress
 run_test "5  Ctrl-C during fit stops, evaluate works"       t_ctrl_c_fit
 run_test "5  Ctrl-C during evaluate mc / predict mc"        t_ctrl_c_mc

@@ -48,13 +48,19 @@ struct GradientsCommand: Command {
             table.append(["\(r.index)", r.layer, String(format: "%.3e", r.weightNorm), String(format: "%.3e", r.gradientNorm),
                           String(format: "%.2e", r.weightNorm > 0 ? r.gradientNorm / r.weightNorm : 0), r.verdict])
         }
-        var lines = Table.render(table, rightAligned: [0, 2, 3, 4])
+        var lines = Table.render(table, rightAligned: [0, 2, 3, 4]).map { line -> String in
+            if line.hasSuffix(" ok") { return String(line.dropLast(2)) + Style.paint("ok", .green, enabled: session.useColor) }
+            if let r = line.range(of: "vanishing") ?? line.range(of: "exploding") {
+                return String(line[..<r.lowerBound]) + Style.paint(String(line[r.lowerBound...]), .red, enabled: session.useColor)
+            }
+            return line
+        }
         if let first = rows.first, let last = rows.last, last.gradientNorm > 0 {
             lines.append(String(format: "first/last layer gradient norm ratio: %.2e", first.gradientNorm / last.gradientNorm))
         }
         let v = rows.filter { $0.verdict.hasPrefix("vanishing") }.count, x = rows.filter { $0.verdict.hasPrefix("exploding") }.count
-        if v > 0 { lines.append("verdict: vanishing gradients in \(v) layer(s) — try kernel_initializer=he_normal with relu/elu, selu with lecun_normal, or batchnorm") }
-        else if x > 0 { lines.append("verdict: exploding gradients in \(x) layer(s) — try clipnorm=1.0, a lower learning rate or batchnorm") }
+        if v > 0 { lines.append(Style.paint("verdict: vanishing gradients", .red, enabled: session.useColor) + " in \(v) layer(s) — try kernel_initializer=he_normal with relu/elu, selu with lecun_normal, or batchnorm") }
+        else if x > 0 { lines.append(Style.paint("verdict: exploding gradients", .red, enabled: session.useColor) + " in \(x) layer(s) — try clipnorm=1.0, a lower learning rate or batchnorm") }
         else { lines.append("verdict: gradients flow (no layer below 1/100 of the largest, none above 100× its weights)") }
         return lines.joined(separator: "\n")
     }

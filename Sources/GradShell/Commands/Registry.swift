@@ -5,7 +5,7 @@ public enum Registry {
         ModelCommand.self, AddCommand.self, SummaryCommand.self, CompileCommand.self,
         FitCommand.self, EvaluateCommand.self, PredictCommand.self,
         VarsCommand.self, SetCommand.self, GradientsCommand.self, ActivationsCommand.self,
-        WeightsCommand.self, PlotCommand.self, ClipCommand.self, ScheduleCommand.self, SearchCommand.self,
+        WeightsCommand.self, HistCommand.self, PlotCommand.self, ClipCommand.self, ScheduleCommand.self, SearchCommand.self,
         HistoryCommand.self, RerunCommand.self, UndoCommand.self, NoteCommand.self,
         SaveCommand.self, ReplayCommand.self, ExportCommand.self, TutorialCommand.self,
         ExerciseCommand.self, ExpectCommand.self, CheckCommand.self, QuitCommand.self,

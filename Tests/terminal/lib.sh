@@ -136,12 +136,27 @@ wait_prompt() {
     done
 }
 
-# wait_line NAME TEXT [TIMEOUT]: until the cursor's line ends with TEXT (typed text echoed).
+# logical_line NAME: the cursor's line joined with the rows it wrapped from
+# (trailing spaces stripped). Empty unless the line really wraps.
+logical_line() {
+    local x y w line
+    read -r x y < <(cursor "$1") || return 1
+    w=$(tm display-message -p -t "$1" '#{pane_width}' 2>/dev/null) || return 1
+    line=$(tm capture-pane -p -J -t "$1" -S $(( y > 6 ? y - 6 : 0 )) -E "$y" 2>/dev/null | tail -1)
+    line="${line%"${line##*[! ]}"}"
+    [ "${#line}" -gt "$w" ] && printf '%s' "$line"
+}
+
+# wait_typed NAME TEXT [TIMEOUT]: until the text before the cursor ends with
+# TEXT (what was typed, as readline echoed it). Lines that wrap are joined.
 wait_typed() {
-    local name=$1 text=$2 t=${3:-$TT_TIMEOUT}
+    local name=$1 text=$2 t=${3:-$TT_TIMEOUT} ll
     local end=$(( $(now_ms) + t * 1000 ))
     while :; do
         [[ "$(current_line "$name")" == *"$text" ]] && return 0
+        if [[ "$text" != *" " ]]; then
+            ll=$(logical_line "$name") && [[ "$ll" == *"$text" ]] && return 0
+        fi
         pane_dead "$name" && return 1
         [ "$(now_ms)" -ge "$end" ] && return 1
         sleep 0.05

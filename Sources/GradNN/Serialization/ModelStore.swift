@@ -178,3 +178,15 @@ public enum ModelStore {
         return c
     }
 }
+
+extension ModelStore {
+    /// An independent copy with the same weights (and compile settings, fresh optimizer state).
+    public static func clone(_ m: Sequential) throws -> Sequential {
+        let c = try fromArchitecture(architecture(m))
+        if c.inputShape == nil, let s = m.inputShape { var r = RandomGenerator(seed: 0); try c.build(inputShape: s, rng: &r) }
+        for (a, b) in zip(m.parameters, c.parameters) { b.value.assign(a.value) }
+        if let o = m.optimizer { c.optimizer = Optimizer(kind: o.kind, learningRate: o.learningRate, schedule: o.schedule, clipping: o.clipping) }
+        c.loss = m.loss
+        return c
+    }
+}

@@ -29,11 +29,28 @@ public struct LineChart {
         guard n > 0 else { return ["(nothing to plot yet)"] }
         let plotW = max(10, width - 12)
         var grid = [[Character]](repeating: [Character](repeating: " ", count: plotW), count: height)
+        func cell(_ i: Double, _ v: Double) -> (Int, Int) {
+            let col = n == 1 ? 0 : Int((i / Double(n - 1) * Double(plotW - 1)).rounded())
+            let row = height - 1 - Int(((y(v) - lo) / (hi - lo) * Double(height - 1)).rounded())
+            return (max(0, min(height - 1, row)), max(0, min(plotW - 1, col)))
+        }
+        for s in series {
+            // Dots along each segment first, then the markers on top.
+            for i in 0..<max(0, s.values.count - 1) where s.values[i].isFinite && s.values[i + 1].isFinite {
+                let (_, c0) = cell(Double(i), s.values[i]), (_, c1) = cell(Double(i + 1), s.values[i + 1])
+                guard c1 > c0 + 1 else { continue }
+                for c in (c0 + 1)..<c1 {
+                    let t = Double(c - c0) / Double(c1 - c0)
+                    let v = s.values[i] + (s.values[i + 1] - s.values[i]) * t
+                    let (r, _) = cell(Double(i) + t, logY ? pow(10, y(s.values[i]) + (y(s.values[i + 1]) - y(s.values[i])) * t) : v)
+                    if grid[r][c] == " " { grid[r][c] = "·" }
+                }
+            }
+        }
         for s in series {
             for (i, v) in s.values.enumerated() where v.isFinite {
-                let col = n == 1 ? 0 : Int((Double(i) / Double(n - 1) * Double(plotW - 1)).rounded())
-                let row = height - 1 - Int(((y(v) - lo) / (hi - lo) * Double(height - 1)).rounded())
-                grid[max(0, min(height - 1, row))][col] = s.marker
+                let (r, c) = cell(Double(i), v)
+                grid[r][c] = s.marker
             }
         }
         var lines = [title]

@@ -6,7 +6,7 @@ public enum Registry {
         FitCommand.self, EvaluateCommand.self, PredictCommand.self,
         VarsCommand.self, SetCommand.self, GradientsCommand.self, ActivationsCommand.self,
         WeightsCommand.self, HistCommand.self, PlotCommand.self, ClipCommand.self, ScheduleCommand.self, SearchCommand.self,
-        CompareCommand.self, TryCommand.self, DiagnoseCommand.self, LRFindCommand.self, ExplainCommand.self,
+        PretrainCommand.self, CompareCommand.self, TryCommand.self, DiagnoseCommand.self, LRFindCommand.self, ExplainCommand.self,
         HistoryCommand.self, RerunCommand.self, UndoCommand.self, NoteCommand.self,
         SaveCommand.self, ReplayCommand.self, ExportCommand.self, TutorialCommand.self,
         ExerciseCommand.self, ExpectCommand.self, CheckCommand.self, QuitCommand.self,

@@ -14,7 +14,7 @@ public enum FitStop: Equatable {
     case finished
     case interrupted(epoch: Int, step: Int)
     case earlyStopping(epoch: Int)
-    /// A NaN or Inf appeared; the model was rolled back to the start of `epoch`.
+    /// A NaN or Inf appeared; the model was rolled back to the last finite step.
     case nonFinite(epoch: Int, step: Int, diagnosis: String)
 }
 
@@ -42,8 +42,8 @@ public struct Evaluation: Equatable {
 extension Sequential {
     /// Trains on `train`, validating on `validation` after each epoch.
     /// `shouldStop` is polled after every batch (Ctrl-C); the weights learned
-    /// so far are kept. A non-finite loss stops training and restores the
-    /// weights of the epoch's start.
+    /// so far are kept. A non-finite loss stops training: the flight recorder
+    /// rolls back to the last finite step and names the first non-finite tensor.
     public func fit(train: DataSplit, validation: DataSplit?, options: FitOptions, rng: inout RandomGenerator,
                     shouldStop: () -> Bool = { false }, onEvent: (FitEvent) -> Void = { _ in }) -> FitStop {
         guard let optimizer else { return .finished }
@@ -57,13 +57,16 @@ extension Sequential {
         for e in 0..<options.epochs {
             let epoch = startEpoch + e + 1
             if options.shuffle { rng.shuffle(&order) }
-            let backup = snapshot()
-            let backupSteps = optimizer.iterations
             onEvent(.epochBegin(epoch: e + 1, epochs: options.epochs, steps: steps))
             var lossSum = 0.0, correct = 0, seen = 0
             let t0 = Date()
             let lrAtStart = Double(optimizer.currentLearningRate)
+            // The flight recorder's checkpoint: weights, optimizer state and generator every few steps.
+            var checkpoint = (step: 0, weights: snapshot(), optimizer: optimizer.saveState(), rng: rng)
             for s in 0..<steps {
+                if s > 0 && s % FlightRecorder.checkpointEvery == 0 {
+                    checkpoint = (s, snapshot(), optimizer.saveState(), rng)
+                }
                 let lo = s * bs, hi = min(n, lo + bs)
                 order.withUnsafeBufferPointer { idx in
                     y.withUnsafeMutableBufferPointer { yb in
@@ -72,11 +75,13 @@ extension Sequential {
                 }
                 let r = y.withUnsafeBufferPointer { trainStep(x, targets: $0.baseAddress!, rng: &rng) }
                 if !r.loss.isFinite {
-                    let diagnosis = diagnoseNonFinite(loss: r.loss, step: s + 1, epoch: epoch)
-                    restore(backup)
-                    _ = backupSteps
-                    onEvent(.message(diagnosis))
-                    return .nonFinite(epoch: epoch, step: s + 1, diagnosis: diagnosis)
+                    restore(checkpoint.weights)
+                    optimizer.restoreState(checkpoint.optimizer)
+                    var replayRng = checkpoint.rng
+                    let report = FlightRecorder.replay(self, train: train, order: order, batchSize: bs, from: checkpoint.step, through: s,
+                                                       rng: &replayRng, epoch: epoch)
+                    onEvent(.message(report.message))
+                    return .nonFinite(epoch: epoch, step: report.step, diagnosis: report.message)
                 }
                 lossSum += Double(r.loss) * Double(hi - lo)
                 correct += r.correct
@@ -113,19 +118,6 @@ extension Sequential {
         }
         for cb in options.callbacks { if let msg = cb.trainEnd(model: self) { onEvent(.message(msg)) } }
         return .finished
-    }
-
-    /// Names where things first went non-finite and suggests remedies.
-    func diagnoseNonFinite(loss: Float, step: Int, epoch: Int) -> String {
-        var whereText = "the loss"
-        for layer in layers {
-            if let p = layer.parameters.first(where: { !$0.value.isFinite }) { whereText = "weights of \(p.path)"; break }
-            if let p = layer.parameters.first(where: { $0.trainable && !$0.gradient.isFinite }) { whereText = "gradient of \(p.path)"; break }
-        }
-        let lr = optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"
-        return "loss became \(loss) at epoch \(epoch), step \(step) (first non-finite: \(whereText)); " +
-            "the weights were rolled back to the start of the epoch. Likely exploding gradients: " +
-            "try a lower learning rate (now \(lr)), clipnorm=1.0, or kernel_initializer=he_normal / batchnorm"
     }
 
     /// Loss and accuracy on a split, in inference mode.

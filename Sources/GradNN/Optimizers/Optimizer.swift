@@ -96,6 +96,28 @@ public final class Optimizer {
         for (from, to) in mapping { slots[ObjectIdentifier(to)] = other.slots(of: from).map { $0.copy() } }
     }
 
+    /// Everything the optimizer remembers, for rollback.
+    public struct State {
+        var slots: [ObjectIdentifier: [Tensor]]
+        var iterations: Int
+        var clippedSteps: Int
+        var nadamMomentumProduct: Double
+        var learningRate: Float
+    }
+
+    public func saveState() -> State {
+        State(slots: slots.mapValues { $0.map { $0.copy() } }, iterations: iterations, clippedSteps: clippedSteps,
+              nadamMomentumProduct: nadamMomentumProduct, learningRate: learningRate)
+    }
+
+    public func restoreState(_ s: State) {
+        slots = s.slots.mapValues { $0.map { $0.copy() } }
+        iterations = s.iterations
+        clippedSteps = s.clippedSteps
+        nadamMomentumProduct = s.nadamMomentumProduct
+        learningRate = s.learningRate
+    }
+
     /// One step over `parameters` (only the trainable ones move).
     public func update(_ parameters: [Parameter]) {
         let trainable = parameters.filter { $0.trainable }

@@ -113,7 +113,7 @@ struct FitCommand: Command {
         session.timing(String(format: "fit seconds=%.6f", Date().timeIntervalSince(started)))
         switch stop {
         case .nonFinite:
-            throw ShellError("training stopped: non-finite loss (see above); the model is as it was at the start of that epoch")
+            throw ShellError("training stopped at the first non-finite value (see above); the model is at the last finite step")
         case .interrupted:
             return "stopped by Ctrl-C; the model keeps what it learned (history has \(m.history.epochs.count) epochs)"
         default:

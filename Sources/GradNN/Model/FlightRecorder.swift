@@ -1,0 +1,83 @@
+import Foundation
+import GradTensor
+
+/// The NaN flight recorder. Training keeps a checkpoint (weights, optimizer
+/// state, generator) every `checkpointEvery` steps, which costs nothing per
+/// step. When the loss turns non-finite, the steps since the checkpoint are
+/// replayed exactly with every tensor checked and per-layer norms recorded;
+/// the model stops at the last finite step and the report names the first
+/// non-finite tensor and the layer whose gradient grew fastest.
+public enum FlightRecorder {
+    public static let checkpointEvery = 50
+
+    public struct Report {
+        /// The step (1-based, in the epoch) where the first non-finite value appeared.
+        public var step: Int
+        public var message: String
+    }
+
+    static func finite(_ t: Tensor) -> Bool { t.isFinite }
+
+    static func replay(_ m: Sequential, train: DataSplit, order: [Int], batchSize bs: Int, from start: Int, through end: Int,
+                       rng: inout RandomGenerator, epoch: Int) -> Report {
+        let n = train.count
+        let x = Tensor(zeros: [bs, train.featureCount])
+        var y = [Float](repeating: 0, count: bs)
+        let g = Tensor(zeros: [0])
+        var norms: [[Double]] = []   // per step, per layer: gradient norm of its first trainable variable
+        let names = m.layers.map(\.name)
+        var culprit = "the loss"
+        var failedStep = end + 1
+        outer: for s in start...end {
+            let lo = s * bs, hi = min(n, lo + bs)
+            order.withUnsafeBufferPointer { idx in y.withUnsafeMutableBufferPointer { train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!) } }
+            var h = x
+            for (i, l) in m.layers.enumerated() {
+                h = l(h, mode: .training, rng: &rng)
+                if !finite(h) { culprit = "the output of layer \(i) \(names[i]) (forward pass)"; failedStep = s + 1; break outer }
+            }
+            let loss = y.withUnsafeBufferPointer { m.loss!.compute(output: h, targets: $0.baseAddress!, gradient: g, fused: m.fusesOutput) }
+            if !loss.isFinite { culprit = "the loss"; failedStep = s + 1; break }
+            var grad = g
+            var row = [Double](repeating: 0, count: m.layers.count)
+            for i in stride(from: m.layers.count - 1, through: 0, by: -1) {
+                if i == m.layers.count - 1, m.fusesOutput, let last = m.layers[i] as? ActivatedLayer {
+                    grad = last.backward(preActivationGradient: grad, needsInputGradient: i > 0)
+                } else {
+                    grad = m.layers[i].backward(grad, needsInputGradient: i > 0)
+                }
+                if let p = m.layers[i].parameters.first(where: \.trainable) {
+                    row[i] = Statistics(p.gradient).norm
+                    if !p.gradient.isFinite { culprit = "the gradient of \(p.path) (backward pass)"; failedStep = s + 1; break outer }
+                }
+                if i > 0 && !finite(grad) { culprit = "the gradient flowing out of layer \(i) \(names[i]) (backward pass)"; failedStep = s + 1; break outer }
+            }
+            norms.append(row)
+            for p in m.parameters where p.trainable { if let r = p.regularizer { r.addGradient(p.value, to: p.gradient) } }
+            let before = m.snapshot(), state = m.optimizer!.saveState()
+            m.optimizer!.update(m.parameters)
+            if let bad = m.parameters.first(where: { !$0.value.isFinite }) {
+                m.restore(before)
+                m.optimizer!.restoreState(state)
+                culprit = "the weights of \(bad.path) after the optimizer's update"
+                failedStep = s + 1
+                break
+            }
+        }
+        // Which layer's gradient grew fastest over the recorded steps?
+        var fastest = ""
+        if norms.count >= 2 {
+            var best = 1.0
+            for i in m.layers.indices {
+                let a = norms.first![i], b = norms.last![i]
+                if a > 0, b / a > best { best = b / a; fastest = "layer \(i) \(names[i])'s gradient norm grew \(String(format: "%.1f", best))× over the last \(norms.count) steps; " }
+            }
+        }
+        let lr = m.optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"
+        let message = "non-finite values at epoch \(epoch), step \(failedStep): the first was \(culprit). \(fastest)" +
+            "The model and optimizer were rolled back to step \(failedStep - 1), the last finite one. " +
+            "Likely exploding gradients; try: `set learning_rate \(formatFloat((m.optimizer?.currentLearningRate ?? 0.01) / 10))` (now \(lr)), " +
+            "`compile … clipnorm=1.0`, `kernel_initializer=he_normal` or `add batchnorm`"
+        return Report(step: failedStep, message: message)
+    }
+}

@@ -49,8 +49,28 @@ final class TrainingTests: XCTestCase {
             if case .message(let s) = $0 { messages.append(s) }
         }
         guard case .nonFinite = stop else { return XCTFail("expected a non-finite stop, got \(stop)") }
-        XCTAssertEqual(m.snapshot().map(\.array), before, "rolled back to the epoch's start")
-        XCTAssertTrue(messages.joined().contains("learning rate"))
+        XCTAssertEqual(m.snapshot().map(\.array), before, "the first update already diverged: rolled back to the start")
+        XCTAssertTrue(messages.joined().contains("after the optimizer's update"), messages.joined())
+        XCTAssertTrue(messages.joined().contains("set learning_rate"))
+    }
+
+    func testFlightRecorderStopsAtTheLastFiniteStepAndReplaysExactly() throws {
+        // A learning rate of 1e4 diverges after a few steps; the recorder names the step and leaves finite weights.
+        func run() throws -> (FitStop, [[Float]], Sequential, Dataset) {
+            let (m, d) = try moonsModel(seed: 5, lr: 1e4)
+            var rng = RandomGenerator(seed: 2)
+            let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 2, batchSize: 10), rng: &rng)
+            return (stop, m.snapshot().map(\.array), m, d)
+        }
+        let (stop, weights, m, d) = try run()
+        guard case .nonFinite(_, let step, let diagnosis) = stop else { return XCTFail("expected the recorder to fire, got \(stop)") }
+        XCTAssertGreaterThan(step, 1)
+        XCTAssertTrue(diagnosis.contains("the first was"), diagnosis)
+        XCTAssertTrue(m.parameters.allSatisfy { $0.value.isFinite }, "finite weights after rollback")
+        XCTAssertEqual(m.evaluate(d.test!).count, d.test!.count, "evaluate still runs")
+        let (stop2, weights2, _, _) = try run()
+        XCTAssertEqual(stop, stop2, "a replay reproduces the failure exactly")
+        XCTAssertEqual(weights, weights2)
     }
 
     func testEarlyStoppingRestoresBestWeights() throws {

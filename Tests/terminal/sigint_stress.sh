@@ -56,10 +56,14 @@ for (( i = 1; i <= TRIES; i++ )); do
     op=${OPS[RANDOM % ${#OPS[@]}]}
     how=$(( RANDOM % 2 ))                       # 0: tmux C-c (tty), 1: kill -INT pid
     how_name=$([ "$how" = 0 ] && echo "C-c" || echo "kill")
-    wait_submit=$(( RANDOM % 4 != 0 ))          # 1 in 4: signal right after Enter, racing readline
+    wait_submit=$(( RANDOM % 4 != 0 ))          # 1 in 4: signal together with Enter, racing readline
     delay_ms=$(( RANDOM % (MAX_DELAY_MS + 1) ))
     [ $(( RANDOM % 8 )) = 0 ] && delay_ms=0
-    label=$(printf 'try %3d  %-4s %4d ms%s  %s' "$i" "$how_name" "$delay_ms" "$([ "$wait_submit" = 1 ] || echo ' (racing Enter)')" "$op")
+    if [ "$wait_submit" = 1 ]; then
+        label=$(printf 'try %3d  %-4s %4d ms after start  %s' "$i" "$how_name" "$delay_ms" "$op")
+    else
+        label=$(printf 'try %3d  %-4s with the Enter key  %s' "$i" "$how_name" "$op")
+    fi
     fail_try() { FAILED=$((FAILED + 1)); echo "FAIL  $label: $*"; dump; }
 
     if pane_dead s; then
@@ -75,16 +79,20 @@ for (( i = 1; i <= TRIES; i++ )); do
     pid=$(pane_pid s)
 
     type_text s "$op" || { fail_try "typed text not echoed"; continue; }
-    tm send-keys -t s Enter
-    if [ "$wait_submit" = 1 ]; then
-        wait_submitted s "[$n] $op" 10 || { fail_try "command never started"; continue; }
-    fi
     # two SIGINTs at the prompt within a second quit (by design): keep them apart
-    gap=$(( $(now_ms) + delay_ms - LAST_PROMPT_SIGNAL ))
-    [ "$gap" -lt 1200 ] && delay_ms=$(( delay_ms + 1200 - gap ))
-    sleep "$(printf '0.%03d' "$delay_ms")" 2>/dev/null || sleep "$(( delay_ms / 1000 ))"
-    sent=$(now_ms)
-    if [ "$how" = 0 ]; then tm send-keys -t s C-c; else kill -INT "$pid" 2>/dev/null; fi
+    gap=$(( $(now_ms) - LAST_PROMPT_SIGNAL ))
+    [ "$gap" -lt 1200 ] && sleep "$(printf '%d.%03d' $(( (1200 - gap) / 1000 )) $(( (1200 - gap) % 1000 )))"
+    if [ "$wait_submit" = 1 ]; then
+        tm send-keys -t s Enter
+        wait_submitted s "[$n] $op" 10 || { fail_try "command never started"; continue; }
+        sleep "$(printf '0.%03d' "$delay_ms")"
+        sent=$(now_ms)
+        if [ "$how" = 0 ]; then tm send-keys -t s C-c; else kill -INT "$pid" 2>/dev/null; fi
+    else
+        # racing: the signal follows Enter as closely as possible
+        sent=$(now_ms)
+        if [ "$how" = 0 ]; then tm send-keys -t s Enter C-c; else tm send-keys -t s Enter; kill -INT "$pid" 2>/dev/null; fi
+    fi
 
     m=$(wait_prompt s "" 20) || {
         if pane_dead s; then fail_try "shell died (exit status $(pane_status s))"

@@ -177,6 +177,14 @@ def collect(work, peers, workloads):
                         rec["peak_rss_mib_in_process"] = rec.get("peak_rss_mib")
                         rec["peak_rss_mib"] = run["rss_mib"]  # GNU time, as for gradlab
                     add(fw, rec.get("workload"), rec)
+    busy = []
+    for rdir in runs:
+        for line in read(os.path.join(rdir, "busy.txt")).splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                busy.append({"run": os.path.basename(rdir), "segment": parts[0], "busy_pct": int(parts[1]),
+                             "waited_s": int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0})
+    data[("machine", "busy")] = busy
     return data, problems, len(runs)
 
 
@@ -450,6 +458,13 @@ def main():
           f"{nruns} run(s), medians; peers: {', '.join(peers) or 'none'}; machine: {info.get('cpus')} CPUs, "
           f"{info.get('cpu') or '?'}; OpenBLAS {info.get('blas_core') or ''} threads {info.get('blas_threads', '?')}; gradlab {info.get('git', '?')}.",
           "", table(rows, peers), ""]
+    busy = data.get(("machine", "busy"), [])
+    noisy = [b for b in busy if b["busy_pct"] >= 15]
+    if noisy:
+        md += [f"**Warning: the machine was busy** — other processes used ≥15 % of the CPUs just before "
+               f"{len(noisy)} of {len(busy)} segments ("
+               + ", ".join(f"{b['run']} {b['segment']} {b['busy_pct']}%" for b in noisy[:8])
+               + (", …" if len(noisy) > 8 else "") + "): these timings are perturbed.", ""]
     if reference is not None and any(r.get("ratio_peer_estimate") for r in rows):
         md += [f"est.: no peers in this run; ratio estimated as (gradlab/floor now) × (floor/fastest peer) "
                f"from results/{reference[0]}.", ""]

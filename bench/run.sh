@@ -19,6 +19,9 @@
 #                       QUICK: $TMPDIR/gradlab-bench-quick, so no result is overwritten)
 #   STRICT=1            also exit 1 when a target is missed (full runs)
 #   KEEP=1              keep the raw run directory (printed at the end)
+#   QUIET_WAIT=60       before each segment (floor, gradlab, each peer) wait up to this many
+#                       seconds for other processes to use < QUIET_PCT (default 15) % of the
+#                       CPUs; what was seen is recorded and reported (QUICK: 0)
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,6 +41,8 @@ WORKLOADS="${WORKLOADS:-W1,W2,W3,W4,W5}"
 [ "$PEERS" = none ] && PEERS=""
 DATA_DIR="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-$([ "$QUICK" = 1 ] && echo 60 || echo 900)}"
+QUIET_WAIT="${QUIET_WAIT:-$([ "$QUICK" = 1 ] && echo 0 || echo 60)}"
+QUIET_PCT="${QUIET_PCT:-15}"
 
 log() { echo "[bench] $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -177,6 +182,28 @@ run_peer() {  # run_peer DIR FRAMEWORK
   done
 }
 
+# Percent of all CPUs that other processes use while we sleep for 0.5 s.
+busy_pct() {
+  local a b
+  a=($(head -1 /proc/stat)); sleep 0.5; b=($(head -1 /proc/stat))
+  # fields: cpu user nice system idle iowait irq softirq steal
+  local busy=$(( (b[1]+b[2]+b[3]+b[6]+b[7]+b[8]) - (a[1]+a[2]+a[3]+a[6]+a[7]+a[8]) ))
+  local total=$(( busy + (b[4]+b[5]) - (a[4]+a[5]) ))
+  [ "$total" -gt 0 ] && echo $(( 100 * busy / total )) || echo 0
+}
+
+# Waits (up to QUIET_WAIT s) for a quiet machine; appends "segment pct waited" to DIR/busy.txt
+wait_quiet() {  # wait_quiet DIR SEGMENT
+  [ -r /proc/stat ] || return 0
+  local pct waited=0
+  pct="$(busy_pct)"
+  while [ "$pct" -ge "$QUIET_PCT" ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+    [ "$waited" = 0 ] && log "  machine busy (${pct}% CPU used by others); waiting up to ${QUIET_WAIT}s"
+    sleep 2; waited=$((waited + 3)); pct="$(busy_pct)"
+  done
+  echo "$2 $pct $waited" >> "$1/busy.txt"
+}
+
 # ---------------------------------------------------------------- run
 log "gradlab: $GRADLAB"
 log "work dir: $WORK (REPEAT=$REPEAT QUICK=$QUICK WORKLOADS=$WORKLOADS PEERS=${PEERS:-none})"
@@ -185,14 +212,17 @@ IFS=',' read -r -a PEER_LIST <<< "$PEERS"
 for ((r = 1; r <= REPEAT; r++)); do
   dir="$WORK/run$r"; mkdir -p "$dir"
   log "round $r/$REPEAT: floor"
+  wait_quiet "$dir" floor
   run_floor "$dir"
   if [ "$GRADLAB" != none ]; then
     log "round $r/$REPEAT: gradlab"
+    wait_quiet "$dir" gradlab
     run_gradlab "$dir"
   fi
   for fw in "${PEER_LIST[@]}"; do
     [ -n "$fw" ] || continue
     log "round $r/$REPEAT: $fw"
+    wait_quiet "$dir" "$fw"
     run_peer "$dir" "$fw"
   done
 done

@@ -59,6 +59,7 @@ for (( i = 1; i <= TRIES; i++ )); do
     wait_submit=$(( RANDOM % 4 != 0 ))          # 1 in 4: signal together with Enter, racing readline
     delay_ms=$(( RANDOM % (MAX_DELAY_MS + 1) ))
     [ $(( RANDOM % 8 )) = 0 ] && delay_ms=0
+    [ $(( RANDOM % 12 )) = 0 ] && delay_ms=$(( 1500 + RANDOM % 1500 ))   # around the command's natural end
     if [ "$wait_submit" = 1 ]; then
         label=$(printf 'try %3d  %-4s %4d ms after start  %s' "$i" "$how_name" "$delay_ms" "$op")
     else
@@ -85,7 +86,7 @@ for (( i = 1; i <= TRIES; i++ )); do
     if [ "$wait_submit" = 1 ]; then
         tm send-keys -t s Enter
         wait_submitted s "[$n] $op" 10 || { fail_try "command never started"; continue; }
-        sleep "$(printf '0.%03d' "$delay_ms")"
+        sleep "$(printf '%d.%03d' $(( delay_ms / 1000 )) $(( delay_ms % 1000 )))"
         sent=$(now_ms)
         if [ "$how" = 0 ]; then tm send-keys -t s C-c; else kill -INT "$pid" 2>/dev/null; fi
     else
@@ -108,8 +109,11 @@ for (( i = 1; i <= TRIES; i++ )); do
     elif grep -Eq '^stopped by Ctrl-C|\(interrupted after [0-9]+ of|^MC Dropout: [0-9]+ passes' <<< "$out" &&
          ! grep -Eq '^MC Dropout: 100000 passes' <<< "$out"; then
         kind="interrupted"
+    elif grep -q "^\[$m\] .*press Ctrl-C again" <<< "$out"; then
+        kind="the next prompt (command had finished)"
     elif [ "$hint" -gt 0 ]; then
-        kind="prompt hint, but the command ran to the end"
+        kind="prompt hint, yet the command ran to the end"
+        [ -n "${STRESS_VERBOSE:-}" ] && { echo "      $label"; grep -v '^$' <<< "$out" | grep -v '^sample\|^  ' | head -12 | sed 's/^/      | /'; }
     else
         kind="ran to the end (signal lost)"
     fi

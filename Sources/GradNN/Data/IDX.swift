@@ -60,10 +60,66 @@ public enum IDX {
         return Array(dimensions: dims, bytes: Swift.Array(data[header...]))
     }
 
+    /// Reads an IDX file (plain or gzipped) by streaming: the header is read
+    /// and checked first, then exactly the payload it announces is read into
+    /// one buffer — no intermediate copies, and a lying header is refused
+    /// before memory is allocated.
+    public static func read(_ path: String) throws -> Array {
+        guard FileManager.default.fileExists(atPath: path) else { throw DataError("no such file: \(path)") }
+        guard let handle = gzopen(path, "rb") else { throw DataError("cannot open \(path)") }
+        defer { gzclose(handle) }
+        gzbuffer(handle, 1 << 18)
+        func readExactly(_ n: Int, into p: UnsafeMutableRawPointer) throws -> Int {
+            var done = 0
+            while done < n {
+                let chunk = UInt32(min(n - done, 1 << 30))
+                let got = gzread(handle, p + done, chunk)
+                if got < 0 { throw DataError("\(path) is corrupt (gzip data error)") }
+                if got == 0 { break }
+                done += Int(got)
+            }
+            return done
+        }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let m = try magic.withUnsafeMutableBytes { try readExactly(4, into: $0.baseAddress!) }
+        guard m == 4 else { throw DataError("\(path) is too short to be an IDX file (\(m) bytes)") }
+        let rank = Int(magic[3])
+        guard magic[0] == 0, magic[1] == 0, magic[2] == 0x08, (1...4).contains(rank) else {
+            // Fall back to the in-memory parser for its precise message.
+            _ = try parse(magic + [UInt8](repeating: 0, count: 0), name: path)
+            throw DataError("\(path) is not an IDX file of unsigned bytes")
+        }
+        var dimBytes = [UInt8](repeating: 0, count: 4 * rank)
+        let h = try dimBytes.withUnsafeMutableBytes { try readExactly(4 * rank, into: $0.baseAddress!) }
+        guard h == 4 * rank else { throw DataError("\(path) is truncated inside its header") }
+        var dims: [Int] = [], total = 1
+        for d in 0..<rank {
+            let o = 4 * d
+            let v = Int(dimBytes[o]) << 24 | Int(dimBytes[o + 1]) << 16 | Int(dimBytes[o + 2]) << 8 | Int(dimBytes[o + 3])
+            dims.append(v)
+            let (t, overflow) = total.multipliedReportingOverflow(by: v)
+            guard !overflow, t <= maximumBytes else {
+                throw DataError("\(path) claims \(dims.map(String.init).joined(separator: "×")) items, more than the \(maximumBytes >> 30) GiB limit")
+            }
+            total = t
+        }
+        var got = 0
+        let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buf, count in
+            if total > 0 { got = try readExactly(total, into: UnsafeMutableRawPointer(buf.baseAddress!)) }
+            count = got
+        }
+        var extra: UInt8 = 0
+        let more = gzread(handle, &extra, 1)
+        guard got == total, more == 0 else {
+            throw DataError("\(path) claims \(dims.map(String.init).joined(separator: "×")) = \(total) bytes but holds \(more > 0 ? "more" : String(got))")
+        }
+        return Array(dimensions: dims, bytes: bytes)
+    }
+
     /// Loads an images file and a labels file into one storage.
     public static func load(images: String, labels: String) throws -> SampleStorage {
-        let img = try parse(readFile(images), name: images)
-        let lab = try parse(readFile(labels), name: labels)
+        let img = try read(images)
+        let lab = try read(labels)
         guard img.dimensions.count >= 2 else { throw DataError("\(images) holds a vector, not images") }
         guard lab.dimensions.count == 1 else { throw DataError("\(labels) should hold one label per image") }
         guard img.dimensions[0] == lab.dimensions[0] else {

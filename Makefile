@@ -1,5 +1,5 @@
 # gradlab — `make run` starts the shell, `make test` runs every test.
-.PHONY: run test build release bench fuzz deps clean
+.PHONY: run test build release bench fuzz deps clean docs
 
 deps:
 	@bash scripts/deps.sh
@@ -27,3 +27,8 @@ fuzz: deps
 
 clean:
 	rm -rf .build .build-*
+
+# Regenerates docs/commands.md from the command registry.
+docs:
+	@swift build 2>&1 | tail -1
+	@printf 'help markdown\n' | $$(swift build --show-bin-path)/gradlab | tail -n +2 > docs/commands.md

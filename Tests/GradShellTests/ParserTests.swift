@@ -1,3 +1,4 @@
+import Foundation
 @testable import GradShell
 import XCTest
 
@@ -52,5 +53,16 @@ final class ParserTests: XCTestCase {
         XCTAssertTrue(Completer.complete("add dense 10 kernel_initializer=he").contains("kernel_initializer=he_normal"))
         XCTAssertFalse(Completer.complete("add batchnorm ").contains("units="))
         XCTAssertTrue(Completer.complete("compile optimizer=").contains("optimizer=adam"))
+    }
+}
+
+final class DocsTests: XCTestCase {
+    /// docs/commands.md is generated from the registry; regenerate it with
+    /// `printf 'help markdown\n' | gradlab | tail -n +2 > docs/commands.md`.
+    func testCommandDocsAreInSyncWithTheRegistry() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/commands.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), HelpCommand.markdown().trimmingCharacters(in: .whitespacesAndNewlines),
+                       "docs/commands.md is stale: regenerate it")
     }
 }

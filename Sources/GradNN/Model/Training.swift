@@ -169,13 +169,19 @@ extension Sequential {
         var y = [Float](repeating: 0, count: bs)
         var passesDone = samples
         var start = 0
+        let firstStochastic = layers.firstIndex { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU } ?? layers.count
         outer: while start < n {
             let m = min(bs, n - start)
             idx.withUnsafeBufferPointer { ib in
                 y.withUnsafeMutableBufferPointer { split.gather(UnsafeBufferPointer(rebasing: ib[start..<(start + m)]), into: x, targets: $0.baseAddress!) }
             }
+            // Layers before the first stochastic one give the same output on
+            // every pass: run them once per batch, then only the rest `samples` times.
+            var prefix = x
+            for l in layers[..<firstStochastic] { prefix = l(prefix, mode: .monteCarlo, rng: &rng) }
             for s in 0..<samples {
-                let out = self(x, mode: .monteCarlo, rng: &rng)
+                var out = prefix
+                for l in layers[firstStochastic...] { out = l(out, mode: .monteCarlo, rng: &rng) }
                 let k = Float(s + 1)
                 let o = out.data, mp = mean.data + start * classes, vp = m2.data + start * classes
                 for i in 0..<(m * classes) {

@@ -7,14 +7,17 @@
 # to bench/.venv/installed.txt (pip freeze + how torch was obtained).
 #
 # PyTorch without CUDA: the default `torch` wheel on PyPI depends on ~6 GB of
-# nvidia-* CUDA packages.  We install a CPU-only build instead, in this order:
+# nvidia-* CUDA packages.  We install a CPU-only build instead:
 #   1. a local `torch-*+cpu*.whl` in a pip find-links directory
 #      (TORCH_WHEEL_DIR, default /opt/wheels, which this machine image ships
 #      and /etc/pip.conf already lists as find-links) -> `torch==X+cpu`, whose
 #      metadata has no nvidia dependencies;
-#   2. otherwise the PyPI wheel with `--no-deps` plus its small pure-Python
-#      dependencies, then a check that `import torch` works without the nvidia
-#      libraries (TORCH_FALLBACK=0 disables this path).
+#   2. otherwise nothing by default: PyPI has no CPU-only torch for Linux x86_64
+#      (checked: `pip install --no-deps torch==2.13.0` installs, but `import torch`
+#      fails with "libcublasLt.so.*[0-9] not found": the wheel's libtorch needs
+#      the nvidia-* libraries), so the PyTorch peer is skipped with a warning;
+#      TORCH_FALLBACK=cuda installs the default PyPI wheel with its ~6 GB of
+#      CUDA packages instead (it runs on CPU, but its peak RSS is ~550 MiB higher).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,29 +26,38 @@ PYTHON="${PYTHON:-python3}"
 
 KERAS_VERSION="${KERAS_VERSION:-3.15.1}"
 TF_VERSION="${TF_VERSION:-2.21.0}"
-JAX_SPEC="${JAX_SPEC:-jax[cpu]}"              # newest jax + jaxlib for CPU
+JAX_SPEC="${JAX_SPEC:-jax[cpu]==0.10.2}"      # jax + jaxlib for CPU
 TORCH_VERSION="${TORCH_VERSION:-2.13.0}"
 TORCH_WHEEL_DIR="${TORCH_WHEEL_DIR:-/opt/wheels}"
-# torch's pure-python runtime dependencies (what its metadata lists besides nvidia-*/triton)
-TORCH_SMALL_DEPS=(filelock "typing-extensions>=4.10.0" "sympy>=1.13.3" networkx jinja2 fsspec setuptools)
 
 log() { echo "[setup_venv] $*" >&2; }
 
-check() {
+py_tag() { "$VENV/bin/python" -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")'; }
+cpu_wheel() { ls "$TORCH_WHEEL_DIR"/torch-"$TORCH_VERSION"+cpu*-cp"$(py_tag)"-*.whl 2>/dev/null | head -1; }
+
+check_keras() {
   [ -x "$VENV/bin/python" ] || return 1
-  "$VENV/bin/python" - "$KERAS_VERSION" "$TF_VERSION" "$TORCH_VERSION" <<'EOF' >/dev/null 2>&1
+  "$VENV/bin/python" - "$KERAS_VERSION" "$TF_VERSION" <<'EOF' >/dev/null 2>&1
 import sys, importlib.metadata as md
-keras_v, tf_v, torch_v = sys.argv[1:4]
-assert md.version("keras") == keras_v
-assert md.version("tensorflow-cpu") == tf_v
-md.version("jax"); md.version("jaxlib")
-assert md.version("torch").split("+")[0] == torch_v
-import torch, numpy  # noqa: F401  (tensorflow/jax imports are slow; versions suffice)
-assert not torch.cuda.is_available()
+assert md.version("keras") == sys.argv[1]
+assert md.version("tensorflow-cpu") == sys.argv[2]
+md.version("jax"); md.version("jaxlib")  # tensorflow/jax imports are slow: versions suffice
 EOF
 }
+check_torch() {
+  [ -x "$VENV/bin/python" ] || return 1
+  "$VENV/bin/python" - "$TORCH_VERSION" <<'EOF' >/dev/null 2>&1
+import sys, importlib.metadata as md
+assert md.version("torch").split("+")[0] == sys.argv[1]
+import torch
+assert float((torch.ones(8, 8) @ torch.ones(8, 8))[0, 0]) == 8.0
+EOF
+}
+# torch is settled when it imports, or when it can't be had (no CPU wheel, no opt-in)
+torch_settled() { check_torch || { [ -z "$(cpu_wheel)" ] && [ "${TORCH_FALLBACK:-none}" != cuda ]; }; }
 
-if [ "${FORCE:-0}" != 1 ] && check; then
+if [ "${FORCE:-0}" != 1 ] && check_keras && torch_settled; then
+  check_torch || log "warning: no CPU-only torch available (see the header of this script): no PyTorch peer"
   log "venv at $VENV is complete; nothing to do (FORCE=1 to reinstall)"
   exit 0
 fi
@@ -57,31 +69,38 @@ fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 "${PIP[@]}" install -q --upgrade pip wheel
 
-log "installing keras==$KERAS_VERSION tensorflow-cpu==$TF_VERSION $JAX_SPEC"
-"${PIP[@]}" install -q "keras==$KERAS_VERSION" "tensorflow-cpu==$TF_VERSION" "$JAX_SPEC"
+if [ "${FORCE:-0}" = 1 ] || ! check_keras; then
+  log "installing keras==$KERAS_VERSION tensorflow-cpu==$TF_VERSION $JAX_SPEC"
+  "${PIP[@]}" install -q "keras==$KERAS_VERSION" "tensorflow-cpu==$TF_VERSION" "$JAX_SPEC"
+fi
 
-torch_how=""
-cpu_wheel="$(ls "$TORCH_WHEEL_DIR"/torch-"$TORCH_VERSION"+cpu*-cp"$("$VENV/bin/python" -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")')"-*.whl 2>/dev/null | head -1 || true)"
-if [ -n "$cpu_wheel" ]; then
-  log "installing CPU-only torch from $cpu_wheel"
+torch_how="not installed: no CPU-only wheel in $TORCH_WHEEL_DIR and TORCH_FALLBACK != cuda"
+wheel="$(cpu_wheel)"
+if [ "${FORCE:-0}" != 1 ] && check_torch; then
+  torch_how="$("$VENV/bin/python" -c 'import torch; print("torch==" + torch.__version__)') (already installed)"
+elif [ -n "$wheel" ]; then
+  log "installing CPU-only torch from $wheel"
   "${PIP[@]}" install -q --find-links "$TORCH_WHEEL_DIR" "torch==$TORCH_VERSION+cpu"
-  torch_how="torch==$TORCH_VERSION+cpu from $cpu_wheel (no nvidia-* dependencies)"
-elif [ "${TORCH_FALLBACK:-1}" = 1 ]; then
-  log "no torch+cpu wheel in $TORCH_WHEEL_DIR; installing PyPI torch==$TORCH_VERSION --no-deps + small deps"
-  "${PIP[@]}" install -q --no-deps "torch==$TORCH_VERSION"
-  "${PIP[@]}" install -q "${TORCH_SMALL_DEPS[@]}"
-  torch_how="torch==$TORCH_VERSION from PyPI with --no-deps (nvidia-* packages not installed)"
+  torch_how="torch==$TORCH_VERSION+cpu from $wheel (no nvidia-* dependencies)"
+elif [ "${TORCH_FALLBACK:-none}" = cuda ]; then
+  log "no torch+cpu wheel in $TORCH_WHEEL_DIR; TORCH_FALLBACK=cuda: PyPI torch==$TORCH_VERSION with its CUDA packages"
+  "${PIP[@]}" install -q "torch==$TORCH_VERSION"
+  torch_how="torch==$TORCH_VERSION from PyPI with nvidia-* CUDA packages (TORCH_FALLBACK=cuda; runs on CPU)"
 else
-  log "no CPU torch wheel found and TORCH_FALLBACK=0"; exit 1
+  log "warning: no CPU-only torch wheel in $TORCH_WHEEL_DIR and PyPI has none for this platform:"
+  log "         no PyTorch peer (TORCH_FALLBACK=cuda installs the ~6 GB CUDA wheel instead)"
 fi
 
 log "checking imports"
 "$VENV/bin/python" - <<'EOF'
-import torch
-assert not torch.cuda.is_available()
-x = torch.ones(64, 64) @ torch.ones(64, 64)
-assert float(x[0, 0]) == 64.0
-print("torch", torch.__version__, "ok (cpu)")
+try:
+    import torch
+except ImportError:
+    print("torch: not installed")
+else:
+    x = torch.ones(64, 64) @ torch.ones(64, 64)
+    assert float(x[0, 0]) == 64.0
+    print("torch", torch.__version__, "ok; CUDA available:", torch.cuda.is_available())
 import jax, jax.numpy as jnp
 print("jax", jax.__version__, "ok", jax.devices())
 import tensorflow as tf
@@ -95,5 +114,5 @@ EOF
   echo "# torch: $torch_how"
   "${PIP[@]}" freeze
 } > "$VENV/installed.txt"
-check || { log "post-install check failed"; exit 1; }
+{ check_keras && torch_settled; } || { log "post-install check failed"; exit 1; }
 log "done; see $VENV/installed.txt ($(du -sh "$VENV" | cut -f1))"

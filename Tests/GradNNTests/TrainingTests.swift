@@ -126,3 +126,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(k[0, 1], 0.1, accuracy: 1e-5)
     }
 }
+
+final class FastPathTests: XCTestCase {
+    /// The fused SGD update (inside Dense.backward) must match the reference
+    /// path (gradients, then Optimizer.update) to 1e-5.
+    func testFusedSGDMatchesTheReferencePath() throws {
+        func train(fused: Bool) throws -> [[Float]] {
+            var rng = RandomGenerator(seed: 11)
+            let d = Synthetic.spirals.generate(n: 500, noise: 0.05, classes: 3, rng: &rng)
+            let m = Sequential()
+            try m.add(Dense(units: 32, activation: .elu(alpha: 1)), rng: &rng)
+            try m.add(BatchNormalization(), rng: &rng)
+            try m.add(Dense(units: 16, activation: .relu), rng: &rng)
+            try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
+            try m.build(inputShape: [2], rng: &rng)
+            m.loss = .sparseCategoricalCrossentropy
+            m.optimizer = Optimizer(kind: .sgd(momentum: 0, nesterov: false), learningRate: 0.05)
+            m.allowFusedUpdates = fused
+            _ = m.fit(train: d.train, validation: nil, options: FitOptions(epochs: 3, batchSize: 16), rng: &rng)
+            XCTAssertEqual(m.optimizer!.iterations, 3 * 32)
+            return m.parameters.map { $0.value.array }
+        }
+        let a = try train(fused: true), b = try train(fused: false)
+        for (x, y) in zip(a, b) {
+            for (u, v) in zip(x, y) { XCTAssertEqual(u, v, accuracy: 1e-5 * max(1, abs(v))) }
+        }
+    }
+}

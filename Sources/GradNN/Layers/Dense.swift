@@ -16,6 +16,10 @@ public final class Dense: ActivatedLayer {
     public private(set) var outputShape: [Int] = []
     public var isBuilt: Bool { kernel != nil }
 
+    /// When set for one backward pass, the kernel and bias are updated in place
+    /// by plain SGD with this rate (`W ← W − lr·xᵀ·dz` as one sgemm with β = 1)
+    /// instead of storing the gradient: the fast path of `Sequential.trainStep`.
+    public var fusedSGDRate: Float?
     private let output = Tensor(zeros: [0])
     private let preGradient = Tensor(zeros: [0])
     private let inputGradient = Tensor(zeros: [0])
@@ -83,6 +87,20 @@ public final class Dense: ActivatedLayer {
     public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool) -> Tensor {
         guard let x = lastInput else { return inputGradient }
         let n = dz.rows
+        if let lr = fusedSGDRate {
+            fusedSGDRate = nil
+            // dx needs the old kernel: compute it first, then update in place.
+            if needsInputGradient {
+                inputGradient.resize([n, x.columns])
+                BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
+            }
+            BLAS.matmul(x, transposeA: true, dz, into: kernel.value, alpha: -lr, beta: 1)
+            if let b = bias {
+                Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data)
+                Vectorized.axpy(b.value.data, b.gradient.data, units, scale: -lr)
+            }
+            return inputGradient
+        }
         if kernel.trainable || needsInputGradient || bias?.trainable == true {
             BLAS.matmul(x, transposeA: true, dz, into: kernel.gradient)
         }

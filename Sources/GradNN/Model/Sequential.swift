@@ -125,10 +125,38 @@ public final class Sequential {
         return (value, penalty, correct)
     }
 
+    /// Whether plain SGD may update dense layers inside their backward pass
+    /// (one sgemm instead of a gradient write plus an update pass). Tests
+    /// turn it off to compare with the reference path.
+    public var allowFusedUpdates = true
+
+    /// The rate for the fused path, when it gives the same result as the
+    /// reference one: plain SGD, no clipping (it needs all gradients first),
+    /// no regularizer or constraint.
+    var fusedSGDRate: Float? {
+        guard allowFusedUpdates, let o = optimizer, case .sgd(let momentum, _) = o.kind, momentum == 0, !o.clipping.isActive else { return nil }
+        return o.currentLearningRate
+    }
+
     /// One training step: gradients, then the optimizer's update.
     public func trainStep(_ x: Tensor, targets: UnsafePointer<Float>, rng: inout RandomGenerator) -> (loss: Float, correct: Int) {
+        var fused: [Dense] = []
+        if let lr = fusedSGDRate {
+            for l in layers {
+                guard let d = l as? Dense, d.kernel.trainable, d.kernel.regularizer == nil, d.kernel.constraint == nil else { continue }
+                d.fusedSGDRate = lr
+                fused.append(d)
+            }
+        }
         let r = computeGradients(x, targets: targets, rng: &rng)
-        if r.loss.isFinite { optimizer?.update(parameters) }
+        for d in fused { d.fusedSGDRate = nil }
+        if !fused.isEmpty {
+            // The fused layers are already updated; the optimizer moves the rest and counts the step.
+            let done = Set(fused.flatMap { $0.parameters.map(ObjectIdentifier.init) })
+            optimizer?.update(parameters.filter { !done.contains(ObjectIdentifier($0)) })
+        } else if r.loss.isFinite {
+            optimizer?.update(parameters)
+        }
         return (r.loss + r.penalty, r.correct)
     }
 

@@ -1,0 +1,358 @@
+import Foundation
+import GradTensor
+
+/// Turns a Keras `Sequential` model into a gradlab one, so a model trained
+/// elsewhere can be opened and looked inside (`summary`, `vars`, `gradients`,
+/// `predict mc`). In Keras (3, or 2 with `tf.keras`):
+///
+/// ```python
+/// from safetensors.numpy import save_file
+/// open("model.json", "w").write(model.to_json())
+/// save_file({v.path: v.numpy() for v in model.weights}, "model.safetensors")
+/// ```
+///
+/// (Keras 2: `v.name` instead of `v.path`.) The config may also be the
+/// `config.json` inside a `.keras` archive, whose `compile_config` then
+/// compiles the model. Weights are matched by `layer/variable` (any prefix
+/// such as `sequential/` and a `:0` suffix are ignored) and must be float32.
+///
+/// Supported layers: InputLayer, Flatten, Dense, BatchNormalization (last
+/// axis), Dropout, AlphaDropout, Activation, ReLU (plain), Softmax (last
+/// axis), LeakyReLU, ELU, PReLU (no shared axes), and gradlab's own exported
+/// RReLU and Residual. Anything else — or an option gradlab lacks (bias
+/// regularizers, noise_shape, renorm…) — is named in the error. Initializers
+/// gradlab does not know are read as glorot_uniform: they only matter when
+/// the weights are drawn afresh.
+public enum KerasImport {
+    /// Largest config accepted.
+    public static let maximumConfigBytes = 50_000_000
+
+    /// A gradlab model from a Keras `to_json()` text and a safetensors file's bytes.
+    public static func load(config: Data, weights: Data) throws -> Sequential {
+        try loadWithNotes(config: config, weights: weights).model
+    }
+
+    /// Reads both files (sizes checked first) and imports them.
+    public static func load(configPath: String, weightsPath: String) throws -> (model: Sequential, notes: [String]) {
+        func read(_ p: String, limit: Int) throws -> Data {
+            guard let attrs = try? FileManager.default.attributesOfItem(atPath: p) else { throw ModelError("no such file: \(p)") }
+            if let s = attrs[.size] as? Int, s > limit { throw ModelError("\(p) is larger than \(limit >> 20) MiB; refused") }
+            guard let d = try? Data(contentsOf: URL(fileURLWithPath: p), options: .mappedIfSafe) else { throw ModelError("cannot read \(p)") }
+            return d
+        }
+        return try loadWithNotes(config: read(configPath, limit: maximumConfigBytes), weights: read(weightsPath, limit: 1 << 32))
+    }
+
+    /// As `load`, plus notes on what was approximated (an uncompiled model
+    /// because its optimizer is unknown, an unknown initializer…).
+    public static func loadWithNotes(config: Data, weights: Data) throws -> (model: Sequential, notes: [String]) {
+        guard config.count <= maximumConfigBytes else { throw ModelError("the Keras config is larger than \(maximumConfigBytes >> 20) MB; refused") }
+        guard let root = (try? JSONSerialization.jsonObject(with: config)) as? [String: Any] else {
+            throw ModelError("the Keras config is not a JSON object; write it with open(\"model.json\", \"w\").write(model.to_json())")
+        }
+        var notes: [String] = []
+        let cls = root["class_name"] as? String ?? "?"
+        guard cls == "Sequential" else {
+            throw ModelError("only Keras Sequential models can be imported; this config is a \(cls) model")
+        }
+        guard let cfg = root["config"] as? [String: Any] else { throw ModelError("the Keras config has no \"config\" object") }
+        let layerList: [[String: Any]]
+        if let l = cfg["layers"] as? [[String: Any]] { layerList = l }
+        else if let l = root["config"] as? [[String: Any]] { layerList = l }
+        else { throw ModelError("the Keras config lists no layers") }
+        guard layerList.count <= 10_000 else { throw ModelError("the Keras config has too many layers") }
+
+        let m = Sequential()
+        var rng = RandomGenerator(seed: 0)
+        var inputShape: [Int]? = nil
+        var frozen: [String] = []
+        func shapeOf(_ any: Any?) -> [Int]? {
+            guard let a = any as? [Any], a.count >= 2 else { return nil }
+            let dims = a.dropFirst().map { ($0 as? Int) ?? -1 }
+            return dims.allSatisfy { $0 > 0 && $0 < 1 << 24 } ? dims : nil
+        }
+        for (index, layer) in layerList.enumerated() {
+            guard let lc = layer["class_name"] as? String else { throw ModelError("layer \(index) of the Keras config has no class_name") }
+            let c = layer["config"] as? [String: Any] ?? [:]
+            let name = (c["name"] as? String) ?? lc.lowercased()
+            let what = "layer \(index) '\(name)' (\(lc))"
+            if inputShape == nil {
+                inputShape = shapeOf(c["batch_shape"]) ?? shapeOf(c["batch_input_shape"])
+                    ?? shapeOf((layer["build_config"] as? [String: Any])?["input_shape"])
+            }
+            func num(_ k: String, _ d: Float) throws -> Float {
+                guard let v = c[k], !(v is NSNull) else { return d }
+                guard let n = v as? NSNumber, n.floatValue.isFinite else { throw ModelError("\(what): \(k) is not a number") }
+                return n.floatValue
+            }
+            func bool(_ k: String, _ d: Bool) -> Bool { (c[k] as? Bool) ?? d }
+            func refuse(_ keys: [String]) throws {
+                for k in keys {
+                    if let v = c[k], !(v is NSNull) {
+                        if let b = v as? Bool, b == false { continue }
+                        throw ModelError("\(what) cannot be imported: gradlab has no \(k)")
+                    }
+                }
+            }
+            func lastAxis() throws {
+                let ax = c["axis"]
+                let ok: Bool
+                if ax == nil || ax is NSNull { ok = true }
+                else if let i = ax as? Int { ok = i == -1 }
+                else if let a = ax as? [Int] { ok = a == [-1] }
+                else { ok = false }
+                guard ok || (c["axis"] as? Int).map({ $0 == (inputShape?.count ?? 0) }) == true else {
+                    throw ModelError("\(what) cannot be imported: gradlab normalizes over the last axis only (axis=-1)")
+                }
+            }
+            let made: Layer?
+            switch lc {
+            case "InputLayer":
+                made = nil
+            case "Flatten":
+                made = Flatten(name: name)
+            case "Dense", "Residual":
+                try refuse(["bias_regularizer", "activity_regularizer", "bias_constraint", "lora_rank"])
+                guard let units = c["units"] as? Int, units > 0, units <= 1_000_000 else { throw ModelError("\(what): units is missing or out of range") }
+                let dense = Dense(units: units, activation: try activation(c["activation"], what),
+                                  useBias: bool("use_bias", true),
+                                  kernelInitializer: initializer(c["kernel_initializer"], default: Initializer.named("glorot_uniform")!, notes: &notes, what),
+                                  biasInitializer: initializer(c["bias_initializer"], default: .zeros, notes: &notes, what),
+                                  kernelRegularizer: try regularizer(c["kernel_regularizer"], what),
+                                  kernelConstraint: try constraint(c["kernel_constraint"], what),
+                                  name: lc == "Residual" ? ((c["dense_name"] as? String) ?? name + "_dense") : name)
+                made = lc == "Residual" ? Residual(dense, name: name) : dense
+            case "BatchNormalization":
+                try lastAxis()
+                try refuse(["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm"])
+                made = BatchNormalization(momentum: try num("momentum", 0.99), epsilon: try num("epsilon", 0.001),
+                                          center: bool("center", true), scale: bool("scale", true), name: name)
+            case "Dropout":
+                try refuse(["noise_shape"])
+                let r = try num("rate", 0.5)
+                guard r >= 0, r < 1 else { throw ModelError("\(what): rate \(r) is outside [0, 1)") }
+                made = Dropout(rate: r, name: name)
+            case "AlphaDropout":
+                try refuse(["noise_shape"])
+                let r = try num("rate", 0.1)
+                guard r >= 0, r < 1 else { throw ModelError("\(what): rate \(r) is outside [0, 1)") }
+                made = AlphaDropout(rate: r, name: name)
+            case "Activation":
+                made = ActivationLayer(try activation(c["activation"], what), name: name)
+            case "ReLU":
+                let maxValue = c["max_value"], slope = try num("negative_slope", 0), threshold = try num("threshold", 0)
+                guard maxValue == nil || maxValue is NSNull, threshold == 0 else {
+                    throw ModelError("\(what) cannot be imported: gradlab's relu has no max_value or threshold")
+                }
+                made = slope == 0 ? ActivationLayer(.relu, name: name) : ActivationLayer(.leakyRelu(alpha: slope), name: name, typeName: "LeakyReLU")
+            case "Softmax":
+                try lastAxis()
+                made = ActivationLayer(.softmax, name: name)
+            case "LeakyReLU":
+                let slope = c["negative_slope"] != nil ? try num("negative_slope", 0.3) : try num("alpha", 0.3)
+                made = ActivationLayer(.leakyRelu(alpha: slope), name: name, typeName: "LeakyReLU")
+            case "ELU":
+                made = ActivationLayer(.elu(alpha: try num("alpha", 1)), name: name, typeName: "ELU")
+            case "PReLU":
+                if let s = c["shared_axes"], !(s is NSNull) {
+                    throw ModelError("\(what) cannot be imported: gradlab's PReLU learns one alpha per unit (shared_axes must be None)")
+                }
+                try refuse(["alpha_regularizer", "alpha_constraint"])
+                made = PReLU(name: name)
+            case "RReLU":
+                made = RReLU(lower: try num("lower", 1.0 / 8), upper: try num("upper", 1.0 / 3), name: name)
+            default:
+                throw ModelError("\(what) cannot be imported: gradlab supports InputLayer, Flatten, Dense, BatchNormalization, Dropout, AlphaDropout, Activation, ReLU, Softmax, LeakyReLU, ELU, PReLU (and its own RReLU, Residual)")
+            }
+            guard let l = made else { continue }
+            if m.layers.contains(where: { $0.name == name }) { throw ModelError("the Keras config has two layers named \(name)") }
+            try m.add(l, rng: &rng)
+            if c["trainable"] as? Bool == false { frozen.append(name) }
+        }
+        guard !m.layers.isEmpty else { throw ModelError("the Keras model has no layers") }
+        guard let shape = inputShape else {
+            throw ModelError("the Keras config does not give the input shape; build the model first (keras.Input(shape=…)) and call to_json() again")
+        }
+        guard shape.reduce(1, *) < 1 << 28 else { throw ModelError("the Keras input shape \(shape) is too large") }
+        do { try m.build(inputShape: shape, rng: &rng) } catch let e as ModelError {
+            throw ModelError("the Keras model does not fit gradlab's layers: \(e.message)")
+        }
+
+        // Weights, by layer/variable.
+        let (tensors, _) = try SafeTensors.decode(weights, name: "the weights file")
+        var byPath: [String: [String]] = [:]
+        for key in tensors.keys {
+            var k = key
+            if let colon = k.lastIndex(of: ":"), k[k.index(after: colon)...].allSatisfy(\.isNumber) { k = String(k[..<colon]) }
+            let parts = k.split(separator: "/")
+            guard parts.count >= 2 else { continue }
+            byPath["\(parts[parts.count - 2])/\(parts[parts.count - 1])", default: []].append(key)
+        }
+        var used = Set<String>()
+        for p in m.parameters {
+            guard let keys = byPath[p.path], !keys.isEmpty else {
+                let sample = tensors.keys.sorted().prefix(6).joined(separator: ", ")
+                throw ModelError("the weights file has no tensor for \(p.path) (it holds \(tensors.count): \(sample)\(tensors.count > 6 ? ", …" : ""))")
+            }
+            guard keys.count == 1 else { throw ModelError("the weights file has several tensors for \(p.path): \(keys.sorted().joined(separator: ", "))") }
+            let t = tensors[keys[0]]!
+            var want = p.value.shape
+            // PReLU alphas of a flattened input, and shapes equal up to their element count (e.g. (1, d) vs (d)).
+            if t.shape != want && t.count == p.value.count && p.name == "alpha" { want = t.shape }
+            guard t.shape == want else {
+                throw ModelError("weights: \(keys[0]) has shape \(t.shape) but gradlab's \(p.path) needs \(p.value.shape)")
+            }
+            p.value.data.update(from: t.data, count: t.count)
+            used.insert(keys[0])
+        }
+        let unused = tensors.keys.filter { !used.contains($0) }.sorted()
+        if !unused.isEmpty {
+            throw ModelError("the weights file holds tensors no layer uses: \(unused.prefix(6).joined(separator: ", "))\(unused.count > 6 ? ", …" : "") — is it from another model?")
+        }
+        for l in m.layers where frozen.contains(l.name) { l.setFrozen(true) }
+        m.frozenNames = Set(frozen)
+
+        if let cc = root["compile_config"] as? [String: Any] {
+            do { try compile(m, cc) } catch let e as ModelError { notes.append("not compiled: \(e.message); compile it with `compile`") }
+        }
+        return (m, notes)
+    }
+
+    // MARK: pieces of a layer config
+
+    static func activation(_ any: Any?, _ what: String) throws -> Activation {
+        var name = "linear"
+        var cfg: [String: Any] = [:]
+        if let s = any as? String { name = s }
+        else if let d = any as? [String: Any] {
+            if let s = d["config"] as? String { name = s }
+            else if let n = d["class_name"] as? String { name = n; cfg = d["config"] as? [String: Any] ?? [:] }
+        } else if any != nil && !(any is NSNull) { throw ModelError("\(what): activation is not a name") }
+        let lower = name.lowercased()
+        switch lower {
+        case "leaky_relu": return .leakyRelu(alpha: (cfg["negative_slope"] as? NSNumber)?.floatValue ?? 0.2)
+        case "elu": return .elu(alpha: (cfg["alpha"] as? NSNumber)?.floatValue ?? 1)
+        default:
+            if let a = Activation(name: lower) { return a }
+            throw ModelError("\(what) cannot be imported: activation '\(name)' is not one of gradlab's (\(Activation.names.joined(separator: ", ")))")
+        }
+    }
+
+    static func initializer(_ any: Any?, default d: Initializer, notes: inout [String], _ what: String) -> Initializer {
+        var cls: String
+        var c: [String: Any] = [:]
+        if let s = any as? String { cls = s }
+        else if let dict = any as? [String: Any], let n = dict["class_name"] as? String { cls = n; c = dict["config"] as? [String: Any] ?? [:] }
+        else { return d }
+        func f(_ k: String, _ v: Float) -> Float { (c[k] as? NSNumber)?.floatValue ?? v }
+        let snake = cls.replacingOccurrences(of: "([a-z])([A-Z])", with: "$1_$2", options: .regularExpression).lowercased()
+        switch snake {
+        case "constant": return .constant(f("value", 0))
+        case "random_normal": return .randomNormal(mean: f("mean", 0), stddev: f("stddev", 0.05))
+        case "random_uniform": return .randomUniform(minval: f("minval", -0.05), maxval: f("maxval", 0.05))
+        case "truncated_normal": return .truncatedNormal(mean: f("mean", 0), stddev: f("stddev", 0.05))
+        case "variance_scaling":
+            let mode = Initializer.FanMode(rawValue: c["mode"] as? String ?? "fan_in") ?? .fanIn
+            var dist = c["distribution"] as? String ?? "truncated_normal"
+            if dist == "normal" { dist = "truncated_normal" }
+            return .varianceScaling(scale: f("scale", 1), mode: mode, distribution: Initializer.Distribution(rawValue: dist) ?? .truncatedNormal, name: nil)
+        default:
+            if let i = Initializer.named(snake) { return i }
+            notes.append("\(what): initializer \(cls) is read as \(d.name) (it only matters when the weights are drawn again)")
+            return d
+        }
+    }
+
+    static func regularizer(_ any: Any?, _ what: String) throws -> Regularizer? {
+        guard let dict = any as? [String: Any] else {
+            if any == nil || any is NSNull { return nil }
+            if let s = any as? String, ["l1", "l2", "l1_l2"].contains(s) { return s == "l1" ? Regularizer(l1: 0.01) : s == "l2" ? Regularizer(l2: 0.01) : Regularizer(l1: 0.01, l2: 0.01) }
+            throw ModelError("\(what): kernel_regularizer is not understood")
+        }
+        let cls = (dict["class_name"] as? String ?? "").lowercased()
+        let c = dict["config"] as? [String: Any] ?? [:]
+        let l1 = (c["l1"] as? NSNumber)?.floatValue ?? 0, l2 = (c["l2"] as? NSNumber)?.floatValue ?? 0
+        switch cls {
+        case "l1", "l2", "l1l2", "l1_l2":
+            if l1 == 0 && l2 == 0 { return nil }
+            return Regularizer(l1: l1, l2: l2)
+        default: throw ModelError("\(what) cannot be imported: kernel_regularizer \(dict["class_name"] ?? "?") is not l1, l2 or l1_l2")
+        }
+    }
+
+    static func constraint(_ any: Any?, _ what: String) throws -> Constraint? {
+        guard let dict = any as? [String: Any] else {
+            if any == nil || any is NSNull { return nil }
+            throw ModelError("\(what): kernel_constraint is not understood")
+        }
+        let cls = dict["class_name"] as? String ?? "?"
+        let c = dict["config"] as? [String: Any] ?? [:]
+        switch cls {
+        case "MaxNorm":
+            let axis = c["axis"]
+            guard axis == nil || (axis as? Int) == 0 || (axis as? [Int]) == [0] else {
+                throw ModelError("\(what) cannot be imported: gradlab's max_norm works on axis 0 (each unit's incoming weights)")
+            }
+            return .maxNorm((c["max_value"] as? NSNumber)?.floatValue ?? 2)
+        case "NonNeg": return .nonNeg
+        default: throw ModelError("\(what) cannot be imported: kernel_constraint \(cls) is not MaxNorm or NonNeg")
+        }
+    }
+
+    // MARK: compile config (from a .keras archive's config.json)
+
+    static func compile(_ m: Sequential, _ cc: [String: Any]) throws {
+        var lossName: String?
+        if let s = cc["loss"] as? String { lossName = s }
+        else if let d = cc["loss"] as? [String: Any] {
+            lossName = (d["config"] as? [String: Any])?["name"] as? String
+                ?? (d["class_name"] as? String).map { $0.replacingOccurrences(of: "([a-z])([A-Z])", with: "$1_$2", options: .regularExpression).lowercased() }
+            if let cfg = d["config"] as? [String: Any], cfg["from_logits"] as? Bool == true {
+                throw ModelError("the loss uses from_logits=True; gradlab's losses take probabilities")
+            }
+        }
+        guard let ln = lossName, let loss = Loss(name: ln) else { throw ModelError("loss \(lossName ?? "?") is not one of gradlab's") }
+        guard let od = cc["optimizer"] as? [String: Any], let ocls = od["class_name"] as? String else { throw ModelError("no optimizer") }
+        let o = od["config"] as? [String: Any] ?? [:]
+        func g(_ k: String, _ d: Float) -> Float { (o[k] as? NSNumber)?.floatValue ?? d }
+        if let w = o["weight_decay"], !(w is NSNull) { throw ModelError("optimizer weight_decay is not supported") }
+        if o["amsgrad"] as? Bool == true || o["centered"] as? Bool == true || o["use_ema"] as? Bool == true {
+            throw ModelError("optimizer option amsgrad/centered/use_ema is not supported")
+        }
+        let kind: OptimizerKind
+        switch ocls.lowercased() {
+        case "sgd": kind = .sgd(momentum: g("momentum", 0), nesterov: o["nesterov"] as? Bool ?? false)
+        case "adagrad": kind = .adagrad(initialAccumulator: g("initial_accumulator_value", 0.1), epsilon: g("epsilon", 1e-7))
+        case "rmsprop": kind = .rmsprop(rho: g("rho", 0.9), momentum: g("momentum", 0), epsilon: g("epsilon", 1e-7))
+        case "adam": kind = .adam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
+        case "adamax": kind = .adamax(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
+        case "nadam": kind = .nadam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
+        default: throw ModelError("optimizer \(ocls) is not one of gradlab's (\(OptimizerKind.names.joined(separator: ", ")))")
+        }
+        var schedule: LearningRateSchedule? = nil
+        var lr = kind.defaultLearningRate
+        if let n = o["learning_rate"] as? NSNumber { lr = n.floatValue }
+        else if let s = o["learning_rate"] as? [String: Any], let scls = s["class_name"] as? String {
+            let sc = s["config"] as? [String: Any] ?? [:]
+            func h(_ k: String) -> Float? { (sc[k] as? NSNumber)?.floatValue }
+            switch scls {
+            case "InverseTimeDecay" where sc["staircase"] as? Bool != true:
+                schedule = .power(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 0)
+            case "ExponentialDecay":
+                schedule = .exponential(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 1,
+                                        staircase: sc["staircase"] as? Bool ?? false)
+            case "PiecewiseConstantDecay":
+                let b = (sc["boundaries"] as? [NSNumber])?.map { $0.intValue } ?? [], v = (sc["values"] as? [NSNumber])?.map { $0.floatValue } ?? []
+                guard v.count == b.count + 1 else { throw ModelError("PiecewiseConstantDecay needs one more value than boundaries") }
+                schedule = .piecewise(boundaries: b, values: v)
+            default: throw ModelError("learning-rate schedule \(scls) is not supported")
+            }
+            lr = schedule!.rate(at: 0)
+        }
+        func clip(_ k: String) -> Float? { (o[k] as? NSNumber)?.floatValue }
+        m.loss = loss
+        m.optimizer = Optimizer(kind: kind, learningRate: lr, schedule: schedule,
+                                clipping: Clipping(clipValue: clip("clipvalue"), clipNorm: clip("clipnorm"), globalClipNorm: clip("global_clipnorm")))
+        m.metrics = ["accuracy"]
+    }
+}

@@ -78,6 +78,9 @@ struct Shell: ParsableCommand {
             }
             guard let l = line else { if terminal { print("") }; break }
             Signals.interrupted = 0
+            Signals.pending = 0
+            var ws = winsize()
+            if terminal, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 20 { session.width = Int(ws.ws_col) }
             session.run(l)
         }
     }

@@ -18,7 +18,7 @@ enum LineEditor {
             guard let text else { return nil }
             rl_attempted_completion_over = 1
             let line = String(cString: rl_line_buffer).prefix(Int(end))
-            LineEditor.matches = Completer.complete(String(line), session: LineEditor.session)
+            LineEditor.matches = Array(Completer.complete(String(line), session: LineEditor.session).prefix(200))
             if LineEditor.matches.isEmpty { return nil }
             if LineEditor.matches.count == 1, LineEditor.matches[0].hasSuffix("=") || LineEditor.matches[0].hasSuffix("/") {
                 rl_completion_suppress_append = 1
@@ -29,13 +29,23 @@ enum LineEditor {
                 return strdup(LineEditor.matches[i])
             }
         }
+        rl_signal_event_hook = { Signals.handleAtPrompt(); return 0 }
+        // Also polled while waiting for keys, for a Ctrl-C that arrived outside read().
+        rl_event_hook = { Signals.handleAtPrompt(); return 0 }
+        // Never ask "Display all N possibilities?": completion lists are capped instead.
+        rl_completion_query_items = -1
         using_history()
         stifle_history(2000)
+        if !FileManager.default.fileExists(atPath: historyPath) {
+            // append_history() does not create the file.
+            FileManager.default.createFile(atPath: historyPath, contents: nil)
+        }
         read_history(historyPath)
     }
 
     /// One line, or nil at end of input (Ctrl-D).
     static func readLine(prompt: String) -> String? {
+        Signals.pending = 0
         Signals.atPrompt = 1
         defer { Signals.atPrompt = 0 }
         guard let c = readline(prompt) else { return nil }
@@ -47,14 +57,5 @@ enum LineEditor {
             history_truncate_file(historyPath, 2000)
         }
         return line
-    }
-
-    /// Clears the line being typed after Ctrl-C at the prompt.
-    static func interruptAtPrompt() {
-        let msg = "^C (press Ctrl-C again within a second to quit, or type quit)\n"
-        _ = msg.withCString { write(1, $0, strlen($0)) }
-        rl_replace_line("", 0)
-        rl_on_new_line()
-        rl_redisplay()
     }
 }

@@ -39,7 +39,10 @@ CONF
 }
 
 tt_cleanup() {
+    local sock
+    sock=$(tmux -L "$TT_SOCK" display-message -p '#{socket_path}' 2>/dev/null)
     tmux -L "$TT_SOCK" kill-server >/dev/null 2>&1
+    [ -n "$sock" ] && rm -f "$sock"
     [ -n "${TT_KEEP:-}" ] && { echo "kept $TT_DIR" >&2; return; }
     [ -n "${TT_DIR:-}" ] && rm -rf "$TT_DIR"
 }
@@ -47,11 +50,19 @@ tt_cleanup() {
 tm() { tmux -L "$TT_SOCK" "$@"; }
 
 # start_shell NAME [ARGS…]: a fresh gradlab in a 120x40 window.
+# A small sh wrapper records the exit status in $TT_DIR/status.NAME (tmux
+# 3.3 sometimes never reaps a dead pane's process, leaving its status unknown).
+# The wrapper ignores nothing: `trap : INT` only keeps sh itself alive on Ctrl-C;
+# gradlab starts with the default SIGINT disposition.
 start_shell() {
     local name=$1; shift
-    local cmd="cd '$TT_DIR/work' && exec env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*"
+    rm -f "$TT_DIR/status.$name"
+    local cmd="cd '$TT_DIR/work' || exit 97; trap : INT; env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*; echo \$? > '$TT_DIR/status.$name'"
     tm new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd" ||
         { echo "tmux could not start a session" >&2; return 1; }
+    local i
+    for i in $(seq 200); do pane_pid "$name" >/dev/null && return 0; sleep 0.02; done
+    echo "gradlab did not start in session $name" >&2; return 1
 }
 
 stop_shell() { tm kill-session -t "$1" >/dev/null 2>&1; true; }
@@ -68,10 +79,26 @@ screen() { tm capture-pane -p -J -S - -t "$1" 2>/dev/null; }
 # Only the visible screen.
 visible() { tm capture-pane -p -t "$1" 2>/dev/null; }
 
-pane_pid()  { tm display-message -p -t "$1" '#{pane_pid}' 2>/dev/null; }
+# pane_pid NAME: the gradlab process (child of the pane's sh wrapper).
+pane_pid() {
+    local sh kids
+    sh=$(tm display-message -p -t "$1" '#{pane_pid}' 2>/dev/null) || return 1
+    kids=$(cat "/proc/$sh/task/$sh/children" 2>/dev/null) || return 1
+    set -- $kids
+    [ -n "${1:-}" ] && echo "$1"
+}
 # pane_dead: the process ended (or the tmux session is gone altogether).
 pane_dead() { [ "$(tm display-message -p -t "$1" '#{pane_dead}' 2>/dev/null || echo 1)" = 1 ]; }
-pane_status() { tm display-message -p -t "$1" '#{pane_dead_status}' 2>/dev/null; }
+# pane_status NAME: gradlab's exit status (128+N if killed by signal N),
+# waiting (bounded) for the wrapper to record it.
+pane_status() {
+    local end=$(( $(now_ms) + 5000 ))
+    while :; do
+        [ -s "$TT_DIR/status.$1" ] && { cat "$TT_DIR/status.$1"; return 0; }
+        [ "$(now_ms)" -ge "$end" ] && { echo "unknown"; return 1; }
+        sleep 0.05
+    done
+}
 cursor() { tm display-message -p -t "$1" '#{cursor_x} #{cursor_y}' 2>/dev/null; }
 
 # now_ms: monotonic-ish milliseconds.

@@ -113,10 +113,15 @@ for (( i = 1; i <= TRIES; i++ )); do
         kind="the next prompt (command had finished)"
     elif [ "$hint" -gt 0 ]; then
         kind="prompt hint, yet the command ran to the end"
-        [ -n "${STRESS_VERBOSE:-}" ] && { echo "      $label"; grep -v '^$' <<< "$out" | grep -v '^sample\|^  ' | head -12 | sed 's/^/      | /'; }
+    elif grep -q 'stopping after the current step' <<< "$out"; then
+        kind="acknowledged, yet the command ran to the end"
     else
-        kind="ran to the end (signal lost)"
+        kind="ran to the end (signal after the last check)"
     fi
+    case "$kind" in *yet*)
+        echo "NOTE  $label -> $kind"
+        grep -v '^$' <<< "$out" | grep -v '^sample\|^  \|━' | head -8 | sed 's/^/      | /' ;;
+    esac
     note "$kind"
 
     # the shell works: evaluate test prints an accuracy

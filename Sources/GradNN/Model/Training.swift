@@ -157,7 +157,9 @@ extension Sequential {
 
     /// MC Dropout (Gal & Ghahramani): `samples` stochastic passes with
     /// dropout on and BatchNormalization in inference mode. Returns the
-    /// per-class mean and standard deviation for each sample, as [n, classes].
+    /// per-class mean and standard deviation for each sample, as [n, classes],
+    /// and how many passes every row received (all rows the same, even when
+    /// interrupted, because passes are the outer loop).
     public func predictMonteCarlo(_ split: DataSplit, indices: [Int]? = nil, samples: Int, batchSize: Int = 1000,
                                   rng: inout RandomGenerator, shouldStop: () -> Bool = { false }) -> (mean: Tensor, std: Tensor, passes: Int) {
         let idx = indices ?? Array(0..<split.count)
@@ -167,20 +169,33 @@ extension Sequential {
         let bs = max(1, min(batchSize, n))
         let x = Tensor(zeros: [bs, split.featureCount])
         var y = [Float](repeating: 0, count: bs)
-        var passesDone = samples
-        var start = 0
+        // Layers before the first stochastic one give the same output on every
+        // pass: run them once for all samples and keep the result.
         let firstStochastic = layers.firstIndex { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU } ?? layers.count
-        outer: while start < n {
+        var prefix: Tensor? = nil
+        var start = 0
+        while start < n {
             let m = min(bs, n - start)
             idx.withUnsafeBufferPointer { ib in
                 y.withUnsafeMutableBufferPointer { split.gather(UnsafeBufferPointer(rebasing: ib[start..<(start + m)]), into: x, targets: $0.baseAddress!) }
             }
-            // Layers before the first stochastic one give the same output on
-            // every pass: run them once per batch, then only the rest `samples` times.
-            var prefix = x
-            for l in layers[..<firstStochastic] { prefix = l(prefix, mode: .monteCarlo, rng: &rng) }
-            for s in 0..<samples {
-                var out = prefix
+            var h = x
+            for l in layers[..<firstStochastic] { h = l(h, mode: .monteCarlo, rng: &rng) }
+            if prefix == nil { prefix = Tensor(zeros: [n, h.columns]) }
+            (prefix!.data + start * h.columns).update(from: h.data, count: h.count)
+            start += m
+        }
+        guard let cached = prefix else { return (mean, m2, 0) }
+        let width = cached.columns
+        let chunk = Tensor(zeros: [bs, width])
+        var passesDone = 0
+        for s in 0..<samples {
+            start = 0
+            while start < n {
+                let m = min(bs, n - start)
+                chunk.resize([m, width])
+                chunk.data.update(from: cached.data + start * width, count: m * width)
+                var out = chunk
                 for l in layers[firstStochastic...] { out = l(out, mode: .monteCarlo, rng: &rng) }
                 let k = Float(s + 1)
                 let o = out.data, mp = mean.data + start * classes, vp = m2.data + start * classes
@@ -189,9 +204,10 @@ extension Sequential {
                     mp[i] += d / k
                     vp[i] += d * (o[i] - mp[i])
                 }
-                if shouldStop() { passesDone = s + 1; start += m; break outer }
+                start += m
             }
-            start += m
+            passesDone = s + 1
+            if shouldStop() { break }
         }
         let std = Tensor(zeros: [n, classes])
         for i in 0..<(n * classes) { std[i] = (m2[i] / Float(max(passesDone, 1))).squareRoot() }

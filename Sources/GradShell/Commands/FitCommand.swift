@@ -86,7 +86,8 @@ struct FitCommand: Command {
             case .batchEnd(_, let step, let steps, let loss, let acc, let elapsed):
                 if interactive, step == steps || Date().timeIntervalSince(lastDraw) > 0.1 {
                     lastDraw = Date()
-                    session.progress(bar.line(step: step, steps: steps, elapsed: elapsed, metrics: [("loss", loss), ("accuracy", acc)]))
+                    // One terminal row at most, so "\r" can redraw it in place.
+                    session.progress(String(bar.line(step: step, steps: steps, elapsed: elapsed, metrics: [("loss", loss), ("accuracy", acc)]).prefix(max(10, session.width - 1))))
                 }
             case .epochEnd(let logs, _):
                 session.timing(String(format: "fit epoch=%d seconds=%.6f", logs.epoch, logs.seconds))

@@ -32,6 +32,7 @@ public final class EarlyStopping: Callback {
     private var bestWeights: [Tensor]?
     private var bestEpoch = 0
     private var wait = 0
+    private var firstEpoch = 1
 
     public init(monitor: String = "val_loss", patience: Int = 0, restoreBestWeights: Bool = false) {
         self.monitor = monitor
@@ -39,7 +40,10 @@ public final class EarlyStopping: Callback {
         self.restoreBestWeights = restoreBestWeights
     }
 
-    public func trainBegin(model: Sequential) { best = nil; wait = 0; stopTraining = false; bestWeights = nil }
+    public func trainBegin(model: Sequential) {
+        best = nil; wait = 0; stopTraining = false; bestWeights = nil
+        firstEpoch = model.history.epochs.count + 1
+    }
 
     public func epochEnd(_ logs: EpochLogs, model: Sequential) -> String? {
         guard let (v, lower) = monitored(monitor, logs) else { return nil }
@@ -51,7 +55,7 @@ public final class EarlyStopping: Callback {
         wait += 1
         if wait >= patience {
             stopTraining = true
-            return "early stopping: \(monitor) has not improved for \(patience) epoch(s); best \(String(format: "%.4f", best!)) at epoch \(bestEpoch)"
+            return "early stopping: \(monitor) has not improved for \(patience) epoch(s); best \(String(format: "%.4f", best!)) at epoch \(bestEpoch - firstEpoch + 1) of this run"
         }
         return nil
     }
@@ -59,7 +63,7 @@ public final class EarlyStopping: Callback {
     public func trainEnd(model: Sequential) -> String? {
         guard restoreBestWeights, let w = bestWeights else { return nil }
         model.restore(w)
-        return "restored the weights of epoch \(bestEpoch) (best \(monitor))"
+        return "restored the weights of epoch \(bestEpoch - firstEpoch + 1) of this run (best \(monitor))"
     }
 }
 

@@ -70,14 +70,15 @@ public enum FlightRecorder {
             var best = 1.0
             for i in m.layers.indices {
                 let a = norms.first![i], b = norms.last![i]
-                if a > 0, b / a > best { best = b / a; fastest = "layer \(i) \(names[i])'s gradient norm grew \(String(format: "%.1f", best))× over the last \(norms.count) steps; " }
+                if a > 0, b / a > best { best = b / a; fastest = "Layer \(i) \(names[i])'s gradient norm grew \(String(format: "%.1f", best))× over the last \(norms.count) steps. " }
             }
         }
         let lr = m.optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"
+        let usesHe = m.layers.contains { ($0 as? Dense)?.kernelInitializer.name.hasPrefix("he_") ?? false }
         let message = "non-finite values at epoch \(epoch), step \(failedStep): the first was \(culprit). \(fastest)" +
             "The model and optimizer were rolled back to step \(failedStep - 1), the last finite one. " +
             "Likely exploding gradients; try: `set learning_rate \(formatFloat((m.optimizer?.currentLearningRate ?? 0.01) / 10))` (now \(lr)), " +
-            "`compile … clipnorm=1.0`, `kernel_initializer=he_normal` or `add batchnorm`"
+            "`compile … clipnorm=1.0`" + (usesHe ? "" : ", `kernel_initializer=he_normal`") + " or `add batchnorm`"
         return Report(step: failedStep, message: message)
     }
 }

@@ -6,7 +6,7 @@ struct ActivationsCommand: Command {
     static let spec = CommandSpec(
         name: "activations", summary: "per-layer output mean, std, saturated and dead fractions",
         usage: "activations [batch=256]",
-        discussion: "One forward pass on the first training samples (training-mode BatchNormalization, no dropout; the model is not changed). Saturated: sigmoid outputs below 0.02 or above 0.98, tanh beyond ±0.96. Dead: ReLU-family units whose output is ≤ 0 for every sample of the batch.",
+        discussion: "One forward pass on the first training samples (training-mode BatchNormalization, no dropout; the model is not changed). Saturated: sigmoid outputs below 0.02 or above 0.98, tanh beyond ±0.96. Dead: ReLU-family units (relu, leaky_relu, elu, selu, prelu, rrelu) whose output is ≤ 0 for every sample of the batch — for ReLU such a unit gets no gradient at all; leaky_relu, ELU and SELU still pass a small gradient there, which is how they revive.",
         keys: [KeySpec("batch", "samples in the batch (default 256)")],
         examples: ["activations", "activations batch=1000"], category: "inspect")
     let batch: Int
@@ -48,7 +48,10 @@ struct ActivationsCommand: Command {
             if let act { for j in 0..<h.count where act.isSaturated(h[j]) { sat += 1 } }
             var dead: Double? = nil
             let reluLike: Bool
-            switch act { case .relu?: reluLike = true; default: reluLike = layer is PReLU }
+            switch act {
+            case .relu?, .leakyRelu?, .elu?, .selu?: reluLike = true
+            default: reluLike = layer is PReLU || layer is RReLU
+            }
             if reluLike {
                 let c = h.columns
                 var deadUnits = 0

@@ -9,11 +9,12 @@ struct ExpectCommand: Command {
                              "param_count", "trainable_count", "non_trainable_count", "layer_count",
                              "test_accuracy", "test_loss", "validation_accuracy", "learning_rate",
                              "gradient_ratio", "gradient_norm", "activation_mean", "activation_std", "dead_fraction",
-                             "saturated_fraction", "zero_weight_fraction", "max_column_norm", "clipped_steps"]
+                             "saturated_fraction", "zero_weight_fraction", "max_column_norm", "clipped_steps",
+                             "train_accuracy", "mc_accuracy"]
     static let spec = CommandSpec(
         name: "expect", summary: "assert something about the session (for tutorials and exercises)",
         usage: "expect QUANTITY [LAYER] OP NUMBER | expect layer N is KIND",
-        discussion: "OP is one of >=, <=, >, <, ==, !=. Quantities: " + quantities.joined(separator: ", ") + ". Per-layer quantities take a layer index: `expect dead_fraction 2 >= 0.3`. gradient_ratio is the first layer's gradient norm over the last layer's.",
+        discussion: "OP is one of >=, <=, >, <, ==, !=. Quantities: " + quantities.joined(separator: ", ") + ". Per-layer quantities take a layer index: `expect dead_fraction 2 >= 0.3`. gradient_ratio is the first layer's gradient norm over the last layer's; train_accuracy is measured in inference mode; mc_accuracy uses 30 MC Dropout passes on the test split.",
         positional: .words(quantities + ["layer"]),
         examples: ["expect val_accuracy >= 0.85", "expect param_count == 271346", "expect layer 3 is batchnorm", "expect gradient_ratio < 0.01"],
         category: "notebook")
@@ -96,6 +97,15 @@ struct ExpectCommand: Command {
             guard let s = d.split(named: q.hasPrefix("test") ? "test" : "validation") else { throw ShellError("the data has no such split") }
             let e = m.evaluate(s)
             return q == "test_loss" ? e.loss : e.accuracy
+        case "train_accuracy":
+            return try session.requireCompiled().evaluate(try session.requireData().train).accuracy
+        case "mc_accuracy":
+            let m = try session.requireCompiled()
+            guard let t = try session.requireData().test else { throw ShellError("the data has no test split") }
+            var rng = session.rng
+            let r = m.predictMonteCarlo(t, samples: 30, rng: &rng)
+            var targets = (0..<t.count).map { t.target($0) }
+            return Double(targets.withUnsafeMutableBufferPointer { Accuracy.correct(output: r.mean, targets: $0.baseAddress!) }) / Double(t.count)
         case "learning_rate": return Double(try session.requireCompiled().optimizer!.currentLearningRate)
         case "clipped_steps": return Double(try session.requireCompiled().optimizer!.clippedSteps)
         case "gradient_ratio", "gradient_norm":
@@ -107,7 +117,8 @@ struct ExpectCommand: Command {
                 guard let r = rows.first(where: { $0.index == i }) else { throw ShellError("layer \(i) has no weights") }
                 return r.gradientNorm
             }
-            guard let f = rows.first, let l = rows.last, l.gradientNorm > 0 else { throw ShellError("no layers with weights") }
+            guard let f = rows.first, let l = rows.last else { throw ShellError("no layers with weights") }
+            guard l.gradientNorm > 0 else { throw ShellError("the last layer's gradient norm is 0, so the ratio is undefined (every unit dead?)") }
             return f.gradientNorm / l.gradientNorm
         case "activation_mean", "activation_std", "dead_fraction", "saturated_fraction":
             let m = try session.requireBuiltModel()

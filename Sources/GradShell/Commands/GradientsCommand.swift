@@ -59,7 +59,9 @@ struct GradientsCommand: Command {
             lines.append(String(format: "first/last layer gradient norm ratio: %.2e", first.gradientNorm / last.gradientNorm))
         }
         let v = rows.filter { $0.verdict.hasPrefix("vanishing") }.count, x = rows.filter { $0.verdict.hasPrefix("exploding") }.count
-        if v > 0 { lines.append(Style.paint("verdict: vanishing gradients", .red, enabled: session.useColor) + " in \(v) layer(s) — try kernel_initializer=he_normal with relu/elu, selu with lecun_normal, or batchnorm") }
+        if rows.allSatisfy({ $0.gradientNorm == 0 }) {
+            lines.append(Style.paint("verdict: no gradient at all", .red, enabled: session.useColor) + " — every gradient is exactly 0 (all units dead or saturated?); try leaky_relu or a lower learning rate")
+        } else if v > 0 { lines.append(Style.paint("verdict: vanishing gradients", .red, enabled: session.useColor) + " in \(v) layer(s) — try kernel_initializer=he_normal with relu/elu, selu with lecun_normal, or batchnorm") }
         else if x > 0 { lines.append(Style.paint("verdict: exploding gradients", .red, enabled: session.useColor) + " in \(x) layer(s) — try clipnorm=1.0, a lower learning rate or batchnorm") }
         else { lines.append("verdict: gradients flow (no layer below 1/100 of the largest, none above 100× its weights)") }
         return lines.joined(separator: "\n")
@@ -84,6 +86,7 @@ struct GradientsCommand: Command {
         for j in rows.indices {
             let r = rows[j]
             if r.gradientNorm == 0 && !(m.layers[r.index].parameters.first?.trainable ?? true) { rows[j].verdict = "frozen"; continue }
+            if maxG == 0 { rows[j].verdict = "zero"; continue }
             if !r.gradientNorm.isFinite { rows[j].verdict = "exploding (non-finite)" }
             else if r.weightNorm > 0, r.gradientNorm / r.weightNorm > explodingRatio { rows[j].verdict = "exploding" }
             else if maxG > 0, r.gradientNorm / maxG < vanishingRatio { rows[j].verdict = String(format: "vanishing (%.0e× max)", r.gradientNorm / maxG) }

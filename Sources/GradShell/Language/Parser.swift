@@ -95,11 +95,31 @@ public struct Parser {
             if atEnd || peek == " " || peek == "," || peek == ")" {
                 throw ShellError("\(key)= needs a value", at: start..<i)
             }
-            let v = try parseValue(allowList: topLevel)
+            var v = try parseValue(allowList: topLevel)
+            if !topLevel {
+                // Inside a call, a keyword's value may be a list: `boundaries=5,15, values=…`.
+                var items = [v]
+                while peek == ",", !nextIsKeywordOrEnd() {
+                    i += 1
+                    skipSpaces()
+                    items.append(try parseItem())
+                }
+                if items.count > 1 { v = .list(items) }
+            }
             return Argument(key: key, value: v, span: start..<i)
         }
         let v = try parseValue(allowList: topLevel)
         return Argument(key: nil, value: v, span: start..<i)
+    }
+
+    /// After a comma inside a call: does `key=` or `)` follow?
+    private func nextIsKeywordOrEnd() -> Bool {
+        var j = i + 1
+        while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+        if j >= chars.count || chars[j] == ")" { return true }
+        var k = j
+        while k < chars.count, chars[k].isLetter || chars[k].isNumber || chars[k] == "_" { k += 1 }
+        return k > j && k < chars.count && chars[k] == "=" && chars[j].isLetter
     }
 
     private mutating func parseValue(allowList: Bool) throws -> Value {

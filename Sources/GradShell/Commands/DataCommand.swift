@@ -5,7 +5,7 @@ import GradNN
 struct DataCommand: Command {
     static let spec = CommandSpec(
         name: "data", summary: "load a data set (fashion-mnist, idx, csv, moons, circles, spirals, xor)",
-        usage: "data [fashion-mnist | idx TRAIN_IMAGES TRAIN_LABELS [TEST_IMAGES TEST_LABELS] | csv FILE | moons|circles|spirals|xor] [key=value…]",
+        usage: "data [fashion-mnist | idx TRAIN_IMAGES TRAIN_LABELS [TEST_IMAGES TEST_LABELS] | csv FILE | npy X.npy Y.npy | npz FILE [x=KEY y=KEY] | moons|circles|spirals|xor] [key=value…]",
         discussion: "Pixels are scaled to [0, 1]. validation=N moves the first N training samples to a validation split (as the book does); validation_split=F does the same with a fraction. `data` alone shows what is loaded.",
         keys: [KeySpec("validation", "number of training samples held out for validation"),
                KeySpec("validation_split", "fraction held out for validation (0…1)"),
@@ -16,13 +16,15 @@ struct DataCommand: Command {
                KeySpec("label", "csv: the label column (name or index; default last)"),
                KeySpec("test", "csv: a second file used as the test split", .paths),
                KeySpec("standardize", "true: scale each feature to mean 0, std 1 (fitted on train)", .words(["true", "false"])),
-               KeySpec("classes_only", "keep only these classes, e.g. 0,1 (relabelled 0…k-1)")],
-        positional: .words(["fashion-mnist", "idx", "csv"] + Synthetic.allCases.map(\.rawValue)),
+               KeySpec("classes_only", "keep only these classes, e.g. 0,1 (relabelled 0…k-1)"),
+               KeySpec("x", "npz: the features array's name (default x_train, then x)"),
+               KeySpec("y", "npz: the labels array's name (default y_train, then y)")],
+        positional: .words(["fashion-mnist", "idx", "csv", "npy", "npz"] + Synthetic.allCases.map(\.rawValue)),
         examples: ["data fashion-mnist validation=5000", "data moons n=1000 noise=0.2 validation=200",
                    "data csv iris.csv label=species validation_split=0.2"],
         category: "data")
 
-    enum Source { case show, fashion, idx([String]), csv(String, label: String?, test: String?), synthetic(Synthetic, n: Int, noise: Float, classes: Int) }
+    enum Source { case show, fashion, idx([String]), csv(String, label: String?, test: String?), npy(String, String), npz(String, x: String?, y: String?), synthetic(Synthetic, n: Int, noise: Float, classes: Int) }
     let source: Source
     let validation: Int?
     let validationSplit: Float?
@@ -31,7 +33,7 @@ struct DataCommand: Command {
     let keepClasses: [Int]?
 
     init(_ args: inout Arguments, session: Session) throws {
-        let kinds = ["fashion-mnist", "fashion_mnist", "idx", "csv"] + Synthetic.allCases.map(\.rawValue)
+        let kinds = ["fashion-mnist", "fashion_mnist", "idx", "csv", "npy", "npz"] + Synthetic.allCases.map(\.rawValue)
         if let a = args.nextArgument() {
             let w = try Arguments.choice(a, name: "data source", from: kinds)
             switch w {
@@ -43,6 +45,14 @@ struct DataCommand: Command {
                     throw ShellError("data idx needs TRAIN_IMAGES TRAIN_LABELS and optionally TEST_IMAGES TEST_LABELS (got \(files.count) files)")
                 }
                 source = .idx(files)
+            case "npy":
+                guard let x = try args.string("x", positional: true), let y = try args.string("y", positional: true) else {
+                    throw ShellError("data npy needs X.npy Y.npy")
+                }
+                source = .npy(x, y)
+            case "npz":
+                guard let f = try args.string("file", positional: true) else { throw ShellError("data npz needs a FILE") }
+                source = .npz(f, x: try args.string("x"), y: try args.string("y"))
             case "csv":
                 guard let f = try args.string("file", positional: true) else { throw ShellError("data csv needs a FILE") }
                 source = .csv(f, label: try args.string("label"), test: try args.string("test"))
@@ -96,6 +106,8 @@ struct DataCommand: Command {
                     d.test = t.train
                     d.classCount = max(d.classCount, t.classCount)
                 }
+            case .npy(let x, let y): d = try NPY.dataset(xPath: x, yPath: y)
+            case .npz(let f, let x, let y): d = try NPY.dataset(archive: f, x: x, y: y)
             case .synthetic(let s, let n, let noise, let classes):
                 var rng = session.rng
                 d = s.generate(n: n, noise: noise, classes: classes, rng: &rng)

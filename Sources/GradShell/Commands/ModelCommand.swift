@@ -5,19 +5,26 @@ import GradNN
 struct ModelCommand: Command {
     static let spec = CommandSpec(
         name: "model", summary: "start, save, load or reuse a model",
-        usage: "model new | model save PATH | model load PATH | model reuse PATH layers=A..B [trainable=false]",
-        discussion: "A saved model is a folder: model.json (architecture, compile settings), model.safetensors (weights) and optimizer.safetensors (slots, for resuming). Other tools read both formats.",
+        usage: "model new | model save PATH | model load PATH | model reuse PATH layers=A..B [trainable=false] | model import keras CONFIG.json WEIGHTS.safetensors",
+        discussion: "A saved model is a folder: model.json (architecture, compile settings), model.safetensors (weights) and optimizer.safetensors (slots, for resuming). Other tools read both formats. `model import keras` reads a Keras Sequential model: in Python, `open(\"model.json\", \"w\").write(model.to_json())` and `safetensors.numpy.save_file({v.path: v.numpy() for v in model.weights}, \"model.safetensors\")`.",
         keys: [KeySpec("layers", "reuse: which layers to copy (e.g. 0..3)"),
                KeySpec("trainable", "reuse: whether the copied layers train", .words(["true", "false"]))],
-        positional: .words(["new", "save", "load", "reuse"]),
+        positional: .words(["new", "save", "load", "reuse", "import"]),
         examples: ["model new", "model save sessions/mlp", "model load sessions/mlp", "model reuse sessions/mlp layers=0..2 trainable=false"],
         category: "model")
-    enum Action { case new, save(String), load(String), reuse(String, [Int]?, Bool) }
+    enum Action { case new, save(String), load(String), reuse(String, [Int]?, Bool), importKeras(String, String) }
     let action: Action
 
     init(_ args: inout Arguments, session: Session) throws {
         guard let a = args.nextArgument() else { throw ShellError("model what? try `model new`") }
-        switch try Arguments.choice(a, name: "model action", from: ["new", "save", "load", "reuse"]) {
+        switch try Arguments.choice(a, name: "model action", from: ["new", "save", "load", "reuse", "import"]) {
+        case "import":
+            guard let fmt = args.nextArgument() else { throw ShellError("usage: model import keras CONFIG.json WEIGHTS.safetensors") }
+            _ = try Arguments.choice(fmt, name: "import format", from: ["keras"])
+            guard let c = try args.string("config", positional: true), let w = try args.string("weights", positional: true) else {
+                throw ShellError("usage: model import keras CONFIG.json WEIGHTS.safetensors")
+            }
+            action = .importKeras(c, w)
         case "new": action = .new
         case "save":
             guard let p = try args.string("path", positional: true) else { throw ShellError("model save needs a PATH, e.g. `model save sessions/mlp`") }
@@ -53,6 +60,15 @@ struct ModelCommand: Command {
             session.model = m
             session.pushUndo("model load") { session.model = old }
             return "loaded \(m.layers.count) layers (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
+        case .importKeras(let config, let weights):
+            let result: (model: Sequential, notes: [String])
+            do { result = try KerasImport.load(configPath: config, weightsPath: weights) } catch let e as ModelError { throw ShellError(e.message) }
+            for n in result.notes { session.emit("note: " + n) }
+            let old = session.model
+            session.model = result.model
+            session.pushUndo("model import") { session.model = old }
+            let m = result.model
+            return "imported \(m.layers.count) layers (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
             let source: Sequential
             do { source = try ModelStore.load(from: path) } catch let e as ModelError { throw ShellError(e.message) }

@@ -83,6 +83,11 @@ public final class Session {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         let number = cells.count + 1
         if trimmed.hasPrefix("#") {
+            if trimmed.unicodeScalars.contains(where: { ($0.value < 32 && $0.value != 9) || $0.value == 0x7F || $0.value == 0xFFFD }) || trimmed.utf8.count > Parser.maximumLineLength {
+                let cell = Cell(number: number, input: "", output: "error: prose contains control characters or is too long; type plain text", failed: true)
+                onLine?(cell.output)
+                return cell
+            }
             let cell = Cell(number: number, input: trimmed, output: "", isProse: true)
             cells.append(cell)
             autosave()
@@ -164,6 +169,29 @@ public final class Session {
     /// The data, or an error saying how to load some.
     func requireData() throws -> Dataset {
         guard let d = data else { throw ShellError("no data loaded yet; try `data fashion-mnist` or `data moons`") }
+        return d
+    }
+
+    /// Data the model can consume: its features match the model's input, and
+    /// for a classification loss every target is a class index the output
+    /// layer has. Checked before any command feeds data to the model.
+    func requireData(for m: Sequential) throws -> Dataset {
+        let d = try requireData()
+        if let shape = m.inputShape, shape.reduce(1, *) != d.train.featureCount {
+            throw ShellError("the model expects inputs of shape \(shapeText(shape)) but the data has \(shapeText(d.sampleShape)); start a new model with `model new` or load matching data")
+        }
+        if let loss = m.loss, loss != .meanSquaredError, let units = m.outputShape?.reduce(1, *) {
+            let limit = units == 1 ? 2 : units
+            for (name, split) in [("train", d.train), ("validation", d.validation), ("test", d.test)] {
+                guard let split else { continue }
+                for i in 0..<split.count {
+                    let t = Accuracy.classIndex(split.target(i))
+                    if t < 0 || t >= limit {
+                        throw ShellError("\(loss.rawValue) needs class indices 0…\(limit - 1) as targets, but \(name) sample \(i) has \(split.target(i)); for real-valued targets use loss=mean_squared_error")
+                    }
+                }
+            }
+        }
         return d
     }
 

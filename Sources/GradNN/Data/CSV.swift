@@ -13,7 +13,7 @@ public enum CSV {
         }
         if let size = attrs[.size] as? Int, size > maximumBytes { throw DataError("\(path) is larger than 1 GiB; refused") }
         guard let data = FileManager.default.contents(atPath: path) else { throw DataError("cannot read \(path)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw DataError("\(path) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8), !data.contains(0) else { throw DataError("\(path) is not UTF-8 text (or contains NUL bytes)") }
         return try parse(text, name: path, label: label)
     }
 

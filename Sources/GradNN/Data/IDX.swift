@@ -121,6 +121,8 @@ public enum IDX {
         let img = try read(images)
         let lab = try read(labels)
         guard img.dimensions.count >= 2 else { throw DataError("\(images) holds a vector, not images") }
+        guard img.dimensions[0] > 0 else { throw DataError("\(images) holds no images") }
+        guard img.dimensions.dropFirst().allSatisfy({ $0 > 0 }) else { throw DataError("\(images) has images of 0 pixels") }
         guard lab.dimensions.count == 1 else { throw DataError("\(labels) should hold one label per image") }
         guard img.dimensions[0] == lab.dimensions[0] else {
             throw DataError("\(images) has \(img.dimensions[0]) images but \(labels) has \(lab.dimensions[0]) labels")

@@ -49,7 +49,9 @@ public enum Loss: String, Sendable, CaseIterable {
             // Keras normalizes probabilities by their row sum, then clips.
             for r in 0..<n {
                 let row = y + r * c
-                let t = Int(targets[r])
+                // Targets are validated before training; an invalid one never indexes out of bounds.
+                let t = Accuracy.classIndex(targets[r])
+                guard t >= 0 && t < c else { total = .nan; continue }
                 var sum: Float = 0
                 for j in 0..<c { sum += row[j] }
                 let q = sum == 0 ? 0 : row[t] / sum
@@ -74,7 +76,7 @@ public enum Loss: String, Sendable, CaseIterable {
             for r in 0..<n {
                 for j in 0..<c {
                     let i = r * c + j
-                    let t = c == 1 ? targets[r] : (Int(targets[r]) == j ? 1 : 0)
+                    let t = c == 1 ? targets[r] : (Accuracy.classIndex(targets[r]) == j ? 1 : 0)
                     let p = y[i].isNaN ? y[i] : min(max(y[i], eps), 1 - eps)
                     total -= Double(t * logf(p) + (1 - t) * logf(1 - p)) / Double(c)
                     if let g {
@@ -88,7 +90,7 @@ public enum Loss: String, Sendable, CaseIterable {
             for r in 0..<n {
                 for j in 0..<c {
                     let i = r * c + j
-                    let t = c == 1 ? targets[r] : (Int(targets[r]) == j ? 1 : 0)
+                    let t = c == 1 ? targets[r] : (Accuracy.classIndex(targets[r]) == j ? 1 : 0)
                     let d = y[i] - t
                     total += Double(d * d) / Double(c)
                     g?[i] = 2 * d * invM

@@ -109,9 +109,10 @@ public enum ModelStore {
         for l in layers {
             guard let cls = l["class_name"] as? String, let name = l["name"] as? String else { throw ModelError("a layer in model.json lacks class_name or name") }
             let c = l["config"] as? [String: String] ?? [:]
-            func f(_ k: String, _ d: Float) throws -> Float {
+            func f(_ k: String, _ d: Float, _ range: ClosedRange<Float> = -1e30...1e30) throws -> Float {
                 guard let s = c[k] else { return d }
                 guard let v = Float(s), v.isFinite else { throw ModelError("layer \(name): \(k)=\(s) is not a number") }
+                guard range.contains(v) else { throw ModelError("layer \(name): \(k)=\(s) is out of range \(range.lowerBound)…\(range.upperBound)") }
                 return v
             }
             let layer: Layer
@@ -128,27 +129,51 @@ public enum ModelStore {
                 layer = cls == "Residual" ? Residual(dense, name: name) : dense
             case "Flatten": layer = Flatten(name: name)
             case "BatchNormalization":
-                layer = BatchNormalization(momentum: try f("momentum", 0.99), epsilon: try f("epsilon", 0.001),
+                layer = BatchNormalization(momentum: try f("momentum", 0.99, 0...1), epsilon: try f("epsilon", 0.001, 1e-12...10),
                                            center: c["center"] != "false", scale: c["scale"] != "false", name: name)
-            case "Dropout": layer = Dropout(rate: try f("rate", 0.5), name: name)
-            case "AlphaDropout": layer = AlphaDropout(rate: try f("rate", 0.1), name: name)
+            case "Dropout": layer = Dropout(rate: try f("rate", 0.5, 0...0.99), name: name)
+            case "AlphaDropout": layer = AlphaDropout(rate: try f("rate", 0.1, 0...0.99), name: name)
             case "Activation", "LeakyReLU", "ELU": layer = ActivationLayer(try parseActivation(c["activation"] ?? "linear"), name: name, typeName: cls)
             case "PReLU": layer = PReLU(name: name)
-            case "RReLU": layer = RReLU(lower: try f("lower", 0.125), upper: try f("upper", 1.0 / 3), name: name)
+            case "RReLU":
+                let lo = try f("lower", 0.125, 0...10), hi = try f("upper", 1.0 / 3, 0...10)
+                guard lo <= hi else { throw ModelError("layer \(name): lower > upper") }
+                layer = RReLU(lower: lo, upper: hi, name: name)
             default: throw ModelError("model.json: layer type '\(cls)' is not supported")
             }
             try m.add(layer, rng: &rng)
             if (l["trainable"] as? Bool) == false { frozen.insert(name) }
         }
-        if let shape = d["input_shape"] as? [Int] {
-            guard shape.allSatisfy({ $0 > 0 && $0 < 1 << 24 }), shape.reduce(1, *) < 1 << 28 else { throw ModelError("model.json: bad input_shape") }
+        if let raw = d["input_shape"] {
+            guard let shape = raw as? [Int], !shape.isEmpty, shape.count <= 4, shape.allSatisfy({ $0 > 0 && $0 < 1 << 24 }),
+                  shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) < 1 << 28 else {
+                throw ModelError("model.json: input_shape must be 1 to 4 positive sizes")
+            }
+            // Refuse lying sizes before allocating: weights, gradients and slots.
+            var s = shape, bytes = 0.0
+            for l in m.layers {
+                if l is Flatten { s = [s.reduce(1, *)] }
+                bytes += Double(l.estimatedBytes(inputShape: s))
+                if let dense = l as? Dense { s = [dense.units] }
+                if l is PReLU { bytes += Double(s.reduce(1, *)) * 16 }
+            }
+            guard bytes <= 4 * Double(1 << 30) else { throw ModelError("model.json describes a model needing \(Int(bytes / Double(1 << 20))) MiB; the limit is 4096 MiB") }
             try m.build(inputShape: shape, rng: &rng)
         }
         m.frozenNames = frozen
         for l in m.layers where frozen.contains(l.name) { l.setFrozen(true) }
         if let comp = d["compile"] as? [String: Any], let lossName = comp["loss"] as? String, let loss = Loss(name: lossName),
            let o = comp["optimizer"] as? [String: Any], let on = o["name"] as? String {
-            func g(_ k: String, _ d: Float) -> Float { (o[k] as? Double).map(Float.init) ?? d }
+            func g(_ k: String, _ d: Float) -> Float {
+                guard let v = o[k] as? Double, v.isFinite, v >= 0, v < 1e6 else { return d }
+                return Float(v)
+            }
+            for k in ["beta_1", "beta_2", "rho", "momentum"] {
+                if let v = o[k] as? Double, !(0...1).contains(v) { throw ModelError("model.json: optimizer \(k)=\(v) must be between 0 and 1") }
+            }
+            for k in ["learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "epsilon"] {
+                if let v = o[k] as? Double, !(v.isFinite && v >= 0 && v < 1e6) { throw ModelError("model.json: optimizer \(k)=\(v) is out of range") }
+            }
             let kind: OptimizerKind
             switch on {
             case "sgd": kind = .sgd(momentum: g("momentum", 0), nesterov: (o["nesterov"] as? Bool) ?? false)
@@ -159,8 +184,9 @@ public enum ModelStore {
             case "nadam": kind = .nadam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
             default: throw ModelError("model.json: optimizer '\(on)' is not supported")
             }
-            let clip = Clipping(clipValue: (o["clipvalue"] as? Double).map(Float.init), clipNorm: (o["clipnorm"] as? Double).map(Float.init),
-                                globalClipNorm: (o["global_clipnorm"] as? Double).map(Float.init))
+            let clip = Clipping(clipValue: (o["clipvalue"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil },
+                                clipNorm: (o["clipnorm"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil },
+                                globalClipNorm: (o["global_clipnorm"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil })
             m.loss = loss
             m.optimizer = Optimizer(kind: kind, learningRate: g("learning_rate", kind.defaultLearningRate), clipping: clip)
             m.metrics = ["accuracy"]

@@ -17,7 +17,7 @@ struct ActivationsCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireBuiltModel()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         let stats = ActivationsCommand.measure(m, d.train, batch: batch)
         var rows = [["#", "layer", "activation", "mean", "std", "saturated", "dead"]]
         for s in stats {

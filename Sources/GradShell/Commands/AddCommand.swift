@@ -1,4 +1,5 @@
 import GradNN
+import GradTensor
 
 /// `add KIND …`: appends a layer to the model, built at once when the input shape is known.
 struct AddCommand: Command {
@@ -119,19 +120,41 @@ struct AddCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireModel()
+        let name = m.uniqueName(for: baseName)
+        // Check the new layer (and, for an unbuilt model, the ones before it)
+        // on throwaway copies first, so a layer that does not fit changes nothing.
+        var shape = m.outputShape
+        if shape == nil, let d = session.data {
+            var s = d.sampleShape
+            for l in m.layers {
+                switch l {
+                case is Flatten: s = [s.reduce(1, *)]
+                case let dense as Dense:
+                    guard s.count == 1 else { throw ShellError("layer \(l.name) needs a flat input but the data has shape \(shapeText(s)); add flatten first (`undo` removes layers)") }
+                    s = [dense.units]
+                case let r as Residual:
+                    guard s.count == 1, s[0] == r.inner.units else { throw ShellError("layer \(l.name) does not fit the data's shape \(shapeText(s))") }
+                default: break
+                }
+            }
+            shape = s
+        }
+        if let s = shape {
+            var scratch = RandomGenerator(seed: 0)
+            do { try make(name).build(inputShape: s, rng: &scratch) } catch let e as ModelError { throw ShellError(e.message) }
+        }
         if m.inputShape == nil, let d = session.data, m.layers.allSatisfy({ !$0.isBuilt }) {
             // Build what is there first so the new layer sees its input shape.
             do { try m.build(inputShape: d.sampleShape, rng: &session.rng) } catch let e as ModelError { throw ShellError(e.message) }
         }
-        let name = m.uniqueName(for: baseName)
         if m.layers.contains(where: { $0.name == name }) { throw ShellError("a layer named \(name) exists") }
         let layer = make(name)
         var rng = session.rng
         do { try m.add(layer, rng: &rng) } catch let e as ModelError { throw ShellError(e.message) }
         session.rng = rng
         session.pushUndo("add \(name)") { m.removeLast() }
-        let shape = layer.isBuilt ? " → \(shapeText(layer.outputShape))" : ""
+        let shapeNote = layer.isBuilt ? " → \(shapeText(layer.outputShape))" : ""
         let params = layer.isBuilt ? ", \(layer.parameterCount.formatted) params" : ""
-        return "[\(m.layers.count - 1)] \(name) (\(layer.typeName))\(shape)\(params)"
+        return "[\(m.layers.count - 1)] \(name) (\(layer.typeName))\(shapeNote)\(params)"
     }
 }

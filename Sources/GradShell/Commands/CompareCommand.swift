@@ -118,7 +118,7 @@ struct CompareCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let base = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: base)
         let seed = session.seed &+ 1000
         var results: [(label: String, model: Sequential, seconds: Double)] = []
         for v in variants {

@@ -1,5 +1,6 @@
 import Foundation
 import GradNN
+import GradTensor
 
 /// `data SOURCE …`: loads Fashion-MNIST, IDX or CSV files, or a synthetic set.
 struct DataCommand: Command {
@@ -82,6 +83,7 @@ struct DataCommand: Command {
 
     func run(_ session: Session) throws -> String {
         var d: Dataset
+        var newRng: RandomGenerator? = nil
         let t0 = Date()
         do {
             switch source {
@@ -111,7 +113,7 @@ struct DataCommand: Command {
             case .synthetic(let s, let n, let noise, let classes):
                 var rng = session.rng
                 d = s.generate(n: n, noise: noise, classes: classes, rng: &rng)
-                session.rng = rng
+                newRng = rng
             }
             if let keep = keepClasses { d = try DataCommand.filter(d, classes: keep) }
             if let l = limit { d = try d.limitingTrain(to: l) }
@@ -127,6 +129,7 @@ struct DataCommand: Command {
             session.emit("note: the current model expects \(shapeText(shape)); start a new one with `model new`")
         }
         session.data = d
+        if let r = newRng { session.rng = r }
         return DataCommand.describe(d)
     }
 
@@ -135,13 +138,13 @@ struct DataCommand: Command {
         func keep(_ s: DataSplit?) -> DataSplit? {
             guard let s else { return nil }
             var idx: [Int] = []
-            for i in 0..<s.count where classes.contains(Int(s.target(i))) { idx.append(i) }
+            for i in 0..<s.count where classes.contains(Accuracy.classIndex(s.target(i))) { idx.append(i) }
             let f = s.featureCount
             var feats = [Float](repeating: 0, count: idx.count * f)
             var targets = [Float]()
             for (r, i) in idx.enumerated() {
                 for j in 0..<f { feats[r * f + j] = s.storage.value(sample: s.range.lowerBound + i, feature: j) }
-                targets.append(Float(classes.firstIndex(of: Int(s.target(i)))!))
+                targets.append(Float(classes.firstIndex(of: Accuracy.classIndex(s.target(i)))!))
             }
             let st = SampleStorage(features: .floats(feats), sampleShape: s.sampleShape, targets: targets)
             return DataSplit(storage: st, range: 0..<idx.count)

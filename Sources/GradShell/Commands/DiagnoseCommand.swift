@@ -13,7 +13,7 @@ struct DiagnoseCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         var rng = session.rng
         let grads = try GradientsCommand.measure(session: session, model: m, data: d, batch: batch, rng: &rng)
         let acts = ActivationsCommand.measure(m, d.train, batch: batch)

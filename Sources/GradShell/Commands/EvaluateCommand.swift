@@ -30,7 +30,7 @@ struct EvaluateCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         guard let split = d.split(named: splitName), split.count > 0 else {
             throw ShellError("the data has no \(splitName) split" + (splitName.hasPrefix("val") ? "; load it with validation=N" : ""))
         }

@@ -93,15 +93,16 @@ struct ExpectCommand: Command {
         case "layer_count": return Double(try session.requireModel().layers.count)
         case "test_accuracy", "test_loss", "validation_accuracy":
             let m = try session.requireCompiled()
-            let d = try session.requireData()
+            let d = try session.requireData(for: m)
             guard let s = d.split(named: q.hasPrefix("test") ? "test" : "validation") else { throw ShellError("the data has no such split") }
             let e = m.evaluate(s)
             return q == "test_loss" ? e.loss : e.accuracy
         case "train_accuracy":
-            return try session.requireCompiled().evaluate(try session.requireData().train).accuracy
+            let m = try session.requireCompiled()
+            return m.evaluate(try session.requireData(for: m).train).accuracy
         case "mc_accuracy":
             let m = try session.requireCompiled()
-            guard let t = try session.requireData().test else { throw ShellError("the data has no test split") }
+            guard let t = try session.requireData(for: m).test else { throw ShellError("the data has no test split") }
             var rng = session.rng
             let r = m.predictMonteCarlo(t, samples: 30, rng: &rng)
             var targets = (0..<t.count).map { t.target($0) }
@@ -111,7 +112,7 @@ struct ExpectCommand: Command {
         case "gradient_ratio", "gradient_norm":
             let m = try session.requireCompiled()
             var rng = session.rng
-            let rows = try GradientsCommand.measure(session: session, model: m, data: try session.requireData(), batch: 256, rng: &rng)
+            let rows = try GradientsCommand.measure(session: session, model: m, data: try session.requireData(for: m), batch: 256, rng: &rng)
             if q == "gradient_norm" {
                 let i = try layerIndex(m)
                 guard let r = rows.first(where: { $0.index == i }) else { throw ShellError("layer \(i) has no weights") }
@@ -123,7 +124,7 @@ struct ExpectCommand: Command {
         case "activation_mean", "activation_std", "dead_fraction", "saturated_fraction":
             let m = try session.requireBuiltModel()
             let i = try layerIndex(m)
-            let stats = ActivationsCommand.measure(m, try session.requireData().train, batch: 256)
+            let stats = ActivationsCommand.measure(m, try session.requireData(for: m).train, batch: 256)
             guard let s = stats.first(where: { $0.index == i }) else { throw ShellError("layer \(i) has no activation statistics") }
             switch q {
             case "activation_mean": return s.mean

@@ -53,7 +53,7 @@ struct ExplainCommand: Command {
     }
 
     func explainBN(_ session: Session, _ m: Sequential) throws -> String {
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         let idx: Int
         if let a = layerArg { idx = try VarsCommand.layer(a, in: m).0 } else {
             guard let i = m.layers.firstIndex(where: { $0 is BatchNormalization }) else { throw ShellError("the model has no batchnorm layer; `add batchnorm` first") }
@@ -87,7 +87,7 @@ struct ExplainCommand: Command {
 
     func explainClip(_ session: Session) throws -> String {
         let m = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         var rng = session.rng
         _ = try GradientsCommand.measure(session: session, model: m, data: d, batch: batch, rng: &rng)
         let ps = m.parameters.filter(\.trainable)
@@ -108,7 +108,7 @@ struct ExplainCommand: Command {
 
     func explainOptimizer(_ session: Session) throws -> String {
         let m = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         var rng = session.rng
         _ = try GradientsCommand.measure(session: session, model: m, data: d, batch: batch, rng: &rng)
         guard let p = m.parameters.first(where: { $0.trainable && $0.name == "kernel" }) ?? m.parameters.first(where: \.trainable) else { throw ShellError("no trainable weights") }
@@ -145,7 +145,7 @@ struct ExplainCommand: Command {
     }
 
     func explainDropout(_ session: Session, _ m: Sequential) throws -> String {
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         guard let i = m.layers.firstIndex(where: { $0 is Dropout || $0 is AlphaDropout }) else { throw ShellError("the model has no dropout layer; `add dropout 0.2` first") }
         let (x, _) = firstBatch(d)
         var rng = session.rng

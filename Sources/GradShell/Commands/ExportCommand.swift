@@ -116,7 +116,7 @@ struct ExportCommand: Command {
                 case let r as ReduceLROnPlateau:
                     callbacks.append(.reduceLROnPlateau(monitor: r.monitor, factor: r.factor, patience: r.patience, minLR: r.minLR))
                 case let mc as ModelCheckpoint:
-                    let kw = ValueParsing.callArgs(spec.value).keywords
+                    let kw = try ValueParsing.callArgs(spec.value).keywords
                     let p = (kw["path"] ?? kw["filepath"]).map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? session.sessionsDirectory + "/best"
                     callbacks.append(.modelCheckpoint(path: p, monitor: mc.monitor, saveBestOnly: mc.saveBestOnly))
                 default: notes.append("a callback of `\(c.cell.input)` has no script equivalent and is left out")

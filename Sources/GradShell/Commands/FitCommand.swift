@@ -40,7 +40,7 @@ struct FitCommand: Command {
 
     static func makeCallback(_ a: Argument, session: Session, dryRun: Bool) throws -> Callback {
         guard let n = ValueParsing.name(a.value) else { throw ShellError("a callback is a name like early_stopping(patience=10)", at: a.span) }
-        let (_, kw) = ValueParsing.callArgs(a.value)
+        let (_, kw) = try ValueParsing.callArgs(a.value)
         let monitors = ["val_loss", "val_accuracy", "loss", "accuracy"]
         let monitor = try kw["monitor"].map { try Arguments.choice($0, name: "monitor", from: monitors) } ?? "val_loss"
         switch n {
@@ -69,7 +69,7 @@ struct FitCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         guard d.train.count > 0 else { throw ShellError("the training split is empty") }
         let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
         let bar = ProgressBar(width: session.width)
@@ -114,7 +114,7 @@ struct FitCommand: Command {
         session.timing(String(format: "fit seconds=%.6f", Date().timeIntervalSince(started)))
         switch stop {
         case .nonFinite:
-            throw ShellError("training stopped at the first non-finite value (see above); the model is at the last finite step")
+            return "training stopped at the first non-finite value (see above); the model and optimizer are at the last finite step"
         case .interrupted:
             return "stopped by Ctrl-C; the model keeps what it learned (history has \(m.history.epochs.count) epochs)"
         default:

@@ -40,7 +40,7 @@ struct GradientsCommand: Command {
             return (["gradient norm per layer, after each epoch"] + Table.render(rows, rightAligned: Set(0..<(names.count + 1)))).joined(separator: "\n")
         }
         let m = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         var rng = session.rng
         let rows = try GradientsCommand.measure(session: session, model: m, data: d, batch: batch, rng: &rng)
         var table = [["#", "layer", "weight norm", "grad norm", "grad/weight", "verdict"]]

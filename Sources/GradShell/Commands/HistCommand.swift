@@ -34,18 +34,19 @@ struct HistCommand: Command {
             guard let k = layer.parameters.first(where: { $0.isTrainableVariable }) else { throw ShellError("layer \(i) \(layer.name) has no weights") }
             values = k.value.array.map(Double.init)
         case "activations":
-            let d = try session.requireData()
+            let d = try session.requireData(for: m)
             values = HistCommand.activations(m, d.train, layer: i, batch: batch)
         default:
             let m = try session.requireCompiled()
             var rng = session.rng
-            _ = try GradientsCommand.measure(session: session, model: m, data: try session.requireData(), batch: batch, rng: &rng)
+            _ = try GradientsCommand.measure(session: session, model: m, data: try session.requireData(for: m), batch: batch, rng: &rng)
             guard let k = layer.parameters.first(where: { $0.trainable }) else { throw ShellError("layer \(i) \(layer.name) has no trainable weights") }
             values = k.gradient.array.map(Double.init)
         }
+        let floats = values.map(Float.init)
+        let std = floats.withUnsafeBufferPointer { Statistics($0).std }
         let s = values.isEmpty ? "" : String(format: "mean %.4g  std %.4g  min %.4g  max %.4g  (%d values)",
-                                              values.reduce(0, +) / Double(values.count),
-                                              Statistics(UnsafeBufferPointer(start: values.map(Float.init), count: values.count)).std,
+                                              values.reduce(0, +) / Double(values.count), std,
                                               values.min()!, values.max()!, values.count)
         return (["\(what) of layer \(i) \(layer.name): " + s] + Histogram.render(values, bins: bins, width: max(20, min(session.width, 100) - 30))).joined(separator: "\n")
     }

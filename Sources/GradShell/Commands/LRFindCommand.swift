@@ -24,7 +24,7 @@ struct LRFindCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let base = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: base)
         let m: Sequential
         do { m = try ModelStore.clone(base) } catch let e as ModelError { throw ShellError(e.message) }
         let opt = Optimizer(kind: base.optimizer!.kind, learningRate: start, clipping: base.optimizer!.clipping)

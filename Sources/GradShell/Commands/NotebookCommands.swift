@@ -21,8 +21,8 @@ struct RerunCommand: Command {
     init(_ args: inout Arguments, session: Session) throws {
         guard let a = args.nextArgument() else { throw ShellError("rerun needs a cell number, e.g. `rerun 5`") }
         switch a.value {
-        case .number(let v, _) where v == v.rounded() && v >= 1: range = Int(v)...Int(v)
-        case .range(let lo, let hi) where lo >= 1 && hi >= lo: range = lo...hi
+        case .number(let v, _) where v == v.rounded() && v >= 1 && v <= Double(session.cells.count): range = Int(v)...Int(v)
+        case .range(let lo, let hi) where lo >= 1 && hi >= lo && hi <= session.cells.count: range = lo...hi
         default: throw ShellError("rerun takes a cell number or range like 3..6", at: a.span)
         }
         guard range.upperBound <= session.cells.count else {

@@ -28,7 +28,7 @@ struct PredictCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireBuiltModel()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         guard let split = d.split(named: splitName), split.count > 0 else { throw ShellError("the data has no \(splitName) split") }
         var a = try Arguments(ParsedLine(command: "predict", commandSpan: 0..<0, arguments: indexArg.map { [Argument(key: "index", value: $0.value, span: $0.span)] } ?? [], flags: [], source: ""), keys: ["index"])
         let idx = try a.indices("index", limit: split.count) ?? [0]
@@ -45,7 +45,7 @@ struct PredictCommand: Command {
             session.clearInterrupt()
             lines.append("MC Dropout: \(r.passes) passes, dropout on, BatchNormalization in inference mode")
             for (row, i) in idx.enumerated() {
-                let t = Int(split.target(i))
+                let t = Accuracy.classIndex(split.target(i))
                 let pm = Accuracy.argmax(r.mean.data + row * classes, classes)
                 let pd = Accuracy.argmax(det.data + row * classes, classes)
                 lines.append("sample \(i): true \(label(t, names)) | mc predicts \(label(pm, names)) | deterministic predicts \(label(pd, names))")
@@ -58,7 +58,7 @@ struct PredictCommand: Command {
         }
         lines.append("        " + header.joined(separator: " ") + "  predicted     true")
         for (row, i) in idx.enumerated() {
-            let t = Int(split.target(i))
+            let t = Accuracy.classIndex(split.target(i))
             let p = classes == 1 ? (det[row, 0] > 0.5 ? 1 : 0) : Accuracy.argmax(det.data + row * classes, classes)
             let probs = (0..<classes).map { String(format: "%7.3f", det[row, $0]) }.joined(separator: " ")
             lines.append(String(format: "%6d  ", i) + probs + "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + label(t, names) + (p == t ? "" : "  ✗"))

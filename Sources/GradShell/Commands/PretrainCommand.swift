@@ -20,7 +20,7 @@ struct PretrainCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireBuiltModel()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         guard m.layers.filter({ $0 is Dense }).count >= 2 else { throw ShellError("pretraining needs at least one hidden dense layer below the output layer") }
         var rng = session.rng
         let reports = Pretraining.greedyLayerwise(m, on: d.train, epochs: epochs, batchSize: batchSize, learningRate: learningRate, rng: &rng,

@@ -46,7 +46,7 @@ struct SearchCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let base = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: base)
         guard let v = d.validation else { throw ShellError("search scores trials on validation data; load data with validation=N") }
         var rng = session.rng
         var best: (lr: Float, acc: Double, model: Sequential)? = nil

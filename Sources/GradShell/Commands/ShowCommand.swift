@@ -33,8 +33,8 @@ struct ShowCommand: Command {
         let d = try session.requireData()
         guard let split = d.split(named: splitName) else { throw ShellError("the data has no \(splitName) split") }
         guard index < split.count else { throw ShellError("sample \(index) is out of range; the \(splitName) split has \(split.count) samples (0…\(split.count - 1))") }
-        let label = Int(split.target(index))
-        let name = label < d.classNames.count ? d.classNames[label] : String(split.target(index))
+        let label = Accuracy.classIndex(split.target(index))
+        let name = label >= 0 && label < d.classNames.count ? d.classNames[label] : "target \(split.target(index))"
         var lines = ["\(splitName) sample \(index): label \(label) (\(name))"]
         let shape = split.sampleShape
         if shape.count == 2 {
@@ -50,7 +50,7 @@ struct ShowCommand: Command {
 
     func showPrediction(_ session: Session) throws -> String {
         let m = try session.requireBuiltModel()
-        let d = try session.requireData()
+        let d = try session.requireData(for: m)
         guard let split = d.split(named: splitName) else { throw ShellError("the data has no \(splitName) split") }
         guard index < split.count else { throw ShellError("sample \(index) is out of range; the \(splitName) split has \(split.count) samples") }
         var lines = [try run(ShowCommand.sampleOnly(index, splitName), session)]

@@ -32,7 +32,7 @@ struct TryCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let base = try session.requireCompiled()
-        let d = try session.requireData()
+        let d = try session.requireData(for: base)
         let seed = session.seed &+ 2000
         let label = changes.map { "\($0.0)=\($0.1.value.text)" }.joined(separator: " ")
         var runs: [(String, Sequential, [GradientRow])] = []

@@ -11,10 +11,14 @@ enum ValueParsing {
         }
     }
 
-    static func callArgs(_ v: Value) -> (positional: [Argument], keywords: [String: Argument]) {
-        guard case .call(_, let p, let k) = v else { return ([], [:]) }
+    static func callArgs(_ v: Value) throws -> (positional: [Argument], keywords: [String: Argument]) {
+        guard case .call(let name, let p, let k) = v else { return ([], [:]) }
         var d: [String: Argument] = [:]
-        for a in k { if let key = a.key { d[key] = a } }
+        for a in k {
+            guard let key = a.key else { continue }
+            if d[key] != nil { throw ShellError("\(name)(): \(key)= is given twice", at: a.span) }
+            d[key] = a
+        }
         return (p, d)
     }
 
@@ -31,7 +35,7 @@ enum ValueParsing {
 
     static func activation(_ a: Argument) throws -> Activation {
         guard let n = name(a.value) else { throw ShellError("activation must be a name like relu or elu(alpha=0.5), not '\(a.value.text)'", at: a.span) }
-        let (pos, kw) = callArgs(a.value)
+        let (pos, kw) = try callArgs(a.value)
         try checkKeys(kw, allowed: ["alpha", "negative_slope"], in: n)
         let alphaArg = kw["alpha"] ?? kw["negative_slope"] ?? pos.first
         let alpha = try alphaArg.map { try Arguments.float($0, name: "alpha", range: 0...100) }
@@ -46,7 +50,7 @@ enum ValueParsing {
 
     static func initializer(_ a: Argument) throws -> Initializer {
         guard let n = name(a.value) else { throw ShellError("an initializer is a name like he_normal, not '\(a.value.text)'", at: a.span) }
-        let (pos, kw) = callArgs(a.value)
+        let (pos, kw) = try callArgs(a.value)
         switch n {
         case "constant":
             try checkKeys(kw, allowed: ["value"], in: n)
@@ -85,7 +89,7 @@ enum ValueParsing {
 
     static func regularizer(_ a: Argument) throws -> Regularizer {
         guard let n = name(a.value) else { throw ShellError("a regularizer is l1(0.01), l2(0.01) or l1_l2(l1=…, l2=…)", at: a.span) }
-        let (pos, kw) = callArgs(a.value)
+        let (pos, kw) = try callArgs(a.value)
         switch n {
         case "l1":
             try checkKeys(kw, allowed: ["l1"], in: n)
@@ -104,7 +108,7 @@ enum ValueParsing {
 
     static func constraint(_ a: Argument) throws -> Constraint {
         guard let n = name(a.value) else { throw ShellError("a constraint is max_norm(1.0) or non_neg", at: a.span) }
-        let (pos, kw) = callArgs(a.value)
+        let (pos, kw) = try callArgs(a.value)
         switch n {
         case "max_norm":
             try checkKeys(kw, allowed: ["max_value"], in: n)
@@ -120,7 +124,7 @@ enum ValueParsing {
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)` and friends.
     static func optimizer(_ a: Argument) throws -> (OptimizerKind, learningRate: Float?, decay: Float?, clipping: Clipping) {
         guard let n = name(a.value) else { throw ShellError("optimizer must be a name like sgd or adam(learning_rate=0.001)", at: a.span) }
-        let (pos, kw) = callArgs(a.value)
+        let (pos, kw) = try callArgs(a.value)
         guard OptimizerKind.names.contains(n) else {
             throw ShellError("'\(n)' is not an optimizer" + Suggestions.hint(for: n, in: OptimizerKind.names), at: a.span)
         }
@@ -160,7 +164,7 @@ enum ValueParsing {
     /// `learning_rate=exponential(0.01, decay_steps=1000, decay_rate=0.1)` etc.
     static func schedule(_ a: Argument) throws -> LearningRateSchedule? {
         guard case .call(let n, let pos, _) = a.value else { return nil }
-        let (_, kw) = callArgs(a.value)
+        let (_, kw) = try callArgs(a.value)
         func f(_ k: String, _ i: Int, _ d: Float?) throws -> Float {
             if let v = kw[k] ?? (pos.count > i ? pos[i] : nil) { return try Arguments.float(v, name: k, range: 0...1e12) }
             guard let d else { throw ShellError("\(n)() needs \(k)=", at: a.span) }

@@ -47,10 +47,10 @@ struct VarsCommand: Command {
     /// A layer by index or name.
     static func layer(_ a: Argument, in m: Sequential) throws -> (Int, Layer) {
         if case .number(let v, _) = a.value {
-            let i = Int(v)
-            guard v == v.rounded(), i >= 0, i < m.layers.count else {
+            guard v == v.rounded(), v >= 0, v < Double(m.layers.count) else {
                 throw ShellError("layer \(a.value.text) does not exist; the model has layers 0…\(m.layers.count - 1)", at: a.span)
             }
+            let i = Int(v)
             return (i, m.layers[i])
         }
         let name = a.value.text

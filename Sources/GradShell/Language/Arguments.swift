@@ -25,8 +25,13 @@ public struct Arguments {
         }
     }
 
+    private var usedFlags: Set<String> = []
+
     /// Whether a `--flag` was given.
-    public func flag(_ name: String) -> Bool { line.flags.contains { $0.name == name } }
+    public mutating func flag(_ name: String) -> Bool {
+        usedFlags.insert(name)
+        return line.flags.contains { $0.name == name }
+    }
 
     /// The next positional argument, if any.
     public mutating func nextArgument() -> Argument? {
@@ -153,8 +158,17 @@ public struct Arguments {
         return try items(a.value)
     }
 
-    /// Fails on positional arguments left over.
+    /// Fails on positional arguments, keys and flags left over: a key this
+    /// form of the command does not use is an error, not silently ignored.
     public func finish() throws {
+        for f in line.flags where !usedFlags.contains(f.name) {
+            throw ShellError("'\(line.command)' has no flag --\(f.name)", at: f.span)
+        }
+        for a in line.arguments {
+            if let k = a.key, !usedKeys.contains(k) {
+                throw ShellError("\(k)= does not apply to this form of '\(line.command)'; see `help \(line.command)`", at: a.span)
+            }
+        }
         if nextPositional < positional.count {
             let a = positional[nextPositional]
             throw ShellError("unexpected argument '\(a.text)' for '\(line.command)'; see `help \(line.command)`", at: a.span)

@@ -174,8 +174,7 @@ public struct Parser {
         if let r = text.range(of: ".."), let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]) {
             return .range(a, b)
         }
-        if let d = Double(text), !text.hasPrefix("+"), text.lowercased() != "nan", text.lowercased() != "inf",
-           text.lowercased() != "infinity" {
+        if let d = Double(text), d.isFinite, !text.hasPrefix("+") {
             return .number(d, text)
         }
         return .word(text)

@@ -104,7 +104,9 @@ def load_run(base):
 
 def parse_gradlab(run, workload):
     t = parse_timings(run["stderr"])
-    fits = [s for k, kv, s in t if k == "fit"]
+    # per-epoch lines (`timing fit epoch=N seconds=`); a `timing fit seconds=` line without
+    # epoch= is the whole command (validation included) and only used when no epoch line exists
+    fits = [s for k, kv, s in t if k == "fit" and "epoch" in kv] or [s for k, kv, s in t if k == "fit"]
     mcs = [s for k, kv, s in t if k in ("evaluate_mc", "evaluate-mc", "mc")
            or (k == "evaluate" and (kv.get("mc") or "mc" in kv))]
     plain_evals = [s for k, kv, s in t if k == "evaluate" and not (kv.get("mc") or "mc" in kv)]
@@ -223,8 +225,8 @@ def previous_reference(results_dir, today_name):
                 doc = json.load(f)
         except (OSError, ValueError):
             continue
-        if doc.get("peers") and not doc.get("quick"):
-            best = (name, doc)
+        if doc.get("peers") and not doc.get("quick") and not doc.get("busy_segments"):
+            best = (name, doc)  # a run on a busy machine is no reference
     return best
 
 
@@ -439,6 +441,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("--no-gradlab", action="store_true", help="peers and floor only")
+    ap.add_argument("--note", action="append", default=[], help="a line for the report")
     a = ap.parse_args()
 
     peers = [p for p in a.peers.split(",") if p]
@@ -458,6 +461,7 @@ def main():
           f"{nruns} run(s), medians; peers: {', '.join(peers) or 'none'}; machine: {info.get('cpus')} CPUs, "
           f"{info.get('cpu') or '?'}; OpenBLAS {info.get('blas_core') or ''} threads {info.get('blas_threads', '?')}; gradlab {info.get('git', '?')}.",
           "", table(rows, peers), ""]
+    md += [f"Note: {n}" for n in a.note] + ([""] if a.note else [])
     busy = data.get(("machine", "busy"), [])
     noisy = [b for b in busy if b["busy_pct"] >= 15]
     if noisy:
@@ -488,7 +492,8 @@ def main():
     raw = {f"{src}:{w}": recs for (src, w), recs in sorted(data.items())}
     with open(json_path, "w") as f:
         json.dump({"date": today, "quick": a.quick, "runs": nruns, "peers": peers, "workloads": workloads,
-                   "machine": info, "rows": rows, "problems": problems, "raw": raw}, f, indent=1, default=str)
+                   "machine": info, "busy_segments": len(noisy), "segments": len(busy),
+                   "rows": rows, "problems": problems, "raw": raw}, f, indent=1, default=str)
     print(f"wrote {md_path} and {json_path}", file=sys.stderr)
 
     if problems:

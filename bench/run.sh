@@ -82,9 +82,15 @@ fi
 [ -x "$FLOOR" ] || die "no floor binary at $FLOOR"
 
 VENV_PY="$HERE/.venv/bin/python"
+NOTES=()
 if [ -n "$PEERS" ]; then
   log "peers: $PEERS (bench/setup_venv.sh)"
   bash "$HERE/setup_venv.sh" >&2 || die "bench/setup_venv.sh failed"
+  if [[ ",$PEERS," == *",pytorch,"* ]] && ! "$VENV_PY" -c 'import torch' >/dev/null 2>&1; then
+    log "warning: torch does not import in bench/.venv (see bench/setup_venv.sh): no PyTorch column"
+    PEERS="$(echo ",$PEERS," | sed 's/,pytorch,/,/; s/^,//; s/,$//')"
+    NOTES+=("PyTorch skipped: no CPU-only torch could be installed (see bench/setup_venv.sh).")
+  fi
 fi
 
 # ---------------------------------------------------------------- sizes
@@ -99,7 +105,8 @@ for f in "$HERE"/sessions/w*.gl; do
   fi
 done
 if [ "$QUICK" = 1 ]; then
-  TRAIN_N=2000; MC_PASSES=10; MC_N=10000; PEER_FLAGS=(--quick --mc-passes 10)
+  # gradlab applies limit=2000 before taking validation=500 out: it trains on 1,500
+  TRAIN_N=1500; MC_PASSES=10; MC_N=10000; PEER_FLAGS=(--quick --mc-passes 10)
 else
   TRAIN_N=55000; MC_PASSES=100; MC_N=10000; PEER_FLAGS=()
 fi
@@ -233,6 +240,7 @@ REPORT_ARGS=(--work "$WORK" --out "$OUT" --peers "$PEERS" --workloads "$WORKLOAD
 [ "$QUICK" = 1 ] && REPORT_ARGS+=(--quick)
 [ "${STRICT:-0}" = 1 ] && REPORT_ARGS+=(--strict)
 [ "$GRADLAB" = none ] && REPORT_ARGS+=(--no-gradlab)
+for n in "${NOTES[@]}"; do REPORT_ARGS+=(--note "$n"); done
 python3 "$HERE/report.py" "${REPORT_ARGS[@]}"
 rc=$?
 if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then

@@ -33,7 +33,7 @@ TORCH_WHEEL_DIR="${TORCH_WHEEL_DIR:-/opt/wheels}"
 log() { echo "[setup_venv] $*" >&2; }
 
 py_tag() { "$VENV/bin/python" -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")'; }
-cpu_wheel() { ls "$TORCH_WHEEL_DIR"/torch-"$TORCH_VERSION"+cpu*-cp"$(py_tag)"-*.whl 2>/dev/null | head -1; }
+cpu_wheel() { ls "$TORCH_WHEEL_DIR"/torch-"$TORCH_VERSION"+cpu*-cp"$(py_tag)"-*.whl 2>/dev/null | head -1 || true; }
 
 check_keras() {
   [ -x "$VENV/bin/python" ] || return 1

@@ -23,7 +23,9 @@
 // Other flags: --first-input-grad (also dA_0 = dZ_0 · W_0ᵀ, for a model with a
 //   trainable layer before its first Dense, like W2's input BatchNormalization),
 //   --repeat N (default 3), --warmup N (untimed runs, default 1),
-//   --threads N (OpenBLAS threads; 0 = OpenBLAS' default), --json.
+//   --threads N (OpenBLAS threads; 0 = OpenBLAS' default) or --threads auto (per
+//   call site the faster of 1 thread and OpenBLAS' default, measured on one
+//   untimed run each: the floor of a library that picks threads per shape), --json.
 // Output: `floor seconds=<median> ...` or one JSON object with --json.
 
 import CBLAS
@@ -57,6 +59,7 @@ var warmup = 1
 var threads = 0
 var json = false
 var firstInputGrad = false
+var autoThreads = false
 var mcPasses: Int? = nil
 var mcSamples = 10_000
 
@@ -82,7 +85,8 @@ while !args.isEmpty {
     case "--samples": samples = intValue(a)
     case "--repeat": repeatCount = intValue(a)
     case "--warmup": warmup = intValue(a, min: 0)
-    case "--threads": threads = intValue(a, min: 0)
+    case "--threads":
+        if args.first == "auto" { args.removeFirst(); autoThreads = true } else { threads = intValue(a, min: 0) }
     case "--mc-passes": mcPasses = intValue(a)
     case "--mc-samples": mcSamples = intValue(a)
     case "--json": json = true
@@ -128,12 +132,36 @@ let kernels = (0..<nLayers).map { buffer(layers[$0] * layers[$0 + 1], scale: Flo
 let inputGrad = buffer(firstInputGrad ? B * layers[0] : 1, scale: 0)
 let kernelGrads = (0..<nLayers).map { buffer(layers[$0] * layers[$0 + 1], scale: 0) }
 
+// MARK: sgemm call sites (forward l: l; weight grad l: nLayers + l; input grad l: 2 nLayers + l)
+
+let maxThreads = Int32(blasThreads)
+var siteThreads = [Int32](repeating: maxThreads, count: 3 * nLayers)
+var siteSeconds = [Double](repeating: 0, count: 3 * nLayers)
+var currentThreads = maxThreads
+var calibrating = false
+
+@inline(__always)
+func gemm(_ site: Int, _ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int32, _ n: Int32, _ k: Int32,
+          _ a: UnsafeMutablePointer<Float>, _ lda: Int32, _ b: UnsafeMutablePointer<Float>, _ ldb: Int32,
+          _ c: UnsafeMutablePointer<Float>, _ ldc: Int32) {
+    if autoThreads, siteThreads[site] != currentThreads {
+        currentThreads = siteThreads[site]
+        openblas_set_num_threads(currentThreads)
+    }
+    if calibrating {
+        let t0 = now()
+        cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+        siteSeconds[site] += now() - t0
+    } else {
+        cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+    }
+}
+
 @inline(__always)
 func forward(rows m: Int) {
     for l in 0..<nLayers {
         let k = Int32(layers[l]), n = Int32(layers[l + 1])
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), n, k,
-                    1, acts[l], k, kernels[l], n, 0, acts[l + 1], n)
+        gemm(l, CblasNoTrans, CblasNoTrans, Int32(m), n, k, acts[l], k, kernels[l], n, acts[l + 1], n)
     }
 }
 
@@ -142,16 +170,13 @@ func backward(rows m: Int) {
     for l in stride(from: nLayers - 1, through: 0, by: -1) {
         let k = Int32(layers[l]), n = Int32(layers[l + 1])
         // dW_l = A_lᵀ · dZ_l   [in, out]
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, n, Int32(m),
-                    1, acts[l], k, deltas[l], n, 0, kernelGrads[l], n)
+        gemm(nLayers + l, CblasTrans, CblasNoTrans, k, n, Int32(m), acts[l], k, deltas[l], n, kernelGrads[l], n)
         if l > 0 {
             // dA_l = dZ_l · W_lᵀ  [B, in] -> becomes dZ_{l-1} (activation derivative is not sgemm)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), k, n,
-                        1, deltas[l], n, kernels[l], n, 0, deltas[l - 1], k)
+            gemm(2 * nLayers + l, CblasNoTrans, CblasTrans, Int32(m), k, n, deltas[l], n, kernels[l], n, deltas[l - 1], k)
         } else if firstInputGrad {
             // a trainable layer before the first Dense (W2's input BatchNormalization) needs dA_0
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), k, n,
-                        1, deltas[0], n, kernels[0], n, 0, inputGrad, k)
+            gemm(2 * nLayers, CblasNoTrans, CblasTrans, Int32(m), k, n, deltas[0], n, kernels[0], n, inputGrad, k)
         }
     }
 }
@@ -191,6 +216,20 @@ func runOnce() -> (Double, Int, Double) {
 }
 
 for _ in 0..<warmup { _ = runOnce() }
+if autoThreads && maxThreads > 1 {
+    // one untimed run per setting, timing every call site; keep the faster setting per site
+    calibrating = true
+    var perSetting: [[Double]] = []
+    for t in [Int32(1), maxThreads] {
+        siteThreads = [Int32](repeating: t, count: 3 * nLayers)
+        siteSeconds = [Double](repeating: 0, count: 3 * nLayers)
+        _ = runOnce()
+        perSetting.append(siteSeconds)
+    }
+    calibrating = false
+    siteThreads = (0..<(3 * nLayers)).map { perSetting[0][$0] < perSetting[1][$0] ? 1 : maxThreads }
+}
+let threadsText = autoThreads ? "auto:" + siteThreads.map(String.init).joined(separator: "") : String(blasThreads)
 var times: [Double] = []
 var calls = 0
 var flops = 0.0
@@ -221,11 +260,11 @@ if json {
     let timesText = times.map { fmt($0, 6) }.joined(separator: ",")
     print("{\"mode\":\"\(mode)\",\"layers\":[\(layerText)],\"batch\":\(B),"
         + (isMC ? "\"mc_passes\":\(mcPasses!),\"mc_samples\":\(mcSamples)," : "\"samples\":\(samples),")
-        + "\"first_input_grad\":\(firstInputGrad),\"sgemm_calls\":\(calls),\"blas_threads\":\(blasThreads),\"blas_core\":\"\(blasCore)\",\"repeat\":\(repeatCount),"
+        + "\"first_input_grad\":\(firstInputGrad),\"sgemm_calls\":\(calls),\"blas_threads\":\"\(threadsText)\",\"blas_core\":\"\(blasCore)\",\"repeat\":\(repeatCount),"
         + "\"seconds\":\(fmt(median, 6)),\"min_seconds\":\(fmt(sorted[0], 6)),\"times\":[\(timesText)],"
         + "\"gflops\":\(fmt(gflops, 2))}")
 } else {
     print("floor seconds=\(fmt(median)) min=\(fmt(sorted[0])) mode=\(mode) layers=\(layerText) batch=\(B) "
         + (isMC ? "passes=\(mcPasses!) samples=\(mcSamples) " : "samples=\(samples) ")
-        + "sgemm_calls=\(calls) blas_threads=\(blasThreads) blas_core=\(blasCore) repeat=\(repeatCount) gflops=\(fmt(gflops, 1))")
+        + "sgemm_calls=\(calls) blas_threads=\(threadsText) blas_core=\(blasCore) repeat=\(repeatCount) gflops=\(fmt(gflops, 1))")
 }

@@ -93,7 +93,7 @@ final class ExperimentTests: XCTestCase {
         let s = session(["data moons n=300", "model new", "add dense 16 activation=linear", "add dense 16 activation=linear",
                          "add dense 2 activation=softmax", "compile optimizer=sgd(learning_rate=10000, momentum=0.9)"])
         let c = s.run("fit epochs=2 batch_size=10")
-        XCTAssertTrue(c.failed)
+        XCTAssertFalse(c.failed, "divergence is reported, not an error: the model is consistent")
         XCTAssertTrue(c.output.contains("the first was"), c.output)
         XCTAssertTrue(s.model!.parameters.allSatisfy { $0.value.isFinite })
         XCTAssertTrue(s.run("evaluate test").output.contains("accuracy"))

@@ -59,7 +59,9 @@ func fingerprint(_ s: Session) -> [String] {
             f.append("param \(p.path) \(p.value.shape) trainable \(p.trainable) \(h.finalize())")
         }
         if let o = m.optimizer {
-            f.append("optimizer \(ObjectIdentifier(o)) \(o.description) lr \(o.learningRate.bitPattern) it \(o.iterations) schedule \(String(describing: o.schedule))")
+            var slots = Hasher()
+            for p in m.parameters { for t in o.slots(of: p) { for i in 0..<t.count { slots.combine(t[i].bitPattern) } } }
+            f.append("optimizer \(ObjectIdentifier(o)) \(o.description) lr \(o.learningRate.bitPattern) it \(o.iterations) schedule \(String(describing: o.schedule)) slots \(slots.finalize())")
         }
     } else { f.append("no model") }
     f.append("undo \(s.undoStack.count) exercise \(s.exercise != nil) gradients \(s.gradientHistory.count) bn \(s.bnLastLook.count)")
@@ -74,7 +76,6 @@ runFuzzer { bytes in
     // Lines as a terminal would deliver them: invalid UTF-8 repaired to U+FFFD.
     let text = String(decoding: bytes, as: UTF8.self)
     let lines = text.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
-    var dirty = false
     for line in lines {
         let before = fingerprint(session)
         deadline = Date().addingTimeInterval(1)
@@ -87,11 +88,13 @@ runFuzzer { bytes in
                 let diff = zip(before, after).filter { $0 != $1 }.map { "  \($0.0)\n→ \($0.1)" } + (before.count != after.count ? ["  \(before.count) → \(after.count) entries"] : [])
                 finding("a failed command changed the session: \(line.debugDescription)\noutput: \(cell.output)\n" + diff.joined(separator: "\n"))
             }
-        } else {
-            dirty = true
         }
     }
-    if dirty || fingerprint(session) != pristine || ((try? FileManager.default.contentsOfDirectory(atPath: sandbox + "/sessions"))?.isEmpty == false) {
+    // Start the next input from the same state: rebuild after anything that
+    // changed the session or wrote a file, else just forget the cells.
+    if fingerprint(session) != pristine || session.bnLastLook.count > 0 || !session.gradientHistory.isEmpty
+        || (try? FileManager.default.contentsOfDirectory(atPath: sandbox))?.sorted() != ["sessions"]
+        || (try? FileManager.default.contentsOfDirectory(atPath: sandbox + "/sessions"))?.isEmpty == false {
         session = prepare()
     } else {
         session.resetCells()

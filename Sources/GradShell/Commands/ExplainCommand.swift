@@ -19,7 +19,7 @@ struct ExplainCommand: Command {
     init(_ args: inout Arguments, session: Session) throws {
         guard let a = args.nextArgument() else { throw ShellError("explain what? " + ExplainCommand.topics.joined(separator: ", ")) }
         topic = try Arguments.choice(a, name: "topic", from: ExplainCommand.topics)
-        layerArg = args.nextArgument()
+        layerArg = topic == "bn" ? args.nextArgument() : nil
         batch = try args.int("batch", default: 32, range: 2...100_000)!
         units = try args.int("units", default: 3, range: 1...50)!
     }

@@ -14,6 +14,21 @@ public enum IDX {
         public var bytes: [UInt8]
     }
 
+    /// Big-endian 32-bit sizes and their product, refused past the limit.
+    static func dimensions(_ bytes: [UInt8], name: String) throws -> (dims: [Int], total: Int) {
+        var dims: [Int] = [], total = 1
+        for o in stride(from: 0, to: bytes.count - 3, by: 4) {
+            let v = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
+            dims.append(v)
+            let (t, overflow) = total.multipliedReportingOverflow(by: v)
+            guard !overflow, t <= maximumBytes else {
+                throw DataError("\(name) claims \(dims.map(String.init).joined(separator: "×")) items, more than the \(maximumBytes >> 30) GiB limit")
+            }
+            total = t
+        }
+        return (dims, total)
+    }
+
     /// Reads the whole file, gunzipping when it starts with the gzip magic.
     public static func readFile(_ path: String, limit: Int = maximumBytes + 64) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError("no such file: \(path)") }
@@ -41,18 +56,7 @@ public enum IDX {
         let rank = Int(data[3])
         guard (1...4).contains(rank) else { throw DataError("\(name) claims \(rank) dimensions; 1 to 4 are supported") }
         guard data.count >= 4 + 4 * rank else { throw DataError("\(name) is truncated inside its header") }
-        var dims: [Int] = []
-        var total = 1
-        for d in 0..<rank {
-            let o = 4 + 4 * d
-            let v = Int(data[o]) << 24 | Int(data[o + 1]) << 16 | Int(data[o + 2]) << 8 | Int(data[o + 3])
-            dims.append(v)
-            let (t, overflow) = total.multipliedReportingOverflow(by: v)
-            guard !overflow, t <= maximumBytes else {
-                throw DataError("\(name) claims \(dims.map(String.init).joined(separator: "×")) items, more than the \(maximumBytes >> 30) GiB limit")
-            }
-            total = t
-        }
+        let (dims, total) = try dimensions(Swift.Array(data[4..<(4 + 4 * rank)]), name: name)
         let header = 4 + 4 * rank
         guard data.count - header == total else {
             throw DataError("\(name) claims \(dims.map(String.init).joined(separator: "×")) = \(total) bytes but holds \(data.count - header)")
@@ -92,17 +96,7 @@ public enum IDX {
         var dimBytes = [UInt8](repeating: 0, count: 4 * rank)
         let h = try dimBytes.withUnsafeMutableBytes { try readExactly(4 * rank, into: $0.baseAddress!) }
         guard h == 4 * rank else { throw DataError("\(path) is truncated inside its header") }
-        var dims: [Int] = [], total = 1
-        for d in 0..<rank {
-            let o = 4 * d
-            let v = Int(dimBytes[o]) << 24 | Int(dimBytes[o + 1]) << 16 | Int(dimBytes[o + 2]) << 8 | Int(dimBytes[o + 3])
-            dims.append(v)
-            let (t, overflow) = total.multipliedReportingOverflow(by: v)
-            guard !overflow, t <= maximumBytes else {
-                throw DataError("\(path) claims \(dims.map(String.init).joined(separator: "×")) items, more than the \(maximumBytes >> 30) GiB limit")
-            }
-            total = t
-        }
+        let (dims, total) = try dimensions(dimBytes, name: path)
         var got = 0
         let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buf, count in
             if total > 0 { got = try readExactly(total, into: UnsafeMutableRawPointer(buf.baseAddress!)) }

@@ -16,7 +16,9 @@ public enum Accuracy {
         var hits = 0
         for r in 0..<n {
             if c == 1 {
-                if (y[r] > 0.5 ? 1 : 0) == classIndex(targets[r]) { hits += 1 }
+                // One unit: (output > 0.5) against the target's integer part.
+                let t = targets[r]
+                if t.isFinite && abs(t) < 1e9, (y[r] > 0.5 ? 1 : 0) == Int(t) { hits += 1 }
             } else if argmax(y + r * c, c) == classIndex(targets[r]) {
                 hits += 1
             }

@@ -128,6 +128,11 @@ struct Replay: ParsableCommand {
                 allPassed = false
                 continue
             }
+            guard !t.entries.isEmpty else {
+                print("FAIL \(f): no ```gradlab blocks, so there is nothing to replay")
+                allPassed = false
+                continue
+            }
             let start = Date()
             let report = Replayer.replay(t, path: f, in: session, check: check, step: step ? { e in
                 print("  next: \(e.command)   [Enter runs, s skips, q stops] ", terminator: "")

@@ -25,6 +25,7 @@ struct LRFindCommand: Command {
     func run(_ session: Session) throws -> String {
         let base = try session.requireCompiled()
         let d = try session.requireData(for: base)
+        let svgPath = try file.map { try session.writablePath($0, defaultExtension: "svg") }
         let m: Sequential
         do { m = try ModelStore.clone(base) } catch let e as ModelError { throw ShellError(e.message) }
         let opt = Optimizer(kind: base.optimizer!.kind, learningRate: start, clipping: base.optimizer!.clipping)
@@ -67,7 +68,7 @@ struct LRFindCommand: Command {
         lines.append("the model and its optimizer are unchanged")
         if let f = file {
             let chart = LineChart(title: "lr_find", xLabel: "learning rate (log)", series: [.init(name: "loss", values: losses, marker: "●")])
-            let p = try session.writablePath(f, defaultExtension: "svg")
+            let p = svgPath ?? f
             do { try atomicWrite(Data(chart.svg().utf8), to: p) } catch { throw ShellError("cannot write \(p)") }
             lines.append("wrote \(p)")
         }

@@ -114,6 +114,7 @@ struct ReplayCommand: Command {
     }
     func run(_ session: Session) throws -> String {
         let t = try Transcript.load(path)
+        guard !t.entries.isEmpty else { throw ShellError("\(path) has no ```gradlab blocks, so there is nothing to replay") }
         session.suppressCurrentCell = true
         let report = Replayer.replay(t, path: path, in: session, check: check, step: step ? session.stepper : nil)
         return Replayer.summary(report)

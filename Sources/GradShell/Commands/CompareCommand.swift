@@ -160,7 +160,7 @@ struct CompareCommand: Command {
             if let best = scored.max(by: { $0.1 < $1.1 }) {
                 let old = session.model
                 session.model = best.0.model
-                session.pushUndo("compare keep=best") { session.model = old }
+                session.pushUndo("compare keep=best") { [unowned session] in session.model = old }
                 lines.append("kept \(best.0.label) as the session's model")
             }
         }

@@ -43,7 +43,7 @@ struct ModelCommand: Command {
         case .new:
             let old = session.model
             session.model = Sequential()
-            session.pushUndo("model new") { session.model = old }
+            session.pushUndo("model new") { [unowned session] in session.model = old }
             return "new Sequential model; add layers with `add`"
         case .save(let path):
             let m = try session.requireBuiltModel()
@@ -58,7 +58,7 @@ struct ModelCommand: Command {
             }
             let old = session.model
             session.model = m
-            session.pushUndo("model load") { session.model = old }
+            session.pushUndo("model load") { [unowned session] in session.model = old }
             return "loaded \(m.layers.count) layers (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
         case .importKeras(let config, let weights):
             let result: (model: Sequential, notes: [String])
@@ -66,7 +66,7 @@ struct ModelCommand: Command {
             for n in result.notes { session.emit("note: " + n) }
             let old = session.model
             session.model = result.model
-            session.pushUndo("model import") { session.model = old }
+            session.pushUndo("model import") { [unowned session] in session.model = old }
             let m = result.model
             return "imported \(m.layers.count) layers (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
@@ -82,7 +82,7 @@ struct ModelCommand: Command {
             m.setLayers(layers, inputShape: source.inputShape)
             let old = session.model
             session.model = m
-            session.pushUndo("model reuse") { session.model = old }
+            session.pushUndo("model reuse") { [unowned session] in session.model = old }
             return "new model from layers \(idx.map(String.init).joined(separator: ",")) of \(path)" + (trainable ? "" : " (frozen: set trainable N true to unfreeze)") +
                 "; add the new top layers, then compile"
         }

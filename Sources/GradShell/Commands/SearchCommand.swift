@@ -77,7 +77,7 @@ struct SearchCommand: Command {
         if let b = best {
             let old = session.model
             session.model = b.model
-            session.pushUndo("search") { session.model = old }
+            session.pushUndo("search") { [unowned session] in session.model = old }
             lines.append(String(format: "best: learning_rate=%.3e with val_accuracy %.4f — now the session's model", Double(b.lr), b.acc))
         }
         return lines.joined(separator: "\n")

@@ -73,7 +73,7 @@ struct TryCommand: Command {
         if keep {
             let old = session.model
             session.model = runs[1].1
-            session.pushUndo("try keep") { session.model = old }
+            session.pushUndo("try keep") { [unowned session] in session.model = old }
             lines.append("kept the variant as the session's model")
         }
         return lines.joined(separator: "\n")

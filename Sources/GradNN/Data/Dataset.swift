@@ -103,6 +103,16 @@ public struct DataSplit {
         idx.withUnsafeBufferPointer { gather($0, into: x, targets: y) }
     }
 
+    /// The first `n` samples (at most the split's size) as a batch and its
+    /// targets: what the diagnostics measure on.
+    public func head(_ n: Int) -> (x: Tensor, targets: [Float]) {
+        let m = min(n, count)
+        let x = Tensor(zeros: [m, featureCount])
+        var y = [Float](repeating: 0, count: m)
+        y.withUnsafeMutableBufferPointer { gather(from: 0, count: m, into: x, targets: $0.baseAddress!) }
+        return (x, y)
+    }
+
     /// Fits a standardization on this split's features.
     public func fitStandardization() -> Standardization {
         let f = featureCount

@@ -30,10 +30,7 @@ struct ActivationsCommand: Command {
     struct Stat { var index: Int; var layer: String; var activation: String; var mean: Double; var std: Double; var saturated: Double; var dead: Double? }
 
     static func measure(_ m: Sequential, _ split: DataSplit, batch: Int) -> [Stat] {
-        let n = min(batch, split.count)
-        let x = Tensor(zeros: [n, split.featureCount])
-        var y = [Float](repeating: 0, count: n)
-        y.withUnsafeMutableBufferPointer { split.gather(from: 0, count: n, into: x, targets: $0.baseAddress!) }
+        let (x, _) = split.head(batch)
         let saved = m.parameters.filter { !$0.isTrainableVariable }.map { ($0, $0.value.copy()) }
         var rng = RandomGenerator(seed: 0)
         var h = x

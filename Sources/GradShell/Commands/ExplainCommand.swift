@@ -28,11 +28,7 @@ struct ExplainCommand: Command {
 
     /// The first `batch` training samples.
     func firstBatch(_ d: Dataset) -> (Tensor, [Float]) {
-        let n = min(batch, d.train.count)
-        let x = Tensor(zeros: [n, d.train.featureCount])
-        var y = [Float](repeating: 0, count: n)
-        y.withUnsafeMutableBufferPointer { d.train.gather(from: 0, count: n, into: x, targets: $0.baseAddress!) }
-        return (x, y)
+        d.train.head(batch)
     }
 
     func run(_ session: Session) throws -> String {

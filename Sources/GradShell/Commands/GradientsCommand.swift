@@ -69,10 +69,7 @@ struct GradientsCommand: Command {
 
     /// Gradient norms of each layer with a kernel, on the first `batch` training samples.
     static func measure(session: Session, model m: Sequential, data d: Dataset, batch: Int, rng: inout RandomGenerator) throws -> [GradientRow] {
-        let n = min(batch, d.train.count)
-        let x = Tensor(zeros: [n, d.train.featureCount])
-        var y = [Float](repeating: 0, count: n)
-        y.withUnsafeMutableBufferPointer { d.train.gather(from: 0, count: n, into: x, targets: $0.baseAddress!) }
+        let (x, y) = d.train.head(batch)
         let frozenState = m.parameters.filter { !$0.isTrainableVariable }.map { ($0, $0.value.copy()) }
         _ = y.withUnsafeBufferPointer { m.computeGradients(x, targets: $0.baseAddress!, rng: &rng) }
         for (p, v) in frozenState { p.value.assign(v) }

@@ -53,10 +53,7 @@ struct HistCommand: Command {
 
     /// Outputs of layer `index` on the first `batch` training samples.
     static func activations(_ m: Sequential, _ split: DataSplit, layer index: Int, batch: Int) -> [Double] {
-        let n = min(batch, split.count)
-        let x = Tensor(zeros: [n, split.featureCount])
-        var y = [Float](repeating: 0, count: n)
-        y.withUnsafeMutableBufferPointer { split.gather(from: 0, count: n, into: x, targets: $0.baseAddress!) }
+        let (x, _) = split.head(batch)
         let saved = m.parameters.filter { !$0.isTrainableVariable }.map { ($0, $0.value.copy()) }
         defer { for (p, v) in saved { p.value.assign(v) } }
         var rng = RandomGenerator(seed: 0)

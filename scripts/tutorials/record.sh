@@ -29,3 +29,4 @@ record 12 12-the-exercise --nocheck '^fit ' --nocheck '^search '
 record s1 exercises/solutions/01-batchnorm --nocheck '^fit '
 record s2 exercises/solutions/02-deep-gradients
 record s3 exercises/solutions/03-max-norm --nocheck '^fit '
+record s4 exercises/solutions/04-beat-the-instructor --nocheck "^fit "

@@ -2,8 +2,10 @@ import Foundation
 import GradNN
 import GradTensor
 
-/// `expect QUANTITY [LAYER] OP NUMBER` or `expect layer N is KIND`: an
-/// assertion about the session; fails (as an error) when it does not hold.
+/// `expect QUANTITY [LAYER] OP NUMBER [hint=TEXT]`, `expect QUANTITY [LAYER]
+/// sealed:TOKEN` or `expect layer N is KIND`: an assertion about the session;
+/// fails (as an error) when it does not hold. A sealed goal (see `SealedGoal`)
+/// hides its comparison and hint from whoever reads the file.
 struct ExpectCommand: Command {
     static let quantities = ["loss", "accuracy", "val_loss", "val_accuracy", "best_val_accuracy", "best_val_loss", "epochs",
                              "param_count", "trainable_count", "non_trainable_count", "layer_count",
@@ -11,31 +13,105 @@ struct ExpectCommand: Command {
                              "gradient_ratio", "gradient_norm", "activation_mean", "activation_std", "dead_fraction",
                              "saturated_fraction", "zero_weight_fraction", "max_column_norm", "clipped_steps",
                              "train_accuracy", "mc_accuracy"]
+    static let operators = ["<", "<=", ">", ">=", "==", "!="]
     static let spec = CommandSpec(
         name: "expect", summary: "assert something about the session (for tutorials and exercises)",
-        usage: "expect QUANTITY [LAYER] OP NUMBER | expect layer N is KIND",
-        discussion: "OP is one of >=, <=, >, <, ==, !=. Quantities: " + quantities.joined(separator: ", ") + ". Per-layer quantities take a layer index: `expect dead_fraction 2 >= 0.3`. gradient_ratio is the first layer's gradient norm over the last layer's; train_accuracy is measured in inference mode; mc_accuracy uses 30 MC Dropout passes on the test split.",
+        usage: "expect QUANTITY [LAYER] OP NUMBER [hint=TEXT] | expect QUANTITY [LAYER] sealed:TOKEN | expect layer N is KIND",
+        discussion: "OP is one of >=, <=, >, <, ==, !=. Quantities: " + quantities.joined(separator: ", ") + ". Per-layer quantities take a layer index: `expect dead_fraction 2 >= 0.3`. gradient_ratio is the first layer's gradient norm over the last layer's; train_accuracy is measured in inference mode; mc_accuracy uses 30 MC Dropout passes on the test split. hint= is shown when the goal is not met. `exercise seal` turns `OP NUMBER hint=…` into a sealed:TOKEN that shows neither the target nor the hint, only pass/fail (and the hint on a failure).",
+        keys: [KeySpec("hint", "text shown when the goal is not met")],
         positional: .words(quantities + ["layer"]),
-        examples: ["expect val_accuracy >= 0.85", "expect param_count == 271346", "expect layer 3 is batchnorm", "expect gradient_ratio < 0.01"],
+        examples: ["expect val_accuracy >= 0.85", "expect param_count == 271346", "expect layer 3 is batchnorm", "expect gradient_ratio < 0.01",
+                   "expect epochs <= 10 hint=\"count the epochs of every fit\""],
         category: "notebook")
+
+    /// A parsed `QUANTITY [LAYER] OP NUMBER` (or its sealed form).
+    struct Goal {
+        var quantity: String
+        var layer: Argument?
+        var op: String
+        var target: Double
+        /// The target as written, e.g. `0.85`.
+        var targetText: String
+        var hint: String?
+        var sealed: Bool
+
+        /// What a student may see: the comparison, unless it is sealed.
+        var shown: String {
+            let q = quantity + (layer.map { " " + $0.value.text } ?? "")
+            return sealed ? "\(q) vs a sealed target" : "\(q) \(op) \(targetText)"
+        }
+
+        func holds(_ v: Double) -> Bool {
+            switch op {
+            case "<": return v < target
+            case "<=": return v <= target
+            case ">": return v > target
+            case ">=": return v >= target
+            case "==": return abs(v - target) <= 1e-9 * max(1, abs(target))
+            default: return abs(v - target) > 1e-9 * max(1, abs(target))
+            }
+        }
+    }
+
     let words: [Argument]
+    let hint: String?
 
     init(_ args: inout Arguments, session: Session) throws {
+        hint = try args.string("hint")
         var w: [Argument] = []
         while let a = args.nextArgument() { w.append(a) }
-        guard w.count >= 3 else { throw ShellError("usage: expect QUANTITY OP NUMBER, e.g. `expect val_accuracy >= 0.85`") }
+        guard w.count >= 2 else { throw ShellError("usage: expect QUANTITY OP NUMBER, e.g. `expect val_accuracy >= 0.85`") }
         words = w
+        if w[0].value.text.lowercased() == "layer" {
+            guard w.count == 4, w[2].value.text == "is" else { throw ShellError("usage: expect layer N is KIND") }
+        } else {
+            _ = try goal()
+        }
+    }
+
+    /// The goal, with a sealed comparison opened.
+    func goal() throws -> Goal {
+        let first = words[0].value.text.lowercased()
+        guard ExpectCommand.quantities.contains(first) else {
+            throw ShellError("'\(first)' is not a quantity" + Suggestions.hint(for: first, in: ExpectCommand.quantities), at: words[0].span)
+        }
+        var rest = Array(words.dropFirst())
+        if let last = rest.last, last.value.text.hasPrefix(SealedGoal.prefix) {
+            guard hint == nil else { throw ShellError("a sealed goal carries its hint inside; drop hint=", at: last.span) }
+            guard rest.count <= 2 else { throw ShellError("usage: expect QUANTITY [LAYER] sealed:TOKEN") }
+            let s = try SealedGoal.open(last.value.text)
+            let parts = s.comparison.split(separator: " ")
+            guard parts.count == 2, ExpectCommand.operators.contains(String(parts[0])), let t = Double(parts[1]), t.isFinite else {
+                throw ShellError("this sealed goal is damaged (no comparison inside)")
+            }
+            return Goal(quantity: first, layer: rest.count == 2 ? rest[0] : nil, op: String(parts[0]), target: t, targetText: String(parts[1]), hint: s.hint, sealed: true)
+        }
+        var layerArg: Argument? = nil
+        if rest.count == 3 { layerArg = rest.removeFirst() }
+        guard rest.count == 2 else { throw ShellError("usage: expect QUANTITY [LAYER] OP NUMBER") }
+        let op = rest[0].value.text
+        guard ExpectCommand.operators.contains(op) else { throw ShellError("'\(op)' is not a comparison; use >=, <=, >, <, == or !=", at: rest[0].span) }
+        guard case .number(let target, let text) = rest[1].value, abs(target) <= 1e30 else {
+            throw ShellError("expected value must be a number, not '\(rest[1].value.text)'", at: rest[1].span)
+        }
+        return Goal(quantity: first, layer: layerArg, op: op, target: target, targetText: text, hint: hint, sealed: false)
+    }
+
+    /// What `check` and `exercise open` show for this goal.
+    func shown() -> String {
+        if let g = try? goal() { return g.shown }
+        return words.map(\.value.text).joined(separator: " ")
     }
 
     func run(_ session: Session) throws -> String {
-        let text = words.map(\.value.text).joined(separator: " ")
-        let (ok, detail) = try evaluate(session)
+        let text = shown()
+        let (ok, detail, hint) = try evaluate(session)
         if ok { return "✓ \(text)\(detail.isEmpty ? "" : "  (\(detail))")" }
-        throw ShellError("expectation failed: \(text)\(detail.isEmpty ? "" : " — \(detail)")")
+        throw ShellError("expectation failed: \(text)\(detail.isEmpty ? "" : " — \(detail)")\(hint.map { "; hint: \($0)" } ?? "")")
     }
 
-    /// Whether it holds, and the measured value.
-    func evaluate(_ session: Session) throws -> (Bool, String) {
+    /// Whether it holds, the measured value, and the hint to show if not.
+    func evaluate(_ session: Session) throws -> (Bool, String, String?) {
         let first = words[0].value.text.lowercased()
         if first == "layer" {
             guard words.count == 4, words[2].value.text == "is" else { throw ShellError("usage: expect layer N is KIND") }
@@ -44,29 +120,11 @@ struct ExpectCommand: Command {
             let kind = words[3].value.text.lowercased()
             let matches = layer.keyword == kind || layer.typeName.lowercased() == kind || layer.name == kind ||
                 (kind == "batch_normalization" && layer is BatchNormalization)
-            return (matches, "layer is \(layer.keyword) (\(layer.typeName))")
+            return (matches, "layer is \(layer.keyword) (\(layer.typeName))", hint)
         }
-        guard ExpectCommand.quantities.contains(first) else {
-            throw ShellError("'\(first)' is not a quantity" + Suggestions.hint(for: first, in: ExpectCommand.quantities), at: words[0].span)
-        }
-        var rest = Array(words.dropFirst())
-        var layerArg: Argument? = nil
-        if rest.count == 3 { layerArg = rest.removeFirst() }
-        guard rest.count == 2 else { throw ShellError("usage: expect QUANTITY [LAYER] OP NUMBER") }
-        let op = rest[0].value.text
-        guard ["<", "<=", ">", ">=", "==", "!="].contains(op) else { throw ShellError("'\(op)' is not a comparison; use >=, <=, >, <, == or !=", at: rest[0].span) }
-        let target = Double(try Arguments.float(rest[1], name: "expected value", range: -1e30...1e30))
-        let v = try measure(first, layerArg, session)
-        let ok: Bool
-        switch op {
-        case "<": ok = v < target
-        case "<=": ok = v <= target
-        case ">": ok = v > target
-        case ">=": ok = v >= target
-        case "==": ok = abs(v - target) <= 1e-9 * max(1, abs(target))
-        default: ok = abs(v - target) > 1e-9 * max(1, abs(target))
-        }
-        return (ok, "got \(String(format: "%.6g", v))")
+        let g = try goal()
+        let v = try measure(g.quantity, g.layer, session)
+        return (g.holds(v), "got \(String(format: "%.6g", v))", g.hint)
     }
 
     func measure(_ q: String, _ layerArg: Argument?, _ session: Session) throws -> Double {
@@ -151,62 +209,5 @@ struct ExpectCommand: Command {
             return best
         default: throw ShellError("unknown quantity \(q)")
         }
-    }
-}
-
-/// `exercise open PATH`: shows an exercise's task; `check` evaluates its goals.
-struct ExerciseCommand: Command {
-    static let spec = CommandSpec(name: "exercise", summary: "open a classroom exercise (then work, then `check`)",
-                                  usage: "exercise open PATH", positional: .words(["open"]),
-                                  examples: ["exercise open tutorials/exercises/01-batchnorm.md"], category: "notebook")
-    let path: String
-    init(_ args: inout Arguments, session: Session) throws {
-        _ = try args.choice("action", positional: true, from: ["open"], default: "open")
-        guard let p = try args.string("path", positional: true) else { throw ShellError("exercise open needs a PATH") }
-        path = p
-    }
-    func run(_ session: Session) throws -> String {
-        let ex = Exercise(try Transcript.load(path), path: path)
-        guard !ex.expectations.isEmpty else { throw ShellError("\(path) has no `expect` lines, so it is not an exercise") }
-        session.exercise = ex
-        return ex.task + "\n\nGoals (\(ex.expectations.count)):\n" + ex.expectations.map { "  • " + $0.dropFirst(7) }.joined(separator: "\n") +
-            "\n\nWork in the shell, then type `check`."
-    }
-}
-
-/// `check`: evaluates the open exercise's goals against the session.
-struct CheckCommand: Command {
-    static let spec = CommandSpec(name: "check", summary: "check the open exercise's goals", usage: "check",
-                                  examples: ["check"], category: "notebook")
-    init(_ args: inout Arguments, session: Session) throws {}
-    func run(_ session: Session) throws -> String {
-        guard let ex = session.exercise else { throw ShellError("no exercise is open; `exercise open PATH` first") }
-        var lines: [String] = []
-        var passed = 0
-        for e in ex.expectations {
-            let goal = String(e.dropFirst(7))
-            do {
-                guard let parsed = try Parser.parse(e) else { continue }
-                var args = try Arguments(parsed, keys: [])
-                let cmd = try ExpectCommand(&args, session: session)
-                let (ok, detail) = try cmd.evaluate(session)
-                if ok { passed += 1 }
-                lines.append("\(ok ? "✓ pass" : "✗ fail")  \(goal)  (\(detail))")
-            } catch let err as ShellError {
-                lines.append("✗ fail  \(goal)  (\(err.message))")
-            }
-        }
-        lines.append("\(passed)/\(ex.expectations.count) goals met" + (passed == ex.expectations.count ? " — exercise complete!" : ""))
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// `quit`: leaves the shell (Ctrl-D too).
-struct QuitCommand: Command {
-    static let spec = CommandSpec(name: "quit", summary: "leave gradlab (Ctrl-D does too)", usage: "quit", examples: ["quit"])
-    init(_ args: inout Arguments, session: Session) throws {}
-    func run(_ session: Session) throws -> String {
-        session.requestQuit()
-        return ""
     }
 }

@@ -70,7 +70,10 @@ public struct Transcript: Equatable {
     /// The Markdown text.
     public func render() -> String {
         var out = "<!-- gradlab: tolerance=\(relativeTolerance) abs=\(absoluteTolerance) -->\n"
-        if let t = title { out += "\n# \(t)\n" }
+        // A parsed transcript keeps its heading in the first prose item too.
+        if let t = title, !({ if case .prose(let p)? = items.first { return p.hasPrefix("# \(t)") }; return false }()) {
+            out += "\n# \(t)\n"
+        }
         var lastWasProse = false
         for item in items {
             switch item {

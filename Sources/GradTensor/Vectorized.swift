@@ -246,6 +246,26 @@ extension Vectorized {
         } }
     }
 
+    /// x̂[r, j] = (x[r, j] + shift[j])·invStd[j] and y[r, j] = x̂[r, j]·gamma[j] + beta[j]
+    /// in one pass (the same arithmetic as `affineRows` then `scaleShiftRows`).
+    public static func batchNormForward(_ x: UnsafePointer<Float>, normalized xh: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                        rows: Int, cols: Int, shift: [Float], invStd: [Float], gamma: [Float], beta: [Float]) {
+        shift.withUnsafeBufferPointer { sb in invStd.withUnsafeBufferPointer { ib in gamma.withUnsafeBufferPointer { gb in beta.withUnsafeBufferPointer { bb in
+            let s = sb.baseAddress!, c = ib.baseAddress!, g = gb.baseAddress!, b = bb.baseAddress!
+            for r in 0..<rows {
+                let xr = x + r * cols, h = xh + r * cols, o = out + r * cols
+                var j = 0
+                while j + 8 <= cols {
+                    let n = (load(xr + j) + load(s + j)) * load(c + j)
+                    store(n, h + j)
+                    store(n * load(g + j) + load(b + j), o + j)
+                    j += 8
+                }
+                while j < cols { let n = (xr[j] + s[j]) * c[j]; h[j] = n; o[j] = n * g[j] + b[j]; j += 1 }
+            }
+        } } } }
+    }
+
     /// dx = scale·(dy + meanDy + x̂·meanDyXh), row by row.
     public static func batchNormBackward(_ dy: UnsafePointer<Float>, _ xh: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                                          rows: Int, cols: Int, scale: [Float], meanDy: [Float], meanDyXh: [Float]) {
@@ -258,5 +278,18 @@ extension Vectorized {
                 while j < cols { o[j] = c[j] * (g[j] + a[j] + h[j] * b[j]); j += 1 }
             }
         } } }
+    }
+}
+
+extension Vectorized {
+    /// out[i] = Float(src[i]) · scale: pixels to the input buffer, 8 at a time.
+    public static func bytesToFloats(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
+        var i = 0
+        while i + 8 <= count {
+            let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<UInt8>.self)
+            store(V(SIMD8<Int32>(truncatingIfNeeded: b)) * scale, out + i)
+            i += 8
+        }
+        while i < count { out[i] = Float(src[i]) * scale; i += 1 }
     }
 }

@@ -87,4 +87,37 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(s.max, 4)
         XCTAssertEqual(s.norm, 30.0.squareRoot(), accuracy: 1e-9)
     }
+
+    /// The fast kernels give exactly the numbers of the plain loops they replace.
+    func testFusedKernelsMatchTheirReferenceLoops() {
+        var rng = RandomGenerator(seed: 3)
+        for count in [0, 1, 7, 8, 9, 784, 1001] {
+            let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var fast = [Float](repeating: -1, count: count)
+            bytes.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { o in
+                if count > 0 { Vectorized.bytesToFloats(b.baseAddress!, into: o.baseAddress!, count: count, scale: 1 / 255) }
+            } }
+            XCTAssertEqual(fast, bytes.map { Float($0) * (1 / 255) }, "count \(count)")
+        }
+        for (rows, cols) in [(3, 5), (4, 16), (2, 19)] {
+            let n = rows * cols
+            let x = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
+            let shift = (0..<cols).map { _ in Float.random(in: -1...1, using: &rng) }
+            let inv = (0..<cols).map { _ in Float.random(in: 0.5...2, using: &rng) }
+            let gamma = (0..<cols).map { _ in Float.random(in: 0.5...2, using: &rng) }
+            let beta = (0..<cols).map { _ in Float.random(in: -1...1, using: &rng) }
+            var xh = [Float](repeating: 0, count: n), y = [Float](repeating: 0, count: n)
+            x.withUnsafeBufferPointer { xp in xh.withUnsafeMutableBufferPointer { hp in y.withUnsafeMutableBufferPointer { yp in
+                Vectorized.batchNormForward(xp.baseAddress!, normalized: hp.baseAddress!, into: yp.baseAddress!, rows: rows, cols: cols,
+                                            shift: shift, invStd: inv, gamma: gamma, beta: beta)
+            } } }
+            for i in 0..<n {
+                let j = i % cols
+                let h = (x[i] + shift[j]) * inv[j]
+                XCTAssertEqual(xh[i], h)
+                XCTAssertEqual(y[i], h * gamma[j] + beta[j])
+            }
+        }
+    }
 }
+

@@ -77,8 +77,7 @@ public struct DataSplit {
             bytes.withUnsafeBufferPointer { src in
                 let scale: Float = 1 / 255
                 for (r, i) in indices.enumerated() {
-                    let s = src.baseAddress! + (base + i) * f, o = out + r * f
-                    for j in 0..<f { o[j] = Float(s[j]) * scale }
+                    Vectorized.bytesToFloats(src.baseAddress! + (base + i) * f, into: out + r * f, count: f, scale: scale)
                 }
             }
         case .floats(let floats):

@@ -60,14 +60,25 @@ public final class BatchNormalization: Layer {
         outputShape = inputShape
     }
 
+    // Per-feature scratch, sized by `build`, so a step allocates nothing.
+    private var shift: [Float] = [], gammaOrOne: [Float] = [], betaOrZero: [Float] = []
+    private var sumDy: [Float] = [], sumDyXh: [Float] = [], inputScale: [Float] = [], meanDy: [Float] = [], meanDyXh: [Float] = []
+
+    private func ensureScratch(_ d: Int) {
+        guard shift.count != d else { return }
+        for keyPath in [\BatchNormalization.shift, \.gammaOrOne, \.betaOrZero, \.sumDy, \.sumDyXh, \.inputScale, \.meanDy, \.meanDyXh] {
+            self[keyPath: keyPath] = [Float](repeating: 0, count: d)
+        }
+    }
+
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
         let n = input.rows, d = input.columns
         output.resize([n, d])
         normalized.resize([n, d])
+        ensureScratch(d)
         let x = input.data
         let useBatch = mode.batchStatistics && !isFrozen && n > 0
         usedBatchStatistics = useBatch
-        var shift = [Float](repeating: 0, count: d)
         if useBatch {
             Vectorized.columnSums(x, rows: n, cols: d, into: &lastBatchMean)
             let invN = 1 / Float(n)
@@ -84,34 +95,34 @@ public final class BatchNormalization: Layer {
             let mm = movingMean.value.data, mv = movingVariance.value.data
             for j in 0..<d { invStd[j] = 1 / (mv[j] + epsilon).squareRoot(); shift[j] = -mm[j] }
         }
-        // x̂ = (x − mean)·invStd, then y = γ·x̂ + β, one pass each.
-        var gammaScale = [Float](repeating: 1, count: d), beta = [Float](repeating: 0, count: d)
-        if let g = gamma?.value.data { for j in 0..<d { gammaScale[j] = g[j] } }
-        if let b = self.beta?.value.data { for j in 0..<d { beta[j] = b[j] } }
-        Vectorized.affineRows(x, into: normalized.data, rows: n, cols: d, shift: shift, scale: invStd)
-        Vectorized.scaleShiftRows(normalized.data, into: output.data, rows: n, cols: d, scale: gammaScale, shift: beta)
+        // x̂ = (x − mean)·invStd and y = γ·x̂ + β in one pass.
+        if let g = gamma?.value.data { for j in 0..<d { gammaOrOne[j] = g[j] } } else { for j in 0..<d { gammaOrOne[j] = 1 } }
+        if let b = self.beta?.value.data { for j in 0..<d { betaOrZero[j] = b[j] } } else { for j in 0..<d { betaOrZero[j] = 0 } }
+        Vectorized.batchNormForward(x, normalized: normalized.data, into: output.data, rows: n, cols: d,
+                                    shift: shift, invStd: invStd, gamma: gammaOrOne, beta: betaOrZero)
         return output
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
         let n = dy.rows, d = dy.columns
-        var sumDy = [Float](repeating: 0, count: d), sumDyXh = [Float](repeating: 0, count: d)
+        ensureScratch(d)
         Vectorized.columnSums(dy.data, rows: n, cols: d, into: &sumDy)
         Vectorized.columnDots(dy.data, normalized.data, rows: n, cols: d, into: &sumDyXh)
         if let gm = gamma { for j in 0..<d { gm.gradient[j] = sumDyXh[j] } }
         if let bt = beta { for j in 0..<d { bt.gradient[j] = sumDy[j] } }
         guard needsInputGradient else { return inputGradient }
         inputGradient.resize([n, d])
-        var scale = [Float](repeating: 0, count: d)
-        for j in 0..<d { scale[j] = (gamma?.value[j] ?? 1) * invStd[j] }
+        let g = gamma?.value.data
+        for j in 0..<d { inputScale[j] = (g?[j] ?? 1) * invStd[j] }
         if usedBatchStatistics {
             // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
             let invN = 1 / Float(n)
-            var a = [Float](repeating: 0, count: d), b = [Float](repeating: 0, count: d)
-            for j in 0..<d { a[j] = -invN * sumDy[j]; b[j] = -invN * sumDyXh[j] }
-            Vectorized.batchNormBackward(dy.data, normalized.data, into: inputGradient.data, rows: n, cols: d, scale: scale, meanDy: a, meanDyXh: b)
+            for j in 0..<d { meanDy[j] = -invN * sumDy[j]; meanDyXh[j] = -invN * sumDyXh[j] }
+            Vectorized.batchNormBackward(dy.data, normalized.data, into: inputGradient.data, rows: n, cols: d,
+                                         scale: inputScale, meanDy: meanDy, meanDyXh: meanDyXh)
         } else {
-            Vectorized.scaleShiftRows(dy.data, into: inputGradient.data, rows: n, cols: d, scale: scale, shift: [Float](repeating: 0, count: d))
+            for j in 0..<d { meanDy[j] = 0 }
+            Vectorized.scaleShiftRows(dy.data, into: inputGradient.data, rows: n, cols: d, scale: inputScale, shift: meanDy)
         }
         return inputGradient
     }

@@ -152,8 +152,9 @@ public final class Sequential {
         for d in fused { d.fusedSGDRate = nil }
         if !fused.isEmpty {
             // The fused layers are already updated; the optimizer moves the rest and counts the step.
-            let done = Set(fused.flatMap { $0.parameters.map(ObjectIdentifier.init) })
-            optimizer?.update(parameters.filter { !done.contains(ObjectIdentifier($0)) })
+            var rest: [Parameter] = []
+            for l in layers where !(l is Dense && fused.contains { $0 === l }) { rest += l.parameters }
+            optimizer?.update(rest)
         } else if r.loss.isFinite {
             optimizer?.update(parameters)
         }

@@ -148,31 +148,37 @@ public final class Optimizer {
                     Vectorized.axpy(w, g, n, scale: -lr)
                 } else {
                     let m = s[0].data
-                    for i in 0..<n {
-                        m[i] = momentum * m[i] - lr * g[i]
-                        w[i] += nesterov ? momentum * m[i] - lr * g[i] : m[i]
+                    Lanes.each(n) { i, k in
+                        let gv = Lanes.load(g, i, k)
+                        let mv = momentum * Lanes.load(m, i, k) - lr * gv
+                        Lanes.store(mv, m, i, k)
+                        Lanes.store(Lanes.load(w, i, k) + (nesterov ? momentum * mv - lr * gv : mv), w, i, k)
                     }
                 }
             case .adagrad(_, let eps):
                 // Keras: acc += g²; w −= lr·g / sqrt(acc + ε)
                 let acc = s[0].data
-                for i in 0..<n {
-                    acc[i] += g[i] * g[i]
-                    w[i] -= lr * g[i] / (acc[i] + eps).squareRoot()
+                Lanes.each(n) { i, k in
+                    let gv = Lanes.load(g, i, k)
+                    let av = Lanes.load(acc, i, k) + gv * gv
+                    Lanes.store(av, acc, i, k)
+                    Lanes.store(Lanes.load(w, i, k) - lr * gv / (av + eps).squareRoot(), w, i, k)
                 }
             case .rmsprop(let rho, let momentum, let eps):
                 // Keras: v = ρ·v + (1−ρ)·g²; step = lr·g / sqrt(v + ε);
                 // with momentum: m = momentum·m + step; w −= m
-                let v = s[0].data
-                for i in 0..<n {
-                    v[i] = rho * v[i] + (1 - rho) * g[i] * g[i]
-                    let inc = lr * g[i] / (v[i] + eps).squareRoot()
+                let v = s[0].data, m = momentum > 0 ? s[1].data : v
+                Lanes.each(n) { i, k in
+                    let gv = Lanes.load(g, i, k)
+                    let vv = rho * Lanes.load(v, i, k) + (1 - rho) * gv * gv
+                    Lanes.store(vv, v, i, k)
+                    let inc = lr * gv / (vv + eps).squareRoot()
                     if momentum > 0 {
-                        let m = s[1].data
-                        m[i] = momentum * m[i] + inc
-                        w[i] -= m[i]
+                        let mv = momentum * Lanes.load(m, i, k) + inc
+                        Lanes.store(mv, m, i, k)
+                        Lanes.store(Lanes.load(w, i, k) - mv, w, i, k)
                     } else {
-                        w[i] -= inc
+                        Lanes.store(Lanes.load(w, i, k) - inc, w, i, k)
                     }
                 }
             case .adam(let b1, let b2, let eps):
@@ -182,31 +188,40 @@ public final class Optimizer {
                 // 1 − β in double, rounded once, as Keras computes it.
                 let c1 = Float(1 - Double(b1)), c2 = Float(1 - Double(b2))
                 let m = s[0].data, v = s[1].data
-                for i in 0..<n {
-                    m[i] += (g[i] - m[i]) * c1
-                    v[i] += (g[i] * g[i] - v[i]) * c2
-                    w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+                Lanes.each(n) { i, k in
+                    let gv = Lanes.load(g, i, k), mOld = Lanes.load(m, i, k), vOld = Lanes.load(v, i, k)
+                    let mv = mOld + (gv - mOld) * c1
+                    let vv = vOld + (gv * gv - vOld) * c2
+                    Lanes.store(mv, m, i, k)
+                    Lanes.store(vv, v, i, k)
+                    Lanes.store(Lanes.load(w, i, k) - alpha * mv / (vv.squareRoot() + eps), w, i, k)
                 }
             case .adamax(let b1, let b2, let eps):
                 // Keras: m += (g−m)(1−β₁); u = max(β₂·u, |g|); w −= lr·m / ((1−β₁ᵗ)(u + ε))
                 let corr = Float(1 - pow(Double(b1), t))
                 let m = s[0].data, u = s[1].data
-                for i in 0..<n {
-                    m[i] += (g[i] - m[i]) * (1 - b1)
-                    u[i] = max(b2 * u[i], abs(g[i]))
-                    w[i] -= lr * m[i] / (corr * (u[i] + eps))
+                Lanes.each(n) { i, k in
+                    let gv = Lanes.load(g, i, k), mOld = Lanes.load(m, i, k)
+                    let mv = mOld + (gv - mOld) * (1 - b1)
+                    let uv = pointwiseMax(b2 * Lanes.load(u, i, k), Lanes.abs(gv))
+                    Lanes.store(mv, m, i, k)
+                    Lanes.store(uv, u, i, k)
+                    Lanes.store(Lanes.load(w, i, k) - lr * mv / (corr * (uv + eps)), w, i, k)
                 }
             case .nadam(let b1, let b2, let eps):
                 // Keras: uₜ = β₁(1 − ½·0.96ᵗ) (Keras 3 drops the older 0.004 factor); m̂ = uₜ₊₁·m/(1−Πu·uₜ₊₁) + (1−uₜ)·g/(1−Πu);
                 // v̂ = v/(1−β₂ᵗ); w −= lr·m̂ / (sqrt(v̂) + ε)
                 let m = s[0].data, v = s[1].data
                 let b2Power = Float(pow(Double(b2), t))
-                for i in 0..<n {
-                    m[i] += (g[i] - m[i]) * (1 - b1)
-                    v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-                    let mHat = nadam.uT1 * m[i] / (1 - nadam.prodT1) + (1 - nadam.uT) * g[i] / (1 - nadam.prodT)
-                    let vHat = v[i] / (1 - b2Power)
-                    w[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                Lanes.each(n) { i, k in
+                    let gv = Lanes.load(g, i, k), mOld = Lanes.load(m, i, k), vOld = Lanes.load(v, i, k)
+                    let mv = mOld + (gv - mOld) * (1 - b1)
+                    let vv = vOld + (gv * gv - vOld) * (1 - b2)
+                    Lanes.store(mv, m, i, k)
+                    Lanes.store(vv, v, i, k)
+                    let mHat = nadam.uT1 * mv / (1 - nadam.prodT1) + (1 - nadam.uT) * gv / (1 - nadam.prodT)
+                    let vHat = vv / (1 - b2Power)
+                    Lanes.store(Lanes.load(w, i, k) - lr * mHat / (vHat.squareRoot() + eps), w, i, k)
                 }
             }
             p.constraint?.apply(p.value)
@@ -232,4 +247,35 @@ public final class Optimizer {
         }
         return "\(kind.name)(\(parts.joined(separator: ", ")))"
     }
+}
+
+/// Eight floats at a time for the update rules: the same arithmetic as a
+/// scalar loop, lane by lane (IEEE division and square root are exact per
+/// lane), with a partial vector at the end.
+enum Lanes {
+    typealias V = SIMD8<Float>
+
+    @inline(__always)
+    static func each(_ n: Int, _ body: (_ i: Int, _ k: Int) -> Void) {
+        var i = 0
+        while i + 8 <= n { body(i, 8); i += 8 }
+        if i < n { body(i, n - i) }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ k: Int) -> V {
+        if k == 8 { return UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+        var v = V(repeating: 0)
+        for j in 0..<k { v[j] = p[i + j] }
+        return v
+    }
+
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ k: Int) {
+        if k == 8 { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self); return }
+        for j in 0..<k { p[i + j] = v[j] }
+    }
+
+    @inline(__always)
+    static func abs(_ v: V) -> V { unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8<UInt32>(repeating: 0x7fff_ffff), to: V.self) }
 }

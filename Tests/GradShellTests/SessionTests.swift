@@ -161,6 +161,21 @@ final class SessionTests: XCTestCase {
         XCTAssertTrue(ok(s, "check").contains("1/1 goals met"))
     }
 
+    func testAddRepeatAddsIdenticalLayersAndUndoesThemTogether() {
+        let s = session()
+        for l in ["data moons n=100", "model new", "add dense 8 activation=relu"] { ok(s, l) }
+        let out = ok(s, "add dense 8 activation=sigmoid repeat=3")
+        XCTAssertEqual(out.split(separator: "\n").count, 3, out)
+        XCTAssertEqual(s.model?.layers.map(\.name), ["dense", "dense_1", "dense_2", "dense_3"])
+        XCTAssertTrue(s.model!.layers.dropFirst().allSatisfy { ($0 as? Dense)?.activation == .sigmoid })
+        ok(s, "undo")
+        XCTAssertEqual(s.model?.layers.count, 1, "one undo takes back the whole repeat")
+        fails(s, "add dense 8 repeat=0", containing: "repeat")
+        fails(s, "add dense 8 repeat=2 name=hidden", containing: "name=")
+        fails(s, "add dense 30000 repeat=2", containing: "×2 would need")
+        XCTAssertEqual(s.model?.layers.count, 1)
+    }
+
     func testClipDemonstratesTheNotesExample() {
         let s = session()
         XCTAssertTrue(ok(s, "clip 100,1 clipvalue=1.0").contains("→ [1, 1]"))

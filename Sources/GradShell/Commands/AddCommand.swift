@@ -24,10 +24,12 @@ struct AddCommand: Command {
                KeySpec("alpha", "leaky_relu: slope for x < 0 (default 0.2)"),
                KeySpec("lower", "rrelu: lowest random slope (default 1/8)"),
                KeySpec("upper", "rrelu: highest random slope (default 1/3)"),
-               KeySpec("name", "a name for the layer")],
+               KeySpec("name", "a name for the layer"),
+               KeySpec("repeat", "add this many identical layers (default 1), e.g. a 20-layer net in one line")],
         positional: .layerKinds,
         examples: ["add flatten", "add dense 300 activation=elu kernel_initializer=he_normal", "add batchnorm", "add dropout 0.2",
-                   "add dense 100 use_bias=false", "add activation elu", "add residual dense 100 activation=relu"],
+                   "add dense 100 use_bias=false", "add activation elu", "add residual dense 100 activation=relu",
+                   "add dense 100 activation=sigmoid repeat=19"],
         category: "model")
 
     /// Refuse layers whose weights would need more than this.
@@ -35,8 +37,10 @@ struct AddCommand: Command {
     let make: (String) -> Layer
     let baseName: String
     let keyword: String
+    let count: Int
 
     init(_ args: inout Arguments, session: Session) throws {
+        count = try args.int("repeat", default: 1, range: 1...1000)!
         guard let a = args.nextArgument() else { throw ShellError("add what? one of: " + AddCommand.kinds.joined(separator: ", ")) }
         var kind = try Arguments.choice(a, name: "layer kind", from: AddCommand.kinds + ["batch_normalization", "bn", "leakyrelu"])
         if kind == "batch_normalization" || kind == "bn" { kind = "batchnorm" }
@@ -66,8 +70,10 @@ struct AddCommand: Command {
             let con = try args.keyword("kernel_constraint").map(ValueParsing.constraint)
             let inputDim = session.model?.outputShape?.reduce(1, *) ?? 1
             let bytes = Double(inputDim + 1) * Double(units) * 16
-            if bytes > Double(AddCommand.memoryLimit) {
-                throw ShellError("dense \(units) would need \(AddCommand.bytesText(bytes)) for its weights, gradients and optimizer slots; the limit is \(AddCommand.bytesText(Double(AddCommand.memoryLimit)))")
+            let repeated = Double(count - 1) * Double(units + 1) * Double(units) * 16
+            if custom != nil && count > 1 { throw ShellError("name= names one layer; drop it or repeat=") }
+            if bytes + repeated > Double(AddCommand.memoryLimit) {
+                throw ShellError("dense \(units)\(count > 1 ? " ×\(count)" : "") would need \(AddCommand.bytesText(bytes + repeated)) for its weights, gradients and optimizer slots; the limit is \(AddCommand.bytesText(Double(AddCommand.memoryLimit)))")
             }
             baseName = custom ?? (residual ? "residual" : "dense")
             make = { name in
@@ -120,6 +126,22 @@ struct AddCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireModel()
+        let before = m.layers.count, rngBefore = session.rng
+        var lines: [String] = []
+        do {
+            for _ in 0..<count { lines.append(try addOne(m, session)) }
+        } catch {
+            // All or nothing: a repeat that fails part-way takes back what it added.
+            while m.layers.count > before { _ = m.removeLast() }
+            session.rng = rngBefore
+            throw error
+        }
+        let n = count
+        session.pushUndo(n == 1 ? "add \(m.layers[before].name)" : "add \(n) layers") { for _ in 0..<n { _ = m.removeLast() } }
+        return lines.joined(separator: "\n")
+    }
+
+    private func addOne(_ m: Sequential, _ session: Session) throws -> String {
         let name = m.uniqueName(for: baseName)
         // Check the new layer (and, for an unbuilt model, the ones before it)
         // on throwaway copies first, so a layer that does not fit changes nothing.
@@ -152,7 +174,6 @@ struct AddCommand: Command {
         var rng = session.rng
         do { try m.add(layer, rng: &rng) } catch let e as ModelError { throw ShellError(e.message) }
         session.rng = rng
-        session.pushUndo("add \(name)") { m.removeLast() }
         let shapeNote = layer.isBuilt ? " → \(shapeText(layer.outputShape))" : ""
         let params = layer.isBuilt ? ", \(layer.parameterCount.formatted) params" : ""
         return "[\(m.layers.count - 1)] \(name) (\(layer.typeName))\(shapeNote)\(params)"

@@ -75,6 +75,9 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(diagnosis.contains("the first was"), diagnosis)
         XCTAssertTrue(m.parameters.allSatisfy { $0.value.isFinite }, "finite weights after rollback")
         XCTAssertEqual(m.evaluate(d.test!).count, d.test!.count, "evaluate still runs")
+        XCTAssertTrue(diagnosis.contains("rolled back to the start of step \(step - 1)"), diagnosis)
+        XCTAssertTrue(m.evaluate(d.validation!).loss.isFinite,
+                      "the weights are those of the last step that was finite throughout, not ones that already overflow")
         let (stop2, weights2, _, _) = try run()
         XCTAssertEqual(stop, stop2, "a replay reproduces the failure exactly")
         XCTAssertEqual(weights, weights2)

@@ -28,6 +28,9 @@ public enum FlightRecorder {
         let names = m.layers.map(\.name)
         var culprit = "the loss"
         var failedStep = end + 1
+        // The state at the start of the previous step, whose forward and backward passes were finite.
+        var previous: (weights: [Tensor], optimizer: Optimizer.State, step: Int)? = nil
+        var rolledBackTo = start + 1
         outer: for s in start...end {
             let lo = s * bs, hi = min(n, lo + bs)
             order.withUnsafeBufferPointer { idx in y.withUnsafeMutableBufferPointer { train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!) } }
@@ -61,8 +64,20 @@ public enum FlightRecorder {
                 m.optimizer!.restoreState(state)
                 culprit = "the weights of \(bad.path) after the optimizer's update"
                 failedStep = s + 1
+                rolledBackTo = s + 1
+                previous = nil
                 break
             }
+            previous = (before, state, s + 1)
+        }
+        // A forward or backward pass failed: its weights were finite but already
+        // overflow, so go back to the start of the last step that was finite throughout.
+        if let p = previous, failedStep == p.step + 1 {
+            m.restore(p.weights)
+            m.optimizer!.restoreState(p.optimizer)
+            rolledBackTo = p.step
+        } else if failedStep <= end + 1, previous == nil, rolledBackTo != failedStep {
+            rolledBackTo = failedStep
         }
         // Which layer's gradient grew fastest over the recorded steps?
         var fastest = ""
@@ -70,13 +85,15 @@ public enum FlightRecorder {
             var best = 1.0
             for i in m.layers.indices {
                 let a = norms.first![i], b = norms.last![i]
-                if a > 0, b / a > best { best = b / a; fastest = "Layer \(i) \(names[i])'s gradient norm grew \(String(format: "%.1f", best))× over the last \(norms.count) steps. " }
+                if a > 0, b / a > best { best = b / a; fastest = "Layer \(i) \(names[i])'s gradient norm grew \(String(format: best < 1e4 ? "%.1f" : "%.2g", best))× over the last \(norms.count) steps. " }
             }
         }
         let lr = m.optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"
         let usesHe = m.layers.contains { ($0 as? Dense)?.kernelInitializer.name.hasPrefix("he_") ?? false }
         let message = "non-finite values at epoch \(epoch), step \(failedStep): the first was \(culprit). \(fastest)" +
-            "The model and optimizer were rolled back to step \(failedStep - 1), the last finite one. " +
+            (rolledBackTo < failedStep
+                ? "The model and optimizer were rolled back to the start of step \(rolledBackTo), the last step whose activations, loss, gradients and update were all finite. "
+                : "Nothing earlier in this epoch was finite throughout: the model and optimizer are as at the start of step \(rolledBackTo). ") +
             "Likely exploding gradients; try: `set learning_rate \(formatFloat((m.optimizer?.currentLearningRate ?? 0.01) / 10))` (now \(lr)), " +
             "`compile … clipnorm=1.0`" + (usesHe ? "" : ", `kernel_initializer=he_normal`") + " or `add batchnorm`"
         return Report(step: failedStep, message: message)

@@ -8,6 +8,7 @@
 #   PEERS=none bash bench/run.sh      # gradlab + floor only (quick iteration)
 #   QUICK=1 bash bench/run.sh         # harness smoke test: tiny sizes, no peers, no time
 #                                     # assertions; exit 0 iff the harness worked
+#   SWEEP=1 bash bench/run.sh         # per-step time vs width/depth/batch instead (bench/sweep.sh)
 # Environment:
 #   REPEAT=3            runs of everything; medians are reported (QUICK: 1)
 #   PEERS=all|none|keras-tf,keras-jax,pytorch   (QUICK default: none)
@@ -27,6 +28,10 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"
+
+# SWEEP=1: per-step cost against model size instead (bench/sweep.sh builds only
+# gradlab-sweep and needs neither the dataset nor GNU time)
+if [ "${SWEEP:-0}" = 1 ]; then exec bash "$HERE/sweep.sh"; fi
 
 QUICK="${QUICK:-0}"; [ "$QUICK" = 0 ] || QUICK=1
 if [ "$QUICK" = 1 ]; then
@@ -133,11 +138,27 @@ run_measured() {  # run_measured DIR NAME STDIN_FILE CMD...
 }
 
 run_floor() {  # run_floor DIR
-  local dir="$1"
-  has_workload W1 && run_measured "$dir" floor-W1 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --batch 32 --samples $TRAIN_N
-  has_workload W2 && run_measured "$dir" floor-W2 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --batch 32 --samples $TRAIN_N --first-input-grad
-  has_workload W3 && run_measured "$dir" floor-W3 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --mc-passes $MC_PASSES --mc-samples $MC_N
-  has_workload W5 && run_measured "$dir" floor-W5 /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --layers $LAYERS --batch 256 --samples $TRAIN_N
+  # Each floor runs with one OpenBLAS thread and with OpenBLAS' default (all
+  # cores); the faster of the two is the floor (the lower, stricter one), the
+  # other is kept as floor-Wn.other.json.
+  local dir="$1" w args
+  for w in W1 W2 W3 W5; do
+    has_workload "$w" || continue
+    case "$w" in
+      W1) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N) ;;
+      W2) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N --first-input-grad) ;;
+      W3) args=(--layers $LAYERS --mc-passes $MC_PASSES --mc-samples $MC_N) ;;
+      W5) args=(--layers $LAYERS --batch 256 --samples $TRAIN_N) ;;
+    esac
+    run_measured "$dir" "floor-$w-t1" /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --threads 1 "${args[@]}"
+    run_measured "$dir" "floor-$w-tn" /dev/null "$FLOOR" --json --repeat 1 --warmup 1 "${args[@]}"
+    local best=t1 other=tn
+    if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if b["seconds"] < a["seconds"] else 1)' \
+        "$dir/floor-$w-t1.stdout" "$dir/floor-$w-tn.stdout" 2>/dev/null; then best=tn; other=t1; fi
+    local f
+    for f in stdout stderr rc wall time; do [ -f "$dir/floor-$w-$best.$f" ] && cp "$dir/floor-$w-$best.$f" "$dir/floor-$w.$f"; done
+    cp "$dir/floor-$w-$other.stdout" "$dir/floor-$w.other.json" 2>/dev/null || true
+  done
   return 0
 }
 

@@ -15,6 +15,12 @@ public enum BLAS {
         let n = transposeB ? bRows : bCols
         precondition(k == (transposeB ? bCols : bRows), "gemm inner dimensions differ")
         if m == 0 || n == 0 { return }
+        if m * n * k >= GemmSplitter.minimumWork && n >= 32 && (maximum <= 2 || m * n * k < singleThreadBelow) {
+            if current != 1 { openblas_set_num_threads(1); current = 1 }
+            GemmSplitter.shared.gemm(m: Int32(m), n: Int32(n), k: Int32(k), ta: transposeA, tb: transposeB, alpha: alpha,
+                                     a: a, lda: Int32(aCols), b: b, ldb: Int32(bCols), beta: beta, c: c, ldc: Int32(n))
+            return
+        }
         chooseThreads(work: m * n * k)
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
@@ -31,10 +37,16 @@ public enum BLAS {
              c.data, alpha: alpha, beta: beta)
     }
 
-    /// Products smaller than this many multiply-adds run on one thread: for
-    /// the shapes of a batch-32 step, OpenBLAS's thread hand-off costs more than
-    /// it saves (measured by `make bench SWEEP=1`). `GRADLAB_BLAS_THREADS` overrides.
-    public nonisolated(unsafe) static var singleThreadBelow = 40_000_000
+    /// Products of at least `GemmSplitter.minimumWork` multiply-adds are split
+    /// in two column halves, run side by side when that measures faster (same
+    /// bits either way; see `GemmSplitter`). On more than two cores, products
+    /// of at least this many multiply-adds use all of OpenBLAS' threads
+    /// instead; smaller ones run on one. `GRADLAB_BLAS_THREADS` caps the
+    /// threads, `GRADLAB_BLAS_MIN_WORK` moves this threshold.
+    public nonisolated(unsafe) static var singleThreadBelow: Int = {
+        if let s = getenv("GRADLAB_BLAS_MIN_WORK"), let n = Int(String(cString: s)), n >= 0 { return n }
+        return 40_000_000
+    }()
     nonisolated(unsafe) static var current = -1
     nonisolated(unsafe) static let maximum: Int = {
         if let s = getenv("GRADLAB_BLAS_THREADS"), let n = Int(String(cString: s)), n > 0 { return n }

@@ -1,5 +1,5 @@
 import Foundation
-import GradTensor
+@testable import GradTensor
 import TestSupport
 import XCTest
 
@@ -121,3 +121,42 @@ final class TensorTests: XCTestCase {
     }
 }
 
+
+/// Large products are computed as two column halves, one after the other or
+/// side by side: the bits must not depend on which (so a choice made by timing
+/// never changes training), and both must be right.
+final class GemmSplitterTests: XCTestCase {
+    override func tearDown() { GemmSplitter.forced = nil }
+
+    func testHalvesSideBySideGiveTheSameBitsAsOneAfterTheOther() {
+        var rng = RandomGenerator(seed: 11)
+        // (m, n, k) above the split threshold, odd widths included.
+        for (m, n, k) in [(32, 300, 784), (37, 203, 611), (256, 100, 300)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = Tensor(zeros: ta ? [k, m] : [m, k]), b = Tensor(zeros: tb ? [n, k] : [k, n])
+                for i in 0..<a.count { a[i] = Float.random(in: -1...1, using: &rng) }
+                for i in 0..<b.count { b[i] = Float.random(in: -1...1, using: &rng) }
+                XCTAssertGreaterThanOrEqual(m * n * k, GemmSplitter.minimumWork)
+                var results: [[Float]] = []
+                for mode in [false, true, false, true] {
+                    GemmSplitter.forced = mode
+                    let c = Tensor(zeros: [m, n])
+                    for i in 0..<c.count { c[i] = 0.5 }
+                    BLAS.matmul(a, transposeA: ta, b, transposeB: tb, into: c, alpha: -0.7, beta: 1)
+                    results.append(c.array)
+                }
+                XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "\(m)×\(n)×\(k) ta=\(ta) tb=\(tb)")
+                XCTAssertEqual(results[1].map(\.bitPattern), results[3].map(\.bitPattern))
+                // and right: against a plain triple loop in double
+                for (r, col) in [(0, 0), (m - 1, n - 1), (m / 2, n / 2 + 1), (1, n - 9)] {
+                    var s = 0.0
+                    for q in 0..<k {
+                        let x = Double(ta ? a[q * m + r] : a[r * k + q]), y = Double(tb ? b[col * k + q] : b[q * n + col])
+                        s += x * y
+                    }
+                    XCTAssertEqual(Double(results[0][r * n + col]), 0.5 - 0.7 * s, accuracy: 1e-3, "(\(r), \(col))")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import CBLAS
+import Foundation
+import Synchronization
+
+/// Runs large matrix products as two half-width products, on two cores when
+/// that measures faster.
+///
+/// Why not OpenBLAS' own threads: their results differ in the last bits from
+/// the one-thread results for some shapes (a different kernel sums in a
+/// different order), so a thread count chosen by timing would make training
+/// depend on the machine's load. Here a product of at least `minimumWork`
+/// multiply-adds is *always* computed as two products over the left and right
+/// halves of the output's columns, each on one OpenBLAS thread; whether the
+/// halves run one after the other or side by side changes the time, never a
+/// bit of the result. Per shape, the first calls time both ways and later
+/// calls take the faster, re-measured every `probeEvery` calls because a
+/// shared machine's load changes.
+final class GemmSplitter: @unchecked Sendable {
+    static let shared = GemmSplitter()
+
+    /// Products with fewer multiply-adds than this are never split.
+    nonisolated(unsafe) static var minimumWork: Int = {
+        if let s = getenv("GRADLAB_SPLIT_MIN_WORK"), let n = Int(String(cString: s)), n >= 0 { return n }
+        return 2_000_000
+    }()
+    /// `GRADLAB_PARALLEL=0` keeps the halves on one core, `=1` always uses two
+    /// (tests set it to compare the two).
+    nonisolated(unsafe) static var forced: Bool? = {
+        guard let s = getenv("GRADLAB_PARALLEL") else { return nil }
+        return String(cString: s) != "0"
+    }()
+    static let available = ProcessInfo.processInfo.activeProcessorCount > 1
+    static let probeEvery = 256
+
+    struct Shape: Hashable { var m, n, k: Int32; var ta, tb: Bool }
+    struct Choice { var calls = 0; var sequential = [Double](); var parallel = [Double](); var useParallel = false }
+    private var choices: [Shape: Choice] = [:]
+
+    // The worker: spins briefly after each job, then sleeps on a semaphore.
+    private let posted = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let sleeping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private nonisolated(unsafe) var job: (() -> Void)?
+    private var started = false
+
+    private func startWorker() {
+        started = true
+        let t = Thread { [unowned self] in self.workerLoop() }
+        t.stackSize = 1 << 20
+        t.start()
+    }
+
+    private func workerLoop() {
+        // Signals (Ctrl-C) belong to the main thread and its readline.
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
+        var seen = 0
+        while true {
+            var spins = 0
+            while posted.load(ordering: .sequentiallyConsistent) == seen {
+                spins += 1
+                if spins > 200_000 {
+                    sleeping.store(true, ordering: .sequentiallyConsistent)
+                    if posted.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                    sleeping.store(false, ordering: .sequentiallyConsistent)
+                    spins = 0
+                }
+            }
+            seen = posted.load(ordering: .sequentiallyConsistent)
+            job?()
+            finished.store(seen, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    private func runInParallel(_ a: () -> Void, _ b: @escaping () -> Void) {
+        if !started { startWorker() }
+        job = b
+        let n = posted.add(1, ordering: .sequentiallyConsistent).newValue
+        if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+        a()
+        while finished.load(ordering: .sequentiallyConsistent) != n {}
+        job = nil
+    }
+
+    /// c = alpha·op(a)·op(b) + beta·c as two column halves; `gemm1` is a one-thread sgemm.
+    func gemm(m: Int32, n: Int32, k: Int32, ta: Bool, tb: Bool, alpha: Float,
+              a: UnsafePointer<Float>, lda: Int32, b: UnsafePointer<Float>, ldb: Int32,
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int32) {
+        let left = (n / 2 + 7) / 8 * 8, right = n - left
+        let bRight = tb ? b + Int(left) * Int(ldb) : b + Int(left)
+        let cRight = c + Int(left)
+        func half(_ cols: Int32, _ bp: UnsafePointer<Float>, _ cp: UnsafeMutablePointer<Float>) {
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                        m, cols, k, alpha, a, lda, bp, ldb, beta, cp, ldc)
+        }
+        let key = Shape(m: m, n: n, k: k, ta: ta, tb: tb)
+        var choice = choices[key] ?? Choice()
+        let parallel: Bool
+        let probing = choice.calls % GemmSplitter.probeEvery < 6
+        if let f = GemmSplitter.forced { parallel = f && GemmSplitter.available }
+        else if !GemmSplitter.available { parallel = false }
+        else if probing { parallel = choice.calls % 2 == 1 }
+        else { parallel = choice.useParallel }
+        let t0 = probing ? DispatchTime.now().uptimeNanoseconds : 0
+        if parallel {
+            runInParallel({ half(left, b, c) }, { half(right, bRight, cRight) })
+        } else {
+            half(left, b, c)
+            half(right, bRight, cRight)
+        }
+        if probing && GemmSplitter.forced == nil && GemmSplitter.available {
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0)
+            if parallel { choice.parallel.append(dt) } else { choice.sequential.append(dt) }
+            if choice.calls % GemmSplitter.probeEvery == 5 {
+                // The faster by the minimum of three timings each (robust to a one-off stall).
+                choice.useParallel = choice.parallel.min()! < 0.9 * choice.sequential.min()!
+                choice.parallel.removeAll(keepingCapacity: true)
+                choice.sequential.removeAll(keepingCapacity: true)
+            }
+        }
+        choice.calls += 1
+        choices[key] = choice
+    }
+}

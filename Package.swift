@@ -29,6 +29,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gradlab-sgemm-floor", dependencies: ["CBLAS"], path: "bench/floor"),
+        .executableTarget(name: "gradlab-sweep", dependencies: ["GradNN", "CBLAS"], path: "bench/sweep",
+                          swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "TestSupport", dependencies: ["GradNN"], path: "Tests/TestSupport"),
         .testTarget(name: "GradTensorTests", dependencies: ["GradTensor", "TestSupport"]),
         .testTarget(name: "GradNNTests", dependencies: ["GradNN", "TestSupport"]),

@@ -37,6 +37,7 @@ fi
 step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
 step "export keras/pytorch scripts reproduce gradlab (venv)" bash scripts/check-export.sh
 step "bench harness smoke test (QUICK=1)" env QUICK=1 PEERS=none REPEAT=1 bash bench/run.sh
+step "bench sweep smoke test (SWEEP=1 QUICK=1)" env SWEEP=1 QUICK=1 PEERS=none bash bench/run.sh
 
 echo
 echo "$passed passed, $failed failed"

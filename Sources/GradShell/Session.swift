@@ -100,6 +100,12 @@ public final class Session {
         defer { streamed = outerStreamed; suppressCurrentCell = outerSuppress }
         var output: String
         var failed = false
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            if onTiming != nil, let word = trimmed.split(separator: " ").first {
+                timing(String(format: "command name=%@ seconds=%.6f", String(word), Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9))
+            }
+        }
         do {
             output = try execute(line)
         } catch let e as ShellError {

@@ -21,7 +21,7 @@ final class GemmSplitter: @unchecked Sendable {
     /// Products with fewer multiply-adds than this are never split.
     nonisolated(unsafe) static var minimumWork: Int = {
         if let s = getenv("GRADLAB_SPLIT_MIN_WORK"), let n = Int(String(cString: s)), n >= 0 { return n }
-        return 2_000_000
+        return 500_000
     }()
     /// `GRADLAB_PARALLEL=0` keeps the halves on one core, `=1` always uses two
     /// (tests set it to compare the two).

@@ -434,16 +434,22 @@ def machine_info(data):
             if src == fw and recs and recs[0].get("versions"):
                 info.setdefault("peer_versions", {})[fw] = recs[0]["versions"]
                 break
+    git = git_description()
+    if git:
+        info["git"] = git
+    return info
+
+
+def git_description():
+    """`abc1234` or `abc1234 (dirty)` for the checkout the bench ran from; None without git."""
     try:
-        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                     text=True, timeout=5).stdout.strip() or "no commit"
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5).stdout.strip() or "no commit"
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=5).stdout.strip()
-        if dirty:
-            info["git"] += " (dirty)"
+        return rev + (" (dirty)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
-        pass
-    return info
+        return None
 
 
 def main():

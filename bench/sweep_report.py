@@ -22,8 +22,10 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import git_description  # noqa: E402  (bench/report.py, beside this file)
 
 SWEEPS = ["width", "depth", "batch"]
 FIXED = {"width": "depth 2, batch 32", "depth": "width 256, batch 32", "batch": "width 256, depth 2"}
@@ -343,15 +345,9 @@ def machine_info(records):
         if fw == "pytorch" and recs:
             info["pytorch"] = recs[0].get("versions", {}).get("torch")
             info["pytorch_threads"] = recs[0].get("threads")
-    try:
-        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                     text=True, timeout=5).stdout.strip() or "no commit"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        if dirty:
-            info["git"] += " (dirty)"
-    except (OSError, subprocess.SubprocessError):
-        pass
+    git = git_description()
+    if git:
+        info["git"] = git
     return info
 
 

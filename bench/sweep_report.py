@@ -425,8 +425,8 @@ def main():
     title = f"gradlab sweep {today}" + (" (QUICK smoke test)" if a.quick else "")
     md = [f"# {title}", "",
           f"{a.rounds} round(s), medians; peers: {', '.join(peers) or 'none'}; machine: {info.get('cpus')} CPUs, "
-          f"{info.get('cpu') or '?'}; OpenBLAS {info.get('blas_core') or '?'}, gradlab's rule: 1 thread below "
-          f"{info.get('single_thread_below')} multiply-adds, else {info.get('blas_max_threads')}; "
+          f"{info.get('cpu') or '?'}; OpenBLAS {info.get('blas_core') or '?'} (gradlab: products of ≥ 500k "
+          f"multiply-adds as two column halves, side by side when faster; {info.get('blas_max_threads')} cores); "
           f"PyTorch {info.get('pytorch') or '—'} ({info.get('pytorch_threads') or '—'} threads); gradlab {info.get('git', '?')}.",
           "", headline, "", detail, ""]
     md += [f"- {s}" for s in sentences] + [""]

@@ -73,8 +73,8 @@ struct ExplainCommand: Command {
             lines.append("unit \(u):")
             lines.append("  batch mean μ = \(f(mu)), batch variance σ² = \(f(v)) (biased)")
             lines.append("  sample 0: x = \(f(x0)) → x̂ = (x − μ)/√(σ² + ε) = \(f(xh)) → y = γ·x̂ + β = \(f(g))·\(f(xh)) + \(f(b)) = \(f(out[0, u]))")
-            lines.append("  moving_mean ← \(formatFloat(mom)) × \(f(oldMean[u])) + \(String(format: "%g", 1 - Double(mom))) × \(f(mu)) = \(f(bn.movingMean.value[u]))")
-            lines.append("  moving_variance ← \(formatFloat(mom)) × \(f(oldVar[u])) + \(String(format: "%g", 1 - Double(mom))) × \(f(v)) = \(f(bn.movingVariance.value[u]))")
+            lines.append("  moving_mean ← \(formatFloat(mom)) × \(f(oldMean[u])) + \(String(format: "%.4g", 1 - Double(mom))) × \(f(mu)) = \(f(bn.movingMean.value[u]))")
+            lines.append("  moving_variance ← \(formatFloat(mom)) × \(f(oldVar[u])) + \(String(format: "%.4g", 1 - Double(mom))) × \(f(v)) = \(f(bn.movingVariance.value[u]))")
             lines.append("  at inference: y = γ·(x − moving_mean)/√(moving_variance + ε) + β = \(f(g * (x0 - oldMean[u]) / (oldVar[u] + bn.epsilon).squareRoot() + b)) (with the moving statistics before this batch)")
         }
         lines.append("(nothing was changed: the moving statistics were restored; Keras' momentum weights the moving average, MLX/PyTorch's the batch)")

@@ -36,7 +36,7 @@ struct VarsCommand: Command {
                 let dv = zip(mv, prev.1).map { abs($0 - $1) }.max() ?? 0
                 lines.append("since the last look: moving_mean moved by up to \(f(Double(dm))), moving_variance by up to \(f(Double(dv)))")
             }
-            lines.append("update rule (Keras): moving = moving × \(formatFloat(bn.momentum)) + batch_stat × \(String(format: "%g", 1 - Double(bn.momentum))); inference uses the moving statistics")
+            lines.append("update rule (Keras): moving = moving × \(formatFloat(bn.momentum)) + batch_stat × \(String(format: "%.4g", 1 - Double(bn.momentum))); inference uses the moving statistics")
             session.bnLastLook[key] = (mm, mv)
         }
         return lines.joined(separator: "\n")

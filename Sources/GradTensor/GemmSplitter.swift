@@ -103,6 +103,11 @@ final class GemmSplitter: @unchecked Sendable {
         else if !GemmSplitter.available { parallel = false }
         else if probing { parallel = choice.calls % 2 == 1 }
         else { parallel = choice.useParallel }
+        if probing && choice.calls % GemmSplitter.probeEvery == 0 && GemmSplitter.forced == nil && GemmSplitter.available {
+            // Wake the worker first: after a run of one-core calls it sleeps, and timing its
+            // wake-up would make two cores look slow and keep them unused.
+            runInParallel({}, {})
+        }
         let t0 = probing ? DispatchTime.now().uptimeNanoseconds : 0
         if parallel {
             runInParallel({ half(left, b, c) }, { half(right, bRight, cRight) })

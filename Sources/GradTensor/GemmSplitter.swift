@@ -95,7 +95,13 @@ final class GemmSplitter: @unchecked Sendable {
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         m, cols, k, alpha, a, lda, bp, ldb, beta, cp, ldc)
         }
-        let key = Shape(m: m, n: n, k: k, ta: ta, tb: tb)
+        run(Shape(m: m, n: n, k: k, ta: ta, tb: tb), { half(left, b, c) }, { half(right, bRight, cRight) })
+    }
+
+    /// Runs `first` here and `second` one after the other or side by side on
+    /// the worker, whichever the timings for `key` say is faster. The two must
+    /// write disjoint memory and not call back into the splitter.
+    func run(_ key: Shape, _ first: () -> Void, _ second: @escaping () -> Void) {
         var choice = choices[key] ?? Choice()
         let parallel: Bool
         let probing = choice.calls % GemmSplitter.probeEvery < 6
@@ -110,10 +116,10 @@ final class GemmSplitter: @unchecked Sendable {
         }
         let t0 = probing ? DispatchTime.now().uptimeNanoseconds : 0
         if parallel {
-            runInParallel({ half(left, b, c) }, { half(right, bRight, cRight) })
+            runInParallel(first, second)
         } else {
-            half(left, b, c)
-            half(right, bRight, cRight)
+            first()
+            second()
         }
         if probing && GemmSplitter.forced == nil && GemmSplitter.available {
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0)
@@ -127,5 +133,25 @@ final class GemmSplitter: @unchecked Sendable {
         }
         choice.calls += 1
         choices[key] = choice
+    }
+}
+
+/// Element-wise work in two halves, on two cores when that measures faster.
+/// Every element is computed by the same code whichever way it runs, so the
+/// results do not depend on it (the split point is a multiple of `granule`,
+/// which keeps each element in the same SIMD lane position).
+public enum Parallel {
+    /// Below this many elements the work runs in one piece.
+    public static let minimumElements = 16_384
+
+    /// `body(lo, hi)` over [0, count), as [0, h) and [h, count) with h a multiple of `granule`.
+    /// `kind` tells the timings of different kernels apart. `body` must write only its own range.
+    public static func halves(_ count: Int, granule: Int = 8, elementsPerItem: Int = 1, kind: Int,
+                              _ body: @escaping (_ lo: Int, _ hi: Int) -> Void) {
+        guard count * elementsPerItem >= minimumElements, count >= 2 * granule else { body(0, count); return }
+        let h = (count / 2) / granule * granule
+        let key = GemmSplitter.Shape(m: Int32(truncatingIfNeeded: count), n: Int32(truncatingIfNeeded: elementsPerItem),
+                                     k: Int32(-1 - kind), ta: true, tb: true)
+        GemmSplitter.shared.run(key, { body(0, h) }, { body(h, count) })
     }
 }

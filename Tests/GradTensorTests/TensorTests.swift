@@ -160,3 +160,29 @@ final class GemmSplitterTests: XCTestCase {
         }
     }
 }
+
+/// Element-wise halves: same bits whether they run one after the other or side by side.
+final class ParallelHalvesTests: XCTestCase {
+    override func tearDown() { GemmSplitter.forced = nil }
+
+    func testHalvesCoverEveryElementOnceWithTheSameBits() {
+        for count in [Parallel.minimumElements + 13, 100_003] {
+            var rng = RandomGenerator(seed: 5)
+            let input = (0..<count).map { _ in Float.random(in: -6...6, using: &rng) }
+            var results: [[UInt32]] = []
+            for mode in [false, true] {
+                GemmSplitter.forced = mode
+                var x = input
+                x.withUnsafeMutableBufferPointer { b in
+                    let p = b.baseAddress!
+                    Parallel.halves(count, kind: 99) { lo, hi in Vectorized.elu(p + lo, hi - lo, alpha: 1) }
+                }
+                results.append(x.map(\.bitPattern))
+            }
+            XCTAssertEqual(results[0], results[1], "count \(count)")
+            var whole = input
+            whole.withUnsafeMutableBufferPointer { Vectorized.elu($0.baseAddress!, count, alpha: 1) }
+            XCTAssertEqual(results[0], whole.map(\.bitPattern), "the halves equal one pass over everything")
+        }
+    }
+}

@@ -64,7 +64,19 @@ public enum Activation: Equatable, Sendable {
 
     /// Applies the activation in place to a [rows, cols] matrix.
     public func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        let n = rows * cols
+        switch self {
+        case .linear: return
+        case .softmax: break
+        default:
+            // Element-wise: two halves, side by side when that is faster (same bits either way).
+            let f = self
+            Parallel.halves(rows * cols, kind: 1) { lo, hi in f.applyElementwise(p + lo, hi - lo, rows: rows, cols: cols) }
+            return
+        }
+        applyElementwise(p, rows * cols, rows: rows, cols: cols)
+    }
+
+    private func applyElementwise(_ p: UnsafeMutablePointer<Float>, _ n: Int, rows: Int, cols: Int) {
         switch self {
         case .linear: break
         case .sigmoid: Vectorized.sigmoid(p, n)
@@ -88,7 +100,18 @@ public enum Activation: Equatable, Sendable {
 
     /// Turns `grad` (dL/dy) into dL/dx in place, given the output `y`.
     public func backward(output y: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        let n = rows * cols
+        switch self {
+        case .linear: return
+        case .softmax: break
+        default:
+            let f = self
+            Parallel.halves(rows * cols, kind: 2) { lo, hi in f.backwardElementwise(y + lo, g + lo, hi - lo, rows: rows, cols: cols) }
+            return
+        }
+        backwardElementwise(y, g, rows * cols, rows: rows, cols: cols)
+    }
+
+    private func backwardElementwise(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int, rows: Int, cols: Int) {
         switch self {
         case .linear: break
         case .sigmoid: Vectorized.sigmoidBackward(y, g, n)

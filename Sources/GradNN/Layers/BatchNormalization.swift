@@ -98,8 +98,12 @@ public final class BatchNormalization: Layer {
         // x̂ = (x − mean)·invStd and y = γ·x̂ + β in one pass.
         if let g = gamma?.value.data { for j in 0..<d { gammaOrOne[j] = g[j] } } else { for j in 0..<d { gammaOrOne[j] = 1 } }
         if let b = self.beta?.value.data { for j in 0..<d { betaOrZero[j] = b[j] } } else { for j in 0..<d { betaOrZero[j] = 0 } }
-        Vectorized.batchNormForward(x, normalized: normalized.data, into: output.data, rows: n, cols: d,
-                                    shift: shift, invStd: invStd, gamma: gammaOrOne, beta: betaOrZero)
+        let xh = normalized.data, y = output.data
+        let (s, c, g, b) = (shift, invStd, gammaOrOne, betaOrZero)
+        Parallel.halves(n, granule: 1, elementsPerItem: d, kind: 3) { lo, hi in
+            Vectorized.batchNormForward(x + lo * d, normalized: xh + lo * d, into: y + lo * d, rows: hi - lo, cols: d,
+                                        shift: s, invStd: c, gamma: g, beta: b)
+        }
         return output
     }
 
@@ -118,8 +122,12 @@ public final class BatchNormalization: Layer {
             // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
             let invN = 1 / Float(n)
             for j in 0..<d { meanDy[j] = -invN * sumDy[j]; meanDyXh[j] = -invN * sumDyXh[j] }
-            Vectorized.batchNormBackward(dy.data, normalized.data, into: inputGradient.data, rows: n, cols: d,
-                                         scale: inputScale, meanDy: meanDy, meanDyXh: meanDyXh)
+            let (g, xh, out) = (dy.data, normalized.data, inputGradient.data)
+            let (c, a, b) = (inputScale, meanDy, meanDyXh)
+            Parallel.halves(n, granule: 1, elementsPerItem: d, kind: 4) { lo, hi in
+                Vectorized.batchNormBackward(g + lo * d, xh + lo * d, into: out + lo * d, rows: hi - lo, cols: d,
+                                             scale: c, meanDy: a, meanDyXh: b)
+            }
         } else {
             for j in 0..<d { meanDy[j] = 0 }
             Vectorized.scaleShiftRows(dy.data, into: inputGradient.data, rows: n, cols: d, scale: inputScale, shift: meanDy)

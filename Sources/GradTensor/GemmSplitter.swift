@@ -13,7 +13,8 @@ import Synchronization
 /// halves of the output's columns, each on one OpenBLAS thread; whether the
 /// halves run one after the other or side by side changes the time, never a
 /// bit of the result. Per shape, the first calls time both ways and later
-/// calls take the faster, re-measured every `probeEvery` calls because a
+/// calls take the faster, re-measured after `probeEvery` calls (sooner after
+/// choosing one core, `probeSoon`, so a one-off stall does not stick) because a
 /// shared machine's load changes.
 final class GemmSplitter: @unchecked Sendable {
     static let shared = GemmSplitter()
@@ -31,9 +32,18 @@ final class GemmSplitter: @unchecked Sendable {
     }()
     static let available = ProcessInfo.processInfo.activeProcessorCount > 1
     static let probeEvery = 256
+    static let probeSoon = 32
+    /// Nanoseconds the worker keeps spinning after a job before it sleeps.
+    static let idleSpin: UInt64 = 5_000_000
 
     struct Shape: Hashable { var m, n, k: Int32; var ta, tb: Bool }
-    struct Choice { var calls = 0; var sequential = [Double](); var parallel = [Double](); var useParallel = false }
+    struct Choice {
+        var calls = 0
+        /// The call that starts the next six timed calls (three each way).
+        var probeAt = 0
+        var sequential = [Double](), parallel = [Double]()
+        var useParallel = false
+    }
     private var choices: [Shape: Choice] = [:]
 
     // The worker: spins briefly after each job, then sleeps on a semaphore.
@@ -58,14 +68,17 @@ final class GemmSplitter: @unchecked Sendable {
         pthread_sigmask(SIG_BLOCK, &all, nil)
         var seen = 0
         while true {
+            // Spin for up to `idleSpin` after the last job: waking a sleeping thread (and, on a
+            // virtual machine, its idle CPU) can take longer than a whole product.
             var spins = 0
+            var since = DispatchTime.now().uptimeNanoseconds
             while posted.load(ordering: .sequentiallyConsistent) == seen {
                 spins += 1
-                if spins > 200_000 {
+                if spins & 4095 == 0 && DispatchTime.now().uptimeNanoseconds - since > GemmSplitter.idleSpin {
                     sleeping.store(true, ordering: .sequentiallyConsistent)
                     if posted.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
                     sleeping.store(false, ordering: .sequentiallyConsistent)
-                    spins = 0
+                    since = DispatchTime.now().uptimeNanoseconds
                 }
             }
             seen = posted.load(ordering: .sequentiallyConsistent)
@@ -104,12 +117,12 @@ final class GemmSplitter: @unchecked Sendable {
     func run(_ key: Shape, _ first: () -> Void, _ second: @escaping () -> Void) {
         var choice = choices[key] ?? Choice()
         let parallel: Bool
-        let probing = choice.calls % GemmSplitter.probeEvery < 6
+        let probing = choice.calls >= choice.probeAt && choice.calls < choice.probeAt + 6
         if let f = GemmSplitter.forced { parallel = f && GemmSplitter.available }
         else if !GemmSplitter.available { parallel = false }
-        else if probing { parallel = choice.calls % 2 == 1 }
+        else if probing { parallel = (choice.calls - choice.probeAt) % 2 == 1 }
         else { parallel = choice.useParallel }
-        if probing && choice.calls % GemmSplitter.probeEvery == 0 && GemmSplitter.forced == nil && GemmSplitter.available {
+        if probing && choice.calls == choice.probeAt && GemmSplitter.forced == nil && GemmSplitter.available {
             // Wake the worker first: after a run of one-core calls it sleeps, and timing its
             // wake-up would make two cores look slow and keep them unused.
             runInParallel({}, {})
@@ -124,9 +137,10 @@ final class GemmSplitter: @unchecked Sendable {
         if probing && GemmSplitter.forced == nil && GemmSplitter.available {
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0)
             if parallel { choice.parallel.append(dt) } else { choice.sequential.append(dt) }
-            if choice.calls % GemmSplitter.probeEvery == 5 {
+            if choice.calls == choice.probeAt + 5 {
                 // The faster by the minimum of three timings each (robust to a one-off stall).
                 choice.useParallel = choice.parallel.min()! < 0.9 * choice.sequential.min()!
+                choice.probeAt = choice.calls + 1 + (choice.useParallel ? GemmSplitter.probeEvery : GemmSplitter.probeSoon)
                 choice.parallel.removeAll(keepingCapacity: true)
                 choice.sequential.removeAll(keepingCapacity: true)
             }

@@ -392,7 +392,9 @@ final class ExportScriptTests: XCTestCase {
                      "random_normal(stddev=0.1)", "random_uniform(minval=-0.2, maxval=0.2)", "truncated_normal(stddev=0.1)",
                      "variance_scaling(scale=3.0, mode=fan_out, distribution=uniform)",
                      "variance_scaling(scale=0.5, mode=fan_avg, distribution=untruncated_normal)"]
-        let s = session(["data moons n=100", "model new"] + inits.map { "add dense 64 kernel_initializer=\($0)" } +
+        // A first 2→64 layer has only 128 weights, too few to estimate a spread within 8 %
+        // (it failed now and then); it is not checked, every checked kernel has 4,096 weights.
+        let s = session(["data moons n=100", "model new", "add dense 64"] + inits.map { "add dense 64 kernel_initializer=\($0)" } +
                         ["add dense 2 activation=softmax", "compile optimizer=sgd"])
         let m = try XCTUnwrap(s.model)
         var frameworks = ["keras"]
@@ -411,12 +413,12 @@ final class ExportScriptTests: XCTestCase {
             else:
                 out[name] = [float(mod.np.asarray(model.get_layer(n).kernel).std()) for n in %NAMES%]
         print(json.dumps(out))
-        """.replacingOccurrences(of: "%NAMES%", with: "[" + m.layers.dropLast().map { "\"\($0.name)\"" }.joined(separator: ", ") + "]")
+        """.replacingOccurrences(of: "%NAMES%", with: "[" + m.layers.dropLast().dropFirst().map { "\"\($0.name)\"" }.joined(separator: ", ") + "]")
         try snippet.write(toFile: dir + "/stds.py", atomically: true, encoding: .utf8)
         let r = Self.run(py, [dir + "/stds.py"] + frameworks, cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data((r.stdout.split(separator: "\n").last ?? "").utf8)) as? [String: [Double]])
-        for (i, l) in m.layers.dropLast().enumerated() {
+        for (i, l) in m.layers.dropLast().dropFirst().enumerated() {
             let d = try XCTUnwrap(l as? Dense)
             let expected = d.kernelInitializer.expectedStd(shape: d.kernel.value.shape)
             let own = Double(Statistics(d.kernel.value).std)

@@ -97,7 +97,8 @@ final class GemmSplitter: @unchecked Sendable {
         job = nil
     }
 
-    /// c = alpha·op(a)·op(b) + beta·c as two column halves; `gemm1` is a one-thread sgemm.
+    /// c = alpha·op(a)·op(b) + beta·c as two column halves, each one single-threaded sgemm
+    /// (OpenBLAS is set to one thread before this is called).
     func gemm(m: Int32, n: Int32, k: Int32, ta: Bool, tb: Bool, alpha: Float,
               a: UnsafePointer<Float>, lda: Int32, b: UnsafePointer<Float>, ldb: Int32,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int32) {

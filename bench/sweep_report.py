@@ -21,11 +21,10 @@ import math
 import os
 import platform
 import re
-import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import git_description  # noqa: E402  (bench/report.py, beside this file)
+from report import git_description, median, read  # noqa: E402  (bench/report.py, beside this file)
 
 SWEEPS = ["width", "depth", "batch"]
 FIXED = {"width": "depth 2, batch 32", "depth": "width 256, batch 32", "batch": "width 256, depth 2"}
@@ -38,19 +37,6 @@ BUSY_PCT = 15        # other processes using this share of the CPUs perturb a me
 
 def config_of(sweep, v):
     return {"width": (v, 2, 32), "depth": (256, v, 32), "batch": (256, 2, v)}[sweep]
-
-
-def median(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def read(path, default=""):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return default
 
 
 # ---------------------------------------------------------------- collect

@@ -144,19 +144,11 @@ let blasCore = String(cString: openblas_get_corename())
 
 // MARK: helpers
 
-var fillState: UInt64 = 0x9E37_79B9_7F4A_7C15
-func nextFloat() -> Float {
-    // splitmix64 -> uniform in [-0.5, 0.5)
-    fillState &+= 0x9E37_79B9_7F4A_7C15
-    var z = fillState
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return Float(z >> 40) / Float(1 << 24) - 0.5
-}
+/// Fixed pseudo-random contents for the sgemm-only buffers (GradTensor's generator).
+var fillRng = RandomGenerator(seed: 0x9E37_79B9)
 func buffer(_ count: Int, scale: Float) -> UnsafeMutablePointer<Float> {
     let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-    for i in 0..<count { p[i] = nextFloat() * scale }
+    for i in 0..<count { p[i] = Float.random(in: -0.5..<0.5, using: &fillRng) * scale }
     return p
 }
 

@@ -103,24 +103,7 @@ elif [ -n "$PEERS" ]; then
 fi
 
 # ---------------------------------------------------------------- machine state
-# Percent of all CPUs that other processes use while we sleep for 0.5 s.
-busy_pct() {
-  local a b
-  a=($(head -1 /proc/stat)); sleep 0.5; b=($(head -1 /proc/stat))
-  local busy=$(( (b[1]+b[2]+b[3]+b[6]+b[7]+b[8]) - (a[1]+a[2]+a[3]+a[6]+a[7]+a[8]) ))
-  local total=$(( busy + (b[4]+b[5]) - (a[4]+a[5]) ))
-  [ "$total" -gt 0 ] && echo $(( 100 * busy / total )) || echo 0
-}
-wait_quiet() {  # wait_quiet SEGMENT: appends "segment pct waited" to $WORK/busy.txt
-  [ -r /proc/stat ] || return 0
-  local pct waited=0
-  pct="$(busy_pct)"
-  while [ "$pct" -ge "$QUIET_PCT" ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
-    [ "$waited" = 0 ] && log "  machine busy (${pct}% CPU used by others); waiting up to ${QUIET_WAIT}s"
-    sleep 2; waited=$((waited + 3)); pct="$(busy_pct)"
-  done
-  echo "$1 $pct $waited" >> "$WORK/busy.txt"
-}
+source "$HERE/machine.sh"  # busy_pct, wait_quiet
 
 run_one() {  # run_one NAME CMD...   -> NAME.jsonl, NAME.stderr, NAME.rc
   local name="$1"; shift
@@ -139,11 +122,11 @@ for ((r = 1; r <= REPEAT; r++)); do
   for s in "${SWEEPS[@]}"; do
     read -r -a CFG <<< "$(configs "$s")"
     log "round $r/$REPEAT: $s sweep ($(( ${#CFG[@]} / 2 )) configurations): gradlab"
-    wait_quiet "r$r-$s-gradlab"
+    wait_quiet "$WORK" "r$r-$s-gradlab"
     run_one "r$r-$s-gradlab" "$SWEEP_BIN" --json "${TIMING[@]}" "${CFG[@]}"
     if [ -n "$PEERS" ]; then
       log "round $r/$REPEAT: $s sweep: pytorch"
-      wait_quiet "r$r-$s-pytorch"
+      wait_quiet "$WORK" "r$r-$s-pytorch"
       run_one "r$r-$s-pytorch" "$VENV_PY" "$HERE/peers/torch_sweep.py" "${TIMING[@]}" "${CFG[@]}"
     fi
   done
@@ -161,7 +144,7 @@ if [ "${RETRY:-1}" = 1 ]; then
     read -r r s fw <<< "$k"
     read -r -a CFG <<< "${RETRY_CFG[$k]}"
     log "re-running $(( ${#CFG[@]} / 2 )) $fw configuration(s) of round $r's $s sweep: other processes took CPU"
-    wait_quiet "r$r-$s-$fw-retry"
+    wait_quiet "$WORK" "r$r-$s-$fw-retry"
     if [ "$fw" = gradlab ]; then
       run_one "r$r-$s-$fw-retry" "$SWEEP_BIN" --json "${TIMING[@]}" "${CFG[@]}"
     else

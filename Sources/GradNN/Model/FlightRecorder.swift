@@ -30,7 +30,7 @@ public enum FlightRecorder {
         var failedStep = end + 1
         // The state at the start of the previous step, whose forward and backward passes were finite.
         var previous: (weights: [Tensor], optimizer: Optimizer.State, step: Int)? = nil
-        var rolledBackTo = start + 1
+        var updateFailed = false
         outer: for s in start...end {
             let lo = s * bs, hi = min(n, lo + bs)
             order.withUnsafeBufferPointer { idx in y.withUnsafeMutableBufferPointer { train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!) } }
@@ -64,20 +64,19 @@ public enum FlightRecorder {
                 m.optimizer!.restoreState(state)
                 culprit = "the weights of \(bad.path) after the optimizer's update"
                 failedStep = s + 1
-                rolledBackTo = s + 1
-                previous = nil
+                updateFailed = true
                 break
             }
             previous = (before, state, s + 1)
         }
-        // A forward or backward pass failed: its weights were finite but already
-        // overflow, so go back to the start of the last step that was finite throughout.
-        if let p = previous, failedStep == p.step + 1 {
+        // Where the model now stands: after a failed update, at the start of the failed step
+        // (the end of the last finite one). After a failed forward or backward pass its weights
+        // were finite but already overflow, so go back to the start of the step before it.
+        var restoredTo = failedStep
+        if !updateFailed, let p = previous, failedStep == p.step + 1 {
             m.restore(p.weights)
             m.optimizer!.restoreState(p.optimizer)
-            rolledBackTo = p.step
-        } else if failedStep <= end + 1, previous == nil, rolledBackTo != failedStep {
-            rolledBackTo = failedStep
+            restoredTo = p.step
         }
         // Which layer's gradient grew fastest over the recorded steps?
         var fastest = ""
@@ -91,9 +90,11 @@ public enum FlightRecorder {
         let lr = m.optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"
         let usesHe = m.layers.contains { ($0 as? Dense)?.kernelInitializer.name.hasPrefix("he_") ?? false }
         let message = "non-finite values at epoch \(epoch), step \(failedStep): the first was \(culprit). \(fastest)" +
-            (rolledBackTo < failedStep
-                ? "The model and optimizer were rolled back to the start of step \(rolledBackTo), the last step whose activations, loss, gradients and update were all finite. "
-                : "Nothing earlier in this epoch was finite throughout: the model and optimizer are as at the start of step \(rolledBackTo). ") +
+            (updateFailed
+                ? "The model and optimizer were rolled back to the start of step \(restoredTo), before that update. "
+                : restoredTo < failedStep
+                ? "The model and optimizer were rolled back to the start of step \(restoredTo), the last step whose activations, loss, gradients and update were all finite. "
+                : "The weights at the start of step \(restoredTo), the last checkpoint, already overflow: nothing finite is left to roll back to in this epoch. ") +
             "Likely exploding gradients; try: `set learning_rate \(formatFloat((m.optimizer?.currentLearningRate ?? 0.01) / 10))` (now \(lr)), " +
             "`compile … clipnorm=1.0`" + (usesHe ? "" : ", `kernel_initializer=he_normal`") + " or `add batchnorm`"
         return Report(step: failedStep, message: message)

@@ -55,6 +55,8 @@ struct ExpectCommand: Command {
 
     let words: [Argument]
     let hint: String?
+    /// The parsed comparison (a sealed one opened once, here); nil for `expect layer N is KIND`.
+    let goal: Goal?
 
     init(_ args: inout Arguments, session: Session) throws {
         hint = try args.string("hint")
@@ -64,13 +66,14 @@ struct ExpectCommand: Command {
         words = w
         if w[0].value.text.lowercased() == "layer" {
             guard w.count == 4, w[2].value.text == "is" else { throw ShellError("usage: expect layer N is KIND") }
+            goal = nil
         } else {
-            _ = try goal()
+            goal = try ExpectCommand.parseGoal(w, hint: hint)
         }
     }
 
-    /// The goal, with a sealed comparison opened.
-    func goal() throws -> Goal {
+    /// `QUANTITY [LAYER] OP NUMBER` or `QUANTITY [LAYER] sealed:TOKEN`, a sealed comparison opened.
+    static func parseGoal(_ words: [Argument], hint: String?) throws -> Goal {
         let first = words[0].value.text.lowercased()
         guard ExpectCommand.quantities.contains(first) else {
             throw ShellError("'\(first)' is not a quantity" + Suggestions.hint(for: first, in: ExpectCommand.quantities), at: words[0].span)
@@ -99,8 +102,7 @@ struct ExpectCommand: Command {
 
     /// What `check` and `exercise open` show for this goal.
     func shown() -> String {
-        if let g = try? goal() { return g.shown }
-        return words.map(\.value.text).joined(separator: " ")
+        goal?.shown ?? words.map(\.value.text).joined(separator: " ")
     }
 
     func run(_ session: Session) throws -> String {
@@ -112,9 +114,8 @@ struct ExpectCommand: Command {
 
     /// Whether it holds, the measured value, and the hint to show if not.
     func evaluate(_ session: Session) throws -> (Bool, String, String?) {
-        let first = words[0].value.text.lowercased()
-        if first == "layer" {
-            guard words.count == 4, words[2].value.text == "is" else { throw ShellError("usage: expect layer N is KIND") }
+        guard let g = goal else {
+            // expect layer N is KIND (its form was checked by init)
             let m = try session.requireModel()
             let (_, layer) = try VarsCommand.layer(words[1], in: m)
             let kind = words[3].value.text.lowercased()
@@ -122,7 +123,6 @@ struct ExpectCommand: Command {
                 (kind == "batch_normalization" && layer is BatchNormalization)
             return (matches, "layer is \(layer.keyword) (\(layer.typeName))", hint)
         }
-        let g = try goal()
         let v = try measure(g.quantity, g.layer, session)
         return (g.holds(v), "got \(String(format: "%.6g", v))", g.hint)
     }

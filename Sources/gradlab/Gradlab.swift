@@ -11,6 +11,11 @@ struct Gradlab: ParsableCommand {
         version: Session.version,
         subcommands: [Shell.self, Run.self, Replay.self],
         defaultSubcommand: Shell.self)
+
+    static func main() {
+        PinnedBLAS.pinOrReexecute()
+        main(nil)
+    }
 }
 
 /// Options shared by every mode.

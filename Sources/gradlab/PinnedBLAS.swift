@@ -1,0 +1,44 @@
+import Foundation
+
+/// Makes OpenBLAS use the same kernels on every x86 machine with AVX2, so that a
+/// transcript recorded on one computer replays with the same numbers on another.
+///
+/// OpenBLAS chooses its sgemm kernel for the CPU it finds when it is loaded:
+/// AVX-512 kernels on recent Intel CPUs, AVX2 ones elsewhere. They add the
+/// products in different orders, so the last bits differ, and a few epochs of
+/// training turn last bits into a different third decimal. Measured: tutorial 12
+/// recorded on an Intel Cooper Lake machine gave test accuracy 0.8077; replayed
+/// on an AMD Zen 3 one it gave 0.8241. With the Haswell kernels on both, the
+/// two agree.
+///
+/// OpenBLAS reads `OPENBLAS_CORETYPE` only while it is being loaded, before any
+/// of our code runs, so the process sets it and executes itself again once
+/// (about 5 ms). It does nothing when the variable is already set, when the CPU
+/// lacks AVX2 or FMA, or when `GRADLAB_BLAS_CORE=native` asks for the kernels
+/// OpenBLAS would pick (faster on AVX-512 machines; results then replay
+/// exactly only on the same kind of CPU).
+enum PinnedBLAS {
+    /// The kernel family every AVX2 machine can run.
+    static let coreType = "Haswell"
+
+    static func pinOrReexecute() {
+        guard getenv("OPENBLAS_CORETYPE") == nil else { return }
+        if let choice = getenv("GRADLAB_BLAS_CORE"), String(cString: choice) == "native" { return }
+        guard cpuHasAVX2AndFMA() else { return }
+        setenv("OPENBLAS_CORETYPE", coreType, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The exec failed (no /proc, say): go on with the kernels OpenBLAS chose.
+        unsetenv("OPENBLAS_CORETYPE")
+    }
+
+    static func cpuHasAVX2AndFMA() -> Bool {
+        #if arch(x86_64) && os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let flags = Set(line.split(separator: " "))
+        return flags.contains("avx2") && flags.contains("fma")
+        #else
+        return false
+        #endif
+    }
+}

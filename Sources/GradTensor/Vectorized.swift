@@ -118,13 +118,7 @@ public enum Vectorized {
 
     /// out[j] = Σ_r p[r, j] (column sums), overwriting `out`.
     public static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: cols)
-        for r in 0..<rows {
-            let row = p + r * cols
-            var j = 0
-            while j + 8 <= cols { store(load(out + j) + load(row + j), out + j); j += 8 }
-            while j < cols { out[j] += row[j]; j += 1 }
-        }
+        columnSums(p, rows: rows, cols: cols, columns: 0..<cols, into: out)
     }
 
     /// w -= lr · g
@@ -181,103 +175,90 @@ extension Vectorized {
     }
 }
 
+/// Column kernels over the columns `columns` of a row-major [rows, cols]
+/// matrix, so that two threads can each take half of the columns. Every column
+/// is summed over the rows in row order and every element is computed by the
+/// same arithmetic (Swift never fuses a multiply and an add), so the results do
+/// not depend on where the columns are split.
 extension Vectorized {
-    /// Column sums into an array (resized to `cols`).
-    public static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int, into out: inout [Float]) {
-        if out.count != cols { out = [Float](repeating: 0, count: cols) }
-        out.withUnsafeMutableBufferPointer { columnSums(p, rows: rows, cols: cols, into: $0.baseAddress!) }
+    public typealias Pointer = UnsafePointer<Float>
+    public typealias MutablePointer = UnsafeMutablePointer<Float>
+
+    /// Calls `block(j)` for each full block of 8 columns in `columns`, then `single(j)` for the rest.
+    @inline(__always)
+    static func eachColumn(_ columns: Range<Int>, _ block: (Int) -> Void, _ single: (Int) -> Void) {
+        var j = columns.lowerBound
+        while j + 8 <= columns.upperBound { block(j); j += 8 }
+        while j < columns.upperBound { single(j); j += 1 }
     }
 
-    /// out[j] = Σ_r (p[r, j] + shift[j])²
-    public static func columnSumsOfSquares(_ p: UnsafePointer<Float>, rows: Int, cols: Int, shift: [Float], into out: inout [Float]) {
-        if out.count != cols { out = [Float](repeating: 0, count: cols) }
-        shift.withUnsafeBufferPointer { sb in
-            out.withUnsafeMutableBufferPointer { ob in
-                let o = ob.baseAddress!, s = sb.baseAddress!
-                o.update(repeating: 0, count: cols)
-                for r in 0..<rows {
-                    let row = p + r * cols
-                    var j = 0
-                    while j + 8 <= cols { let c = load(row + j) + load(s + j); store(load(o + j) + c * c, o + j); j += 8 }
-                    while j < cols { let c = row[j] + s[j]; o[j] += c * c; j += 1 }
-                }
-            }
+    /// out[j] = Σ_r p[r, j] for j in `columns`.
+    public static func columnSums(_ p: Pointer, rows: Int, cols: Int, columns: Range<Int>, into out: MutablePointer) {
+        for j in columns { out[j] = 0 }
+        for r in 0..<rows {
+            let x = p + r * cols
+            eachColumn(columns, { j in store(load(out + j) + load(x + j), out + j) }, { j in out[j] += x[j] })
         }
     }
 
-    /// out[j] = Σ_r a[r, j]·b[r, j]
-    public static func columnDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int, into out: inout [Float]) {
-        if out.count != cols { out = [Float](repeating: 0, count: cols) }
-        out.withUnsafeMutableBufferPointer { ob in
-            let o = ob.baseAddress!
-            o.update(repeating: 0, count: cols)
-            for r in 0..<rows {
-                let ar = a + r * cols, br = b + r * cols
-                var j = 0
-                while j + 8 <= cols { store(load(o + j) + load(ar + j) * load(br + j), o + j); j += 8 }
-                while j < cols { o[j] += ar[j] * br[j]; j += 1 }
-            }
+    /// out[j] = Σ_r (p[r, j] + shift[j])² for j in `columns`.
+    public static func columnSumsOfSquares(_ p: Pointer, rows: Int, cols: Int, columns: Range<Int>, shift s: Pointer,
+                                           into out: MutablePointer) {
+        for j in columns { out[j] = 0 }
+        for r in 0..<rows {
+            let x = p + r * cols
+            eachColumn(columns, { j in let c = load(x + j) + load(s + j); store(load(out + j) + c * c, out + j) },
+                       { j in let c = x[j] + s[j]; out[j] += c * c })
         }
     }
 
-    /// out[r, j] = (x[r, j] + shift[j])·scale[j]
-    public static func affineRows(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, shift: [Float], scale: [Float]) {
-        shift.withUnsafeBufferPointer { sb in scale.withUnsafeBufferPointer { cb in
-            let s = sb.baseAddress!, c = cb.baseAddress!
-            for r in 0..<rows {
-                let xr = x + r * cols, o = out + r * cols
-                var j = 0
-                while j + 8 <= cols { store((load(xr + j) + load(s + j)) * load(c + j), o + j); j += 8 }
-                while j < cols { o[j] = (xr[j] + s[j]) * c[j]; j += 1 }
-            }
-        } }
+    /// sums[j] = Σ_r a[r, j] and dots[j] = Σ_r a[r, j]·b[r, j] for j in `columns`, in one pass.
+    public static func columnSumsAndDots(_ a: Pointer, _ b: Pointer, rows: Int, cols: Int, columns: Range<Int>,
+                                         sums: MutablePointer, dots: MutablePointer) {
+        for j in columns { sums[j] = 0; dots[j] = 0 }
+        for r in 0..<rows {
+            let x = a + r * cols, y = b + r * cols
+            eachColumn(columns, { j in
+                let v = load(x + j)
+                store(load(sums + j) + v, sums + j)
+                store(load(dots + j) + v * load(y + j), dots + j)
+            }, { j in sums[j] += x[j]; dots[j] += x[j] * y[j] })
+        }
     }
 
-    /// out[r, j] = x[r, j]·scale[j] + shift[j]
-    public static func scaleShiftRows(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, scale: [Float], shift: [Float]) {
-        shift.withUnsafeBufferPointer { sb in scale.withUnsafeBufferPointer { cb in
-            let s = sb.baseAddress!, c = cb.baseAddress!
-            for r in 0..<rows {
-                let xr = x + r * cols, o = out + r * cols
-                var j = 0
-                while j + 8 <= cols { store(load(xr + j) * load(c + j) + load(s + j), o + j); j += 8 }
-                while j < cols { o[j] = xr[j] * c[j] + s[j]; j += 1 }
-            }
-        } }
+    /// out[r, j] = x[r, j]·scale[j] + shift[j] for j in `columns`.
+    public static func scaleShiftRows(_ x: Pointer, into out: MutablePointer, rows: Int, cols: Int, columns: Range<Int>,
+                                      scale c: Pointer, shift s: Pointer) {
+        for r in 0..<rows {
+            let xr = x + r * cols, o = out + r * cols
+            eachColumn(columns, { j in store(load(xr + j) * load(c + j) + load(s + j), o + j) },
+                       { j in o[j] = xr[j] * c[j] + s[j] })
+        }
     }
 
     /// x̂[r, j] = (x[r, j] + shift[j])·invStd[j] and y[r, j] = x̂[r, j]·gamma[j] + beta[j]
-    /// in one pass (the same arithmetic as `affineRows` then `scaleShiftRows`).
-    public static func batchNormForward(_ x: UnsafePointer<Float>, normalized xh: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                                        rows: Int, cols: Int, shift: [Float], invStd: [Float], gamma: [Float], beta: [Float]) {
-        shift.withUnsafeBufferPointer { sb in invStd.withUnsafeBufferPointer { ib in gamma.withUnsafeBufferPointer { gb in beta.withUnsafeBufferPointer { bb in
-            let s = sb.baseAddress!, c = ib.baseAddress!, g = gb.baseAddress!, b = bb.baseAddress!
-            for r in 0..<rows {
-                let xr = x + r * cols, h = xh + r * cols, o = out + r * cols
-                var j = 0
-                while j + 8 <= cols {
-                    let n = (load(xr + j) + load(s + j)) * load(c + j)
-                    store(n, h + j)
-                    store(n * load(g + j) + load(b + j), o + j)
-                    j += 8
-                }
-                while j < cols { let n = (xr[j] + s[j]) * c[j]; h[j] = n; o[j] = n * g[j] + b[j]; j += 1 }
-            }
-        } } } }
+    /// in one pass, for j in `columns`.
+    public static func batchNormForward(_ x: Pointer, normalized xh: MutablePointer, into out: MutablePointer,
+                                        rows: Int, cols: Int, columns: Range<Int>,
+                                        shift s: Pointer, invStd c: Pointer, gamma g: Pointer, beta b: Pointer) {
+        for r in 0..<rows {
+            let xr = x + r * cols, h = xh + r * cols, o = out + r * cols
+            eachColumn(columns, { j in
+                let n = (load(xr + j) + load(s + j)) * load(c + j)
+                store(n, h + j)
+                store(n * load(g + j) + load(b + j), o + j)
+            }, { j in let n = (xr[j] + s[j]) * c[j]; h[j] = n; o[j] = n * g[j] + b[j] })
+        }
     }
 
-    /// dx = scale·(dy + meanDy + x̂·meanDyXh), row by row.
-    public static func batchNormBackward(_ dy: UnsafePointer<Float>, _ xh: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                                         rows: Int, cols: Int, scale: [Float], meanDy: [Float], meanDyXh: [Float]) {
-        scale.withUnsafeBufferPointer { cb in meanDy.withUnsafeBufferPointer { ab in meanDyXh.withUnsafeBufferPointer { bb in
-            let c = cb.baseAddress!, a = ab.baseAddress!, b = bb.baseAddress!
-            for r in 0..<rows {
-                let g = dy + r * cols, h = xh + r * cols, o = out + r * cols
-                var j = 0
-                while j + 8 <= cols { store(load(c + j) * (load(g + j) + load(a + j) + load(h + j) * load(b + j)), o + j); j += 8 }
-                while j < cols { o[j] = c[j] * (g[j] + a[j] + h[j] * b[j]); j += 1 }
-            }
-        } } }
+    /// dx = scale·(dy + meanDy + x̂·meanDyXh), for j in `columns`.
+    public static func batchNormBackward(_ dy: Pointer, _ xh: Pointer, into out: MutablePointer, rows: Int, cols: Int,
+                                         columns: Range<Int>, scale c: Pointer, meanDy a: Pointer, meanDyXh b: Pointer) {
+        for r in 0..<rows {
+            let g = dy + r * cols, h = xh + r * cols, o = out + r * cols
+            eachColumn(columns, { j in store(load(c + j) * (load(g + j) + load(a + j) + load(h + j) * load(b + j)), o + j) },
+                       { j in o[j] = c[j] * (g[j] + a[j] + h[j] * b[j]) })
+        }
     }
 }
 

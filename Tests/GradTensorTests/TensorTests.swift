@@ -109,7 +109,7 @@ final class TensorTests: XCTestCase {
             var xh = [Float](repeating: 0, count: n), y = [Float](repeating: 0, count: n)
             x.withUnsafeBufferPointer { xp in xh.withUnsafeMutableBufferPointer { hp in y.withUnsafeMutableBufferPointer { yp in
                 Vectorized.batchNormForward(xp.baseAddress!, normalized: hp.baseAddress!, into: yp.baseAddress!, rows: rows, cols: cols,
-                                            shift: shift, invStd: inv, gamma: gamma, beta: beta)
+                                            columns: 0..<cols, shift: shift, invStd: inv, gamma: gamma, beta: beta)
             } } }
             for i in 0..<n {
                 let j = i % cols

@@ -27,7 +27,6 @@ public final class BatchNormalization: Layer {
     private let output = Tensor(zeros: [0])
     private let normalized = Tensor(zeros: [0])
     private let inputGradient = Tensor(zeros: [0])
-    private var invStd: [Float] = []
     private var usedBatchStatistics = false
     /// The last batch's mean and variance (for `explain bn` and `vars`).
     public private(set) var lastBatchMean: [Float] = []
@@ -54,83 +53,88 @@ public final class BatchNormalization: Layer {
         movingMean = Parameter(name: "moving_mean", layerName: name, shape: [d], trainable: false)
         movingVariance = Parameter(name: "moving_variance", layerName: name, shape: [d], trainable: false)
         movingVariance.value.fill(1)
-        invStd = [Float](repeating: 0, count: d)
         lastBatchMean = [Float](repeating: 0, count: d)
         lastBatchVariance = [Float](repeating: 0, count: d)
         outputShape = inputShape
     }
 
-    // Per-feature scratch, sized by `build`, so a step allocates nothing.
-    private var shift: [Float] = [], gammaOrOne: [Float] = [], betaOrZero: [Float] = []
-    private var sumDy: [Float] = [], sumDyXh: [Float] = [], inputScale: [Float] = [], meanDy: [Float] = [], meanDyXh: [Float] = []
-
-    private func ensureScratch(_ d: Int) {
-        guard shift.count != d else { return }
-        for keyPath in [\BatchNormalization.shift, \.gammaOrOne, \.betaOrZero, \.sumDy, \.sumDyXh, \.inputScale, \.meanDy, \.meanDyXh] {
-            self[keyPath: keyPath] = [Float](repeating: 0, count: d)
-        }
+    /// Per-feature scratch, one row of `d` floats each, sized once, so a step
+    /// allocates nothing. Raw rows rather than arrays: the two halves of the
+    /// features are worked on by two threads at once.
+    private let perFeature = Tensor(zeros: [0])
+    private struct Rows {
+        let mean, variance, shift, invStd, gammaOrOne, betaOrZero, sumDy, sumDyXh, inputScale, meanDy, meanDyXh: UnsafeMutablePointer<Float>
+    }
+    private var scratchWidth = -1
+    private func scratch(_ d: Int) -> Rows {
+        if scratchWidth != d { perFeature.resize([11, d]); scratchWidth = d }
+        let p = perFeature.data
+        return Rows(mean: p, variance: p + d, shift: p + 2 * d, invStd: p + 3 * d, gammaOrOne: p + 4 * d, betaOrZero: p + 5 * d,
+                    sumDy: p + 6 * d, sumDyXh: p + 7 * d, inputScale: p + 8 * d, meanDy: p + 9 * d, meanDyXh: p + 10 * d)
     }
 
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
         let n = input.rows, d = input.columns
         output.resize([n, d])
         normalized.resize([n, d])
-        ensureScratch(d)
-        let x = input.data
+        let s = scratch(d)
         let useBatch = mode.batchStatistics && !isFrozen && n > 0
         usedBatchStatistics = useBatch
-        if useBatch {
-            Vectorized.columnSums(x, rows: n, cols: d, into: &lastBatchMean)
-            let invN = 1 / Float(n)
-            for j in 0..<d { lastBatchMean[j] *= invN; shift[j] = -lastBatchMean[j] }
-            Vectorized.columnSumsOfSquares(x, rows: n, cols: d, shift: shift, into: &lastBatchVariance)
-            let mm = movingMean.value.data, mv = movingVariance.value.data
-            for j in 0..<d {
-                lastBatchVariance[j] *= invN
-                invStd[j] = 1 / (lastBatchVariance[j] + epsilon).squareRoot()
-                mm[j] = mm[j] * momentum + lastBatchMean[j] * (1 - momentum)
-                mv[j] = mv[j] * momentum + lastBatchVariance[j] * (1 - momentum)
-            }
-        } else {
-            let mm = movingMean.value.data, mv = movingVariance.value.data
-            for j in 0..<d { invStd[j] = 1 / (mv[j] + epsilon).squareRoot(); shift[j] = -mm[j] }
-        }
+        let (x, xh, y) = (UnsafePointer(input.data), normalized.data, output.data)
+        let (mm, mv) = (movingMean.value.data, movingVariance.value.data)
+        let (g, b) = (gamma?.value.data, beta?.value.data)
+        let (invN, momentum, epsilon) = (1 / Float(n), momentum, epsilon)
+        // Each half of the features, start to end: the statistics, then
         // x̂ = (x − mean)·invStd and y = γ·x̂ + β in one pass.
-        if let g = gamma?.value.data { for j in 0..<d { gammaOrOne[j] = g[j] } } else { for j in 0..<d { gammaOrOne[j] = 1 } }
-        if let b = self.beta?.value.data { for j in 0..<d { betaOrZero[j] = b[j] } } else { for j in 0..<d { betaOrZero[j] = 0 } }
-        let xh = normalized.data, y = output.data
-        let (s, c, g, b) = (shift, invStd, gammaOrOne, betaOrZero)
-        Parallel.halves(n, granule: 1, elementsPerItem: d, kind: 3) { lo, hi in
-            Vectorized.batchNormForward(x + lo * d, normalized: xh + lo * d, into: y + lo * d, rows: hi - lo, cols: d,
-                                        shift: s, invStd: c, gamma: g, beta: b)
+        Parallel.halves(d, granule: 8, elementsPerItem: n, kind: 3) { lo, hi in
+            let columns = lo..<hi
+            if useBatch {
+                Vectorized.columnSums(x, rows: n, cols: d, columns: columns, into: s.mean)
+                for j in columns { s.mean[j] *= invN; s.shift[j] = -s.mean[j] }
+                Vectorized.columnSumsOfSquares(x, rows: n, cols: d, columns: columns, shift: s.shift, into: s.variance)
+                for j in columns {
+                    s.variance[j] *= invN
+                    s.invStd[j] = 1 / (s.variance[j] + epsilon).squareRoot()
+                    mm[j] = mm[j] * momentum + s.mean[j] * (1 - momentum)
+                    mv[j] = mv[j] * momentum + s.variance[j] * (1 - momentum)
+                }
+            } else {
+                for j in columns { s.invStd[j] = 1 / (mv[j] + epsilon).squareRoot(); s.shift[j] = -mm[j] }
+            }
+            for j in columns { s.gammaOrOne[j] = g?[j] ?? 1; s.betaOrZero[j] = b?[j] ?? 0 }
+            Vectorized.batchNormForward(x, normalized: xh, into: y, rows: n, cols: d, columns: columns,
+                                        shift: s.shift, invStd: s.invStd, gamma: s.gammaOrOne, beta: s.betaOrZero)
+        }
+        if useBatch {
+            for j in 0..<d { lastBatchMean[j] = s.mean[j]; lastBatchVariance[j] = s.variance[j] }
         }
         return output
     }
 
     public func backward(_ dy: Tensor, needsInputGradient: Bool) -> Tensor {
         let n = dy.rows, d = dy.columns
-        ensureScratch(d)
-        Vectorized.columnSums(dy.data, rows: n, cols: d, into: &sumDy)
-        Vectorized.columnDots(dy.data, normalized.data, rows: n, cols: d, into: &sumDyXh)
-        if let gm = gamma { for j in 0..<d { gm.gradient[j] = sumDyXh[j] } }
-        if let bt = beta { for j in 0..<d { bt.gradient[j] = sumDy[j] } }
-        guard needsInputGradient else { return inputGradient }
-        inputGradient.resize([n, d])
-        let g = gamma?.value.data
-        for j in 0..<d { inputScale[j] = (g?[j] ?? 1) * invStd[j] }
-        if usedBatchStatistics {
-            // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
-            let invN = 1 / Float(n)
-            for j in 0..<d { meanDy[j] = -invN * sumDy[j]; meanDyXh[j] = -invN * sumDyXh[j] }
-            let (g, xh, out) = (dy.data, normalized.data, inputGradient.data)
-            let (c, a, b) = (inputScale, meanDy, meanDyXh)
-            Parallel.halves(n, granule: 1, elementsPerItem: d, kind: 4) { lo, hi in
-                Vectorized.batchNormBackward(g + lo * d, xh + lo * d, into: out + lo * d, rows: hi - lo, cols: d,
-                                             scale: c, meanDy: a, meanDyXh: b)
+        let s = scratch(d)
+        if needsInputGradient { inputGradient.resize([n, d]) }
+        let (dyp, xh, dx) = (UnsafePointer(dy.data), UnsafePointer(normalized.data), inputGradient.data)
+        let (g, gammaGradient, betaGradient) = (gamma?.value.data, gamma?.gradient.data, beta?.gradient.data)
+        let (invN, batch) = (1 / Float(n), usedBatchStatistics)
+        // Each half of the features, start to end: Σdy and Σdy·x̂ in one pass
+        // (the gradients of β and γ), then the input gradient.
+        Parallel.halves(d, granule: 8, elementsPerItem: n, kind: 4) { lo, hi in
+            let columns = lo..<hi
+            Vectorized.columnSumsAndDots(dyp, xh, rows: n, cols: d, columns: columns, sums: s.sumDy, dots: s.sumDyXh)
+            for j in columns { gammaGradient?[j] = s.sumDyXh[j]; betaGradient?[j] = s.sumDy[j] }
+            guard needsInputGradient else { return }
+            for j in columns { s.inputScale[j] = (g?[j] ?? 1) * s.invStd[j] }
+            if batch {
+                // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
+                for j in columns { s.meanDy[j] = -invN * s.sumDy[j]; s.meanDyXh[j] = -invN * s.sumDyXh[j] }
+                Vectorized.batchNormBackward(dyp, xh, into: dx, rows: n, cols: d, columns: columns,
+                                             scale: s.inputScale, meanDy: s.meanDy, meanDyXh: s.meanDyXh)
+            } else {
+                for j in columns { s.meanDy[j] = 0 }
+                Vectorized.scaleShiftRows(dyp, into: dx, rows: n, cols: d, columns: columns, scale: s.inputScale, shift: s.meanDy)
             }
-        } else {
-            for j in 0..<d { meanDy[j] = 0 }
-            Vectorized.scaleShiftRows(dy.data, into: inputGradient.data, rows: n, cols: d, scale: inputScale, shift: meanDy)
         }
         return inputGradient
     }

@@ -47,7 +47,12 @@ final class GemmSplitter: @unchecked Sendable {
     private var choices: [Shape: Choice] = [:]
 
     // The worker: spins briefly after each job, then sleeps on a semaphore.
+    // Job n is run by whichever thread claims it first (`taken` goes from
+    // n − 1 to n): the worker, or the main thread once its own half is done.
+    // So a worker that the machine has not scheduled in time never holds the
+    // main thread up; the halves are the same calls either way.
     private let posted = Atomic<Int>(0)
+    private let taken = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let sleeping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
@@ -82,18 +87,24 @@ final class GemmSplitter: @unchecked Sendable {
                 }
             }
             seen = posted.load(ordering: .sequentiallyConsistent)
+            guard taken.compareExchange(expected: seen - 1, desired: seen, ordering: .sequentiallyConsistent).exchanged else { continue }
             job?()
             finished.store(seen, ordering: .sequentiallyConsistent)
         }
     }
 
-    private func runInParallel(_ a: () -> Void, _ b: @escaping () -> Void) {
+    /// `help: false` waits for the worker to run `b` (to wake it up).
+    private func runInParallel(_ a: () -> Void, _ b: @escaping () -> Void, help: Bool = true) {
         if !started { startWorker() }
         job = b
         let n = posted.add(1, ordering: .sequentiallyConsistent).newValue
         if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
         a()
-        while finished.load(ordering: .sequentiallyConsistent) != n {}
+        if help && taken.compareExchange(expected: n - 1, desired: n, ordering: .sequentiallyConsistent).exchanged {
+            b()   // the worker has not started it: do it here
+        } else {
+            while finished.load(ordering: .sequentiallyConsistent) != n {}
+        }
         job = nil
     }
 
@@ -126,7 +137,7 @@ final class GemmSplitter: @unchecked Sendable {
         if probing && choice.calls == choice.probeAt && GemmSplitter.forced == nil && GemmSplitter.available {
             // Wake the worker first: after a run of one-core calls it sleeps, and timing its
             // wake-up would make two cores look slow and keep them unused.
-            runInParallel({}, {})
+            runInParallel({}, {}, help: false)
         }
         let t0 = probing ? DispatchTime.now().uptimeNanoseconds : 0
         if parallel {

@@ -6,10 +6,16 @@ import Foundation
 public enum BLAS {
     /// c = alpha · op(a) · op(b) + beta · c, where op transposes when asked.
     /// Shapes are those of the matrix views; `c` must already have the result's size.
+    ///
+    /// `epilogue(columns)`, when given, runs once per range of c's columns, on
+    /// the thread that has just computed them (while they are in its cache), and
+    /// the ranges cover every column once: a bias and an element-wise activation
+    /// go there. It must only touch those columns.
     @inline(__always)
     public static func gemm(_ a: UnsafePointer<Float>, rows aRows: Int, cols aCols: Int, transposeA: Bool,
                             _ b: UnsafePointer<Float>, rows bRows: Int, cols bCols: Int, transposeB: Bool,
-                            _ c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0) {
+                            _ c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0,
+                            epilogue: ((Range<Int>) -> Void)? = nil) {
         let m = transposeA ? aCols : aRows
         let k = transposeA ? aRows : aCols
         let n = transposeB ? bRows : bCols
@@ -18,7 +24,8 @@ public enum BLAS {
         if m * n * k >= GemmSplitter.minimumWork && n >= 32 && (maximum <= 2 || m * n * k < singleThreadBelow) {
             if current != 1 { openblas_set_num_threads(1); current = 1 }
             GemmSplitter.shared.gemm(m: Int32(m), n: Int32(n), k: Int32(k), ta: transposeA, tb: transposeB, alpha: alpha,
-                                     a: a, lda: Int32(aCols), b: b, ldb: Int32(bCols), beta: beta, c: c, ldc: Int32(n))
+                                     a: a, lda: Int32(aCols), b: b, ldb: Int32(bCols), beta: beta, c: c, ldc: Int32(n),
+                                     epilogue: epilogue)
             return
         }
         chooseThreads(work: m * n * k)
@@ -27,14 +34,17 @@ public enum BLAS {
                     transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(aCols), b, Int32(bCols), beta, c, Int32(n))
+        if let epilogue {
+            Parallel.halves(n, granule: 8, elementsPerItem: m, kind: 5) { lo, hi in epilogue(lo..<hi) }
+        }
     }
 
     /// Tensor form of `gemm`: c = alpha · op(a) · op(b) + beta · c.
     public static func matmul(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false,
-                              into c: Tensor, alpha: Float = 1, beta: Float = 0) {
+                              into c: Tensor, alpha: Float = 1, beta: Float = 0, epilogue: ((Range<Int>) -> Void)? = nil) {
         gemm(a.data, rows: a.rows, cols: a.columns, transposeA: transposeA,
              b.data, rows: b.rows, cols: b.columns, transposeB: transposeB,
-             c.data, alpha: alpha, beta: beta)
+             c.data, alpha: alpha, beta: beta, epilogue: epilogue)
     }
 
     /// Products of at least `GemmSplitter.minimumWork` multiply-adds are split

@@ -112,15 +112,17 @@ final class GemmSplitter: @unchecked Sendable {
     /// (OpenBLAS is set to one thread before this is called).
     func gemm(m: Int32, n: Int32, k: Int32, ta: Bool, tb: Bool, alpha: Float,
               a: UnsafePointer<Float>, lda: Int32, b: UnsafePointer<Float>, ldb: Int32,
-              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int32) {
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int32, epilogue: ((Range<Int>) -> Void)? = nil) {
         let left = (n / 2 + 7) / 8 * 8, right = n - left
         let bRight = tb ? b + Int(left) * Int(ldb) : b + Int(left)
         let cRight = c + Int(left)
-        func half(_ cols: Int32, _ bp: UnsafePointer<Float>, _ cp: UnsafeMutablePointer<Float>) {
+        func half(_ cols: Int32, _ bp: UnsafePointer<Float>, _ cp: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         m, cols, k, alpha, a, lda, bp, ldb, beta, cp, ldc)
+            epilogue?(columns)
         }
-        run(Shape(m: m, n: n, k: k, ta: ta, tb: tb), { half(left, b, c) }, { half(right, bRight, cRight) })
+        run(Shape(m: m, n: n, k: k, ta: ta, tb: tb), { half(left, b, c, 0..<Int(left)) },
+            { half(right, bRight, cRight, Int(left)..<Int(n)) })
     }
 
     /// Runs `first` here and `second` one after the other or side by side on

@@ -108,11 +108,14 @@ public enum Vectorized {
 
     /// Adds `bias` to every row of a [rows, cols] matrix.
     public static func addRows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, _ bias: UnsafePointer<Float>) {
+        addRows(p, rows: rows, cols: cols, columns: 0..<cols, bias)
+    }
+
+    /// Adds `bias[j]` to the columns j in `columns` of every row.
+    public static func addRows(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, columns: Range<Int>, _ bias: UnsafePointer<Float>) {
         for r in 0..<rows {
             let row = p + r * cols
-            var j = 0
-            while j + 8 <= cols { store(load(row + j) + load(bias + j), row + j); j += 8 }
-            while j < cols { row[j] += bias[j]; j += 1 }
+            eachColumn(columns, { j in store(load(row + j) + load(bias + j), row + j) }, { j in row[j] += bias[j] })
         }
     }
 

@@ -76,6 +76,20 @@ public enum Activation: Equatable, Sendable {
         applyElementwise(p, rows * cols, rows: rows, cols: cols)
     }
 
+    /// Whether each output depends only on its own input (all but softmax), so
+    /// that any part of a layer's output can be activated on its own.
+    public var isElementwise: Bool {
+        if case .softmax = self { return false }
+        return true
+    }
+
+    /// Applies an element-wise activation to the columns `columns` of every row.
+    public func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, columns: Range<Int>) {
+        precondition(isElementwise, "\(name) is not element-wise")
+        if columns.count == cols { applyElementwise(p, rows * cols, rows: rows, cols: cols); return }
+        for r in 0..<rows { applyElementwise(p + r * cols + columns.lowerBound, columns.count, rows: 1, cols: columns.count) }
+    }
+
     private func applyElementwise(_ p: UnsafeMutablePointer<Float>, _ n: Int, rows: Int, cols: Int) {
         switch self {
         case .linear: break

@@ -70,10 +70,19 @@ public final class Dense: ActivatedLayer {
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
         let n = input.rows
         output.resize([n, units])
-        BLAS.matmul(input, kernel.value, into: output)
         let o = output.data
-        if let b = bias?.value.data { Vectorized.addRows(o, rows: n, cols: units, b) }
-        activation.apply(o, rows: n, cols: units)
+        if activation.isElementwise {
+            // Bias and activation on each range of columns right after the thread that computed it.
+            let (bias, activation, units) = (self.bias?.value.data, self.activation, units)
+            BLAS.matmul(input, kernel.value, into: output) { columns in
+                if let b = bias { Vectorized.addRows(o, rows: n, cols: units, columns: columns, b) }
+                activation.apply(o, rows: n, cols: units, columns: columns)
+            }
+        } else {
+            BLAS.matmul(input, kernel.value, into: output)
+            if let b = bias?.value.data { Vectorized.addRows(o, rows: n, cols: units, b) }
+            activation.apply(o, rows: n, cols: units)
+        }
         lastInput = input
         return output
     }

@@ -34,6 +34,7 @@ if [ -x Tests/terminal/run.sh ] || [ -f Tests/terminal/run.sh ]; then
   step "terminal tests (tmux)" bash Tests/terminal/run.sh
 fi
 
+step "OpenBLAS pinned to the Haswell kernels" bash scripts/check-blas-pin.sh "$BIN"
 step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
 step "export keras/pytorch scripts reproduce gradlab (venv)" bash scripts/check-export.sh
 step "bench harness smoke test (QUICK=1)" env QUICK=1 PEERS=none REPEAT=1 bash bench/run.sh

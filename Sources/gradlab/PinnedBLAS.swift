@@ -11,12 +11,18 @@ import Foundation
 /// on an AMD Zen 3 one it gave 0.8241. With the Haswell kernels on both, the
 /// two agree.
 ///
-/// OpenBLAS reads `OPENBLAS_CORETYPE` only while it is being loaded, before any
-/// of our code runs, so the process sets it and executes itself again once
-/// (about 5 ms). It does nothing when the variable is already set, when the CPU
-/// lacks AVX2 or FMA, or when `GRADLAB_BLAS_CORE=native` asks for the kernels
-/// OpenBLAS would pick (faster on AVX-512 machines; results then replay
-/// exactly only on the same kind of CPU).
+/// OpenBLAS reads `OPENBLAS_CORETYPE` when it is loaded, before any of our code
+/// runs. A DYNAMIC_ARCH OpenBLAS (Debian's) can choose again: with the variable
+/// set, `gotoblas_dynamic_quit` then `gotoblas_dynamic_init` switch its kernel
+/// table, before the first product. Those two are exported but not in
+/// `cblas.h`, so they are looked up at run time, and the switch is checked with
+/// the public `openblas_get_corename`. Where that is not possible the process
+/// sets the variable and executes itself again (~10 ms).
+///
+/// Nothing is pinned when `OPENBLAS_CORETYPE` is already set, when the CPU lacks
+/// AVX2 or FMA, or when `GRADLAB_BLAS_CORE=native` asks for the kernels OpenBLAS
+/// would pick (faster on AVX-512 machines; results then replay exactly only on
+/// the same kind of CPU).
 enum PinnedBLAS {
     /// The kernel family every AVX2 machine can run.
     static let coreType = "Haswell"
@@ -26,9 +32,29 @@ enum PinnedBLAS {
         if let choice = getenv("GRADLAB_BLAS_CORE"), String(cString: choice) == "native" { return }
         guard cpuHasAVX2AndFMA() else { return }
         setenv("OPENBLAS_CORETYPE", coreType, 1)
+        if switchInProcess() { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // The exec failed (no /proc, say): go on with the kernels OpenBLAS chose.
         unsetenv("OPENBLAS_CORETYPE")
+    }
+
+    /// The kernel family OpenBLAS is using now, in lower case ("haswell", "zen" …).
+    static var currentCore: String? {
+        typealias Name = @convention(c) () -> UnsafePointer<CChar>?
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "openblas_get_corename"),
+              let name = unsafeBitCast(symbol, to: Name.self)() else { return nil }
+        return String(cString: name).lowercased()
+    }
+
+    /// Re-runs OpenBLAS' kernel choice with `OPENBLAS_CORETYPE` set; true when it now uses `coreType`.
+    private static func switchInProcess() -> Bool {
+        typealias Call = @convention(c) () -> Void
+        let program = dlopen(nil, RTLD_NOW)
+        guard let quit = dlsym(program, "gotoblas_dynamic_quit"), let initialize = dlsym(program, "gotoblas_dynamic_init")
+        else { return false }
+        unsafeBitCast(quit, to: Call.self)()
+        unsafeBitCast(initialize, to: Call.self)()
+        return currentCore == coreType.lowercased()
     }
 
     static func cpuHasAVX2AndFMA() -> Bool {

@@ -8,8 +8,10 @@ import Foundation
 /// products in different orders, so the last bits differ, and a few epochs of
 /// training turn last bits into a different third decimal. Measured: tutorial 12
 /// recorded on an Intel Cooper Lake machine gave test accuracy 0.8077; replayed
-/// on an AMD Zen 3 one it gave 0.8241. With the Haswell kernels on both, the
-/// two agree.
+/// on an AMD Zen 3 one it gave 0.8241. The Haswell kernels are the same code
+/// with the same blocking on every such CPU, so pinned runs should agree (checked
+/// on Zen 3, where `Haswell` and `Zen` give identical replays; no AVX-512
+/// machine was at hand to check the other side).
 ///
 /// OpenBLAS reads `OPENBLAS_CORETYPE` when it is loaded, before any of our code
 /// runs. A DYNAMIC_ARCH OpenBLAS (Debian's) can choose again: with the variable

@@ -116,7 +116,7 @@ public final class BatchNormalization: Layer {
         let s = scratch(d)
         if needsInputGradient { inputGradient.resize([n, d]) }
         let (dyp, xh, dx) = (UnsafePointer(dy.data), UnsafePointer(normalized.data), inputGradient.data)
-        let (g, gammaGradient, betaGradient) = (gamma?.value.data, gamma?.gradient.data, beta?.gradient.data)
+        let (gammaGradient, betaGradient) = (gamma?.gradient.data, beta?.gradient.data)
         let (invN, batch) = (1 / Float(n), usedBatchStatistics)
         // Each half of the features, start to end: Σdy and Σdy·x̂ in one pass
         // (the gradients of β and γ), then the input gradient.
@@ -125,7 +125,7 @@ public final class BatchNormalization: Layer {
             Vectorized.columnSumsAndDots(dyp, xh, rows: n, cols: d, columns: columns, sums: s.sumDy, dots: s.sumDyXh)
             for j in columns { gammaGradient?[j] = s.sumDyXh[j]; betaGradient?[j] = s.sumDy[j] }
             guard needsInputGradient else { return }
-            for j in columns { s.inputScale[j] = (g?[j] ?? 1) * s.invStd[j] }
+            for j in columns { s.inputScale[j] = s.gammaOrOne[j] * s.invStd[j] }   // both from the forward pass
             if batch {
                 // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
                 for j in columns { s.meanDy[j] = -invN * s.sumDy[j]; s.meanDyXh[j] = -invN * s.sumDyXh[j] }

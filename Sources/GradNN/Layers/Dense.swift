@@ -71,18 +71,14 @@ public final class Dense: ActivatedLayer {
         let n = input.rows
         output.resize([n, units])
         let o = output.data
-        if activation.isElementwise {
-            // Bias and activation on each range of columns right after the thread that computed it.
-            let (bias, activation, units) = (self.bias?.value.data, self.activation, units)
-            BLAS.matmul(input, kernel.value, into: output) { columns in
-                if let b = bias { Vectorized.addRows(o, rows: n, cols: units, columns: columns, b) }
-                activation.apply(o, rows: n, cols: units, columns: columns)
-            }
-        } else {
-            BLAS.matmul(input, kernel.value, into: output)
-            if let b = bias?.value.data { Vectorized.addRows(o, rows: n, cols: units, b) }
-            activation.apply(o, rows: n, cols: units)
+        // Bias and an element-wise activation on each range of columns right after the thread
+        // that computed it; softmax needs whole rows, so it runs afterwards.
+        let (bias, activation, units) = (self.bias?.value.data, self.activation, units)
+        BLAS.matmul(input, kernel.value, into: output) { columns in
+            if let b = bias { Vectorized.addRows(o, rows: n, cols: units, columns: columns, b) }
+            if activation.isElementwise { activation.apply(o, rows: n, cols: units, columns: columns) }
         }
+        if !activation.isElementwise { activation.apply(o, rows: n, cols: units) }
         lastInput = input
         return output
     }

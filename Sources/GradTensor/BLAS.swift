@@ -39,6 +39,28 @@ public enum BLAS {
         }
     }
 
+    /// c = alpha · op(a) · op(b) + beta · c as one single-threaded sgemm on the
+    /// calling thread, never split: for products inside a `Parallel.halves`
+    /// body (call `useOneThread()` before entering it). `lda`, `ldb` and `ldc`
+    /// are the row strides, so blocks of larger matrices can be used. With
+    /// β = 0, c is zeroed here and OpenBLAS adds to it (same bits, without
+    /// OpenBLAS' scalar zeroing loop).
+    @inline(__always)
+    public static func gemmOnThisThread(m: Int, n: Int, k: Int,
+                                        _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                                        _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                                        _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+        if m == 0 || n == 0 { return }
+        if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta == 0 ? 1 : beta, c, Int32(ldc))
+    }
+
+    /// Sets OpenBLAS to one thread (before `gemmOnThisThread` on two threads).
+    public static func useOneThread() {
+        if current != 1 { openblas_set_num_threads(1); current = 1 }
+    }
+
     /// Tensor form of `gemm`: c = alpha · op(a) · op(b) + beta · c.
     public static func matmul(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false,
                               into c: Tensor, alpha: Float = 1, beta: Float = 0, epilogue: ((Range<Int>) -> Void)? = nil) {

@@ -116,9 +116,16 @@ final class GemmSplitter: @unchecked Sendable {
         let left = (n / 2 + 7) / 8 * 8, right = n - left
         let bRight = tb ? b + Int(left) * Int(ldb) : b + Int(left)
         let cRight = c + Int(left)
+        // With β = 0 OpenBLAS first zeroes c with a scalar loop (sgemm_beta), then adds the
+        // product; zeroing each half's rows here and passing β = 1 gives the same bits in a
+        // fraction of the time, on the thread about to write them.
+        let zeroFirst = beta == 0
         func half(_ cols: Int32, _ bp: UnsafePointer<Float>, _ cp: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+            if zeroFirst {
+                for r in 0..<Int(m) { (cp + r * Int(ldc)).update(repeating: 0, count: Int(cols)) }
+            }
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                        m, cols, k, alpha, a, lda, bp, ldb, beta, cp, ldc)
+                        m, cols, k, alpha, a, lda, bp, ldb, zeroFirst ? 1 : beta, cp, ldc)
             epilogue?(columns)
         }
         run(Shape(m: m, n: n, k: k, ta: ta, tb: tb), { half(left, b, c, 0..<Int(left)) },

@@ -277,3 +277,48 @@ extension Vectorized {
         while i < count { out[i] = Float(src[i]) * scale; i += 1 }
     }
 }
+
+extension Vectorized {
+    /// The row pass that folds a per-feature affine input `x = x̂·γ + β` into
+    /// a dense layer's backward pass, for each row j in `rows` of the
+    /// [·, cols] kernel `w` and `g = x̂ᵀ·dz`, with `s = Σ_batch dz`:
+    ///
+    ///     gammaGradient[j] = Σ_k w[j, k]·g[j, k]     (= Σ_batch dx·x̂)
+    ///     betaGradient[j]  = Σ_k w[j, k]·s[k]        (= Σ_batch dx)
+    ///     dW[j, k] = γ[j]·g[j, k] + β[j]·s[k]        (= xᵀ·dz, the kernel's gradient)
+    ///
+    /// Without `rate`, dW overwrites g; with it, the SGD step `w −= rate·dW`
+    /// replaces w after the sums have read the old kernel, and g is left as is.
+    /// Each row is summed in the same order whatever the range, so a split by
+    /// rows does not change a bit.
+    public static func foldAffineRows(kernel w: MutablePointer, gradient g: MutablePointer, rows: Range<Int>, cols: Int,
+                                      columnSums s: Pointer, gamma: Pointer, beta: Pointer,
+                                      gammaGradient: MutablePointer, betaGradient: MutablePointer, rate: Float?) {
+        let step = -(rate ?? 0)
+        for j in rows {
+            let wr = w + j * cols, gr = g + j * cols
+            let (gj, bj) = (gamma[j], beta[j])
+            var dots = V(repeating: 0), sums = V(repeating: 0)
+            var k = 0
+            while k + 8 <= cols {
+                let wv = load(wr + k), gv = load(gr + k), sv = load(s + k)
+                dots = dots + wv * gv
+                sums = sums + wv * sv
+                let dw = gv * gj + sv * bj
+                if rate == nil { store(dw, gr + k) } else { store(wv + dw * step, wr + k) }
+                k += 8
+            }
+            var dot = dots.sum(), sum = sums.sum()
+            while k < cols {
+                let (wv, gv) = (wr[k], gr[k])
+                dot += wv * gv
+                sum += wv * s[k]
+                let dw = gv * gj + s[k] * bj
+                if rate == nil { gr[k] = dw } else { wr[k] = wv + dw * step }
+                k += 1
+            }
+            gammaGradient[j] = dot
+            betaGradient[j] = sum
+        }
+    }
+}

@@ -139,6 +139,17 @@ public final class BatchNormalization: Layer {
         return inputGradient
     }
 
+    /// This layer's last output as `x̂·γ + β`, for the dense layer after it to
+    /// fold dγ and dβ into its backward pass (see `AffineInput`); nil before
+    /// the first forward pass.
+    public var affineOutput: AffineInput? {
+        let d = normalized.columns
+        guard isBuilt, d == outputShape.first, normalized.rows > 0 else { return nil }
+        let s = scratch(d)
+        return AffineInput(normalized: normalized, gamma: s.gammaOrOne, beta: s.betaOrZero,
+                           gammaGradient: gamma?.gradient.data ?? s.sumDyXh, betaGradient: beta?.gradient.data ?? s.sumDy)
+    }
+
     public var config: LayerConfig {
         var c: LayerConfig = [("momentum", formatFloat(momentum)), ("epsilon", formatFloat(epsilon))]
         if !center { c.append(("center", "false")) }

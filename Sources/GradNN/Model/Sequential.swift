@@ -108,6 +108,11 @@ public final class Sequential {
         let firstTrainable = layers.firstIndex { $0.parameters.contains { $0.trainable } } ?? layers.count
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             let needsInput = i > firstTrainable
+            if i == firstTrainable + 1, let folded = foldedNormalization(at: i) {
+                if i == layers.count - 1, fused { folded.dense.backward(preActivationGradient: g, folding: folded.input) }
+                else { folded.dense.backward(g, folding: folded.input) }
+                break
+            }
             if i == layers.count - 1, fused, let last = layers[i] as? ActivatedLayer {
                 g = last.backward(preActivationGradient: g, needsInputGradient: needsInput)
             } else {
@@ -123,6 +128,20 @@ public final class Sequential {
             }
         }
         return (value, penalty, correct)
+    }
+
+    /// Whether a dense layer right after the first trainable layer, a
+    /// BatchNormalization, may compute that layer's dγ and dβ itself instead
+    /// of the input gradient (see `AffineInput`). Tests turn it off to compare
+    /// with the reference path.
+    public var allowFoldedNormalization = true
+
+    /// The dense layer at `i` and the normalization before it, when its
+    /// backward pass can fold the normalization's parameter gradients.
+    private func foldedNormalization(at i: Int) -> (dense: Dense, input: AffineInput)? {
+        guard allowFoldedNormalization, i > 0, let dense = layers[i] as? Dense, dense.kernel.trainable,
+              let input = (layers[i - 1] as? BatchNormalization)?.affineOutput else { return nil }
+        return (dense, input)
     }
 
     /// Whether plain SGD may update dense layers inside their backward pass

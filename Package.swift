@@ -26,9 +26,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(name: "GradTensor", dependencies: ["CBLAS"],
                 swiftSettings: fastMath),
-        .target(name: "GradNN", dependencies: ["GradTensor", "CZlib"],
+        .target(name: "GradNN", dependencies: ["GradTensor", "CZlib", "CDeflate"],
                 swiftSettings: fastMath),
         .target(name: "GradShell", dependencies: ["GradNN"]),
         .executableTarget(name: "gradlab", dependencies: [

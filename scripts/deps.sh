@@ -2,7 +2,7 @@
 # Installs the Debian packages gradlab needs (only those missing).
 set -euo pipefail
 need=()
-for p in libopenblas-dev libreadline-dev zlib1g-dev pkg-config dataset-fashion-mnist tmux gzip; do
+for p in libopenblas-dev libreadline-dev zlib1g-dev libdeflate-dev pkg-config dataset-fashion-mnist tmux gzip; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -2,7 +2,7 @@
 """Writes small valid seed inputs for the fuzz targets (run once; the files
 are committed). run.sh adds the tutorials, Tests/BadInput and each target's
 growing corpus on top of these."""
-import json, os, struct
+import gzip, json, os, struct
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -23,6 +23,10 @@ write("fuzz-idx", "labels", labs)
 write("fuzz-idx", "pair", imgs + b"@@LABELS@@" + labs)
 write("fuzz-idx", "vector", idx([5], [1, 2, 3, 4, 5]))
 write("fuzz-idx", "rank4", idx([1, 1, 2, 2], [9, 8, 7, 6]))
+# gzipped: one member (libdeflate's whole-file path) and two (zlib's streaming path)
+write("fuzz-idx", "images-gz", gzip.compress(imgs, mtime=0))
+write("fuzz-idx", "pair-gz", gzip.compress(imgs, mtime=0) + b"@@LABELS@@" + gzip.compress(labs, mtime=0))
+write("fuzz-idx", "two-members-gz", gzip.compress(imgs[:7], mtime=0) + gzip.compress(imgs[7:], mtime=0))
 
 # CSV: the first byte picks label= (0 → default last column).
 write("fuzz-csv", "header", b"\x00x1,x2,label\n0.1,0.2,0\n0.3,-0.4,1\n1e3,2,1\n")

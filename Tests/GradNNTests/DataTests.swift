@@ -51,6 +51,51 @@ final class DataTests: XCTestCase {
         XCTAssertThrowsError(try IDX.load(images: img.path, labels: lab.path + ".gz"))
     }
 
+    /// `gzip -c` of some bytes, with the system gzip.
+    func gzipped(_ bytes: [UInt8], in dir: URL) throws -> [UInt8] {
+        let plain = dir.appendingPathComponent("plain-\(bytes.count)")
+        try Data(bytes).write(to: plain)
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-c", plain.path]
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return [UInt8](data)
+    }
+
+    /// One gzip member is decompressed whole by libdeflate; two members, or a
+    /// trailer that lies about the size, go to zlib's streaming path, which
+    /// reads the first and refuses the second.
+    func testIDXGzipWholeAndStreamedAgree() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-idxgz-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var file = idx([50, 28, 28])
+        for i in 16..<file.count { file[i] = UInt8((i * 37 + i / 784) & 255) }
+        let one = dir.appendingPathComponent("one.gz"), two = dir.appendingPathComponent("two.gz")
+        let lying = dir.appendingPathComponent("lying.gz")
+        try Data(try gzipped(file, in: dir)).write(to: one)
+        try Data(try gzipped(Array(file[..<5000]), in: dir) + gzipped(Array(file[5000...]), in: dir)).write(to: two)
+        var bad = try gzipped(file, in: dir)
+        bad[bad.count - 4] ^= 1   // ISIZE, the trailer's size mod 2³²
+        try Data(bad).write(to: lying)
+
+        XCTAssertEqual(IDX.inflateWhole(one.path), file, "one member: the whole-file path")
+        let a = try IDX.read(one.path)
+        XCTAssertEqual(a.dimensions, [50, 28, 28])
+        XCTAssertEqual(a.bytes, Array(file[16...]))
+
+        XCTAssertNil(IDX.inflateWhole(two.path), "two members: streamed")
+        let b = try IDX.read(two.path)
+        XCTAssertEqual(b.dimensions, [50, 28, 28])
+        XCTAssertEqual(b.bytes, Array(file[16...]))
+
+        XCTAssertNil(IDX.inflateWhole(lying.path))
+        XCTAssertThrowsError(try IDX.read(lying.path)) { XCTAssertTrue("\($0)".contains("corrupt"), "\($0)") }
+    }
+
     func testCSVWithHeaderAndLabelColumn() throws {
         let d = try CSV.parse("a,b,label\n1,2,0\n3,4,1\n5,6,1\n", name: "t.csv", label: "label")
         XCTAssertEqual(d.train.count, 3)

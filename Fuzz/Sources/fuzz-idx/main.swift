@@ -2,8 +2,8 @@ import FuzzSupport
 import Foundation
 import GradNN
 
-// IDX.parse on arbitrary bytes must return a consistent array or throw a
-// DataError. When the input holds the separator "@@LABELS@@", the two halves
+// IDX.parse and IDX.read (the input as a file, plain or gzipped) on
+// arbitrary bytes must return a consistent array or throw a DataError. When the input holds the separator "@@LABELS@@", the two halves
 // are written as an images file and a labels file and loaded together with
 // IDX.load, as `data idx IMAGES LABELS` does.
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-fuzz-idx-\(getpid())").path
@@ -21,9 +21,24 @@ func check(_ bytes: [UInt8]) {
     }
 }
 
+/// IDX.read on the input as a file: gzip-looking inputs go through the
+/// whole-file libdeflate path and, when it declines, zlib's streaming one.
+func checkFile(_ bytes: [UInt8]) {
+    let path = dir + "/single.idx"
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    do {
+        let a = try IDX.read(path)
+        if a.dimensions.reduce(1, *) != a.bytes.count { finding("IDX.read returned \(a.dimensions) with \(a.bytes.count) bytes") }
+    } catch is DataError {
+    } catch {
+        finding("IDX.read threw a non-DataError: \(error)")
+    }
+}
+
 runFuzzer { buffer in
     let bytes = Array(buffer)
     check(bytes)
+    checkFile(bytes)
     guard let cut = (0..<max(0, bytes.count - separator.count + 1)).first(where: { bytes[$0..<($0 + separator.count)].elementsEqual(separator) }) else { return }
     let images = Array(bytes[..<cut]), labels = Array(bytes[(cut + separator.count)...])
     let ip = dir + "/images.idx", lp = dir + "/labels.idx"

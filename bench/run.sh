@@ -146,7 +146,7 @@ run_floor() {  # run_floor DIR
     has_workload "$w" || continue
     case "$w" in
       W1) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N) ;;
-      W2) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N --first-input-grad) ;;
+      W2) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N) ;;   # gradlab folds dA_0 (AffineInput)
       W3) args=(--layers $LAYERS --mc-passes $MC_PASSES --mc-samples $MC_N) ;;
       W5) args=(--layers $LAYERS --batch 256 --samples $TRAIN_N) ;;
     esac

@@ -22,7 +22,7 @@ public enum BLAS {
         precondition(k == (transposeB ? bCols : bRows), "gemm inner dimensions differ")
         if m == 0 || n == 0 { return }
         if m * n * k >= GemmSplitter.minimumWork && n >= 32 && (maximum <= 2 || m * n * k < singleThreadBelow) {
-            if current != 1 { openblas_set_num_threads(1); current = 1 }
+            useOneThread()
             GemmSplitter.shared.gemm(m: Int32(m), n: Int32(n), k: Int32(k), ta: transposeA, tb: transposeB, alpha: alpha,
                                      a: a, lda: Int32(aCols), b: b, ldb: Int32(bCols), beta: beta, c: c, ldc: Int32(n),
                                      epilogue: epilogue)

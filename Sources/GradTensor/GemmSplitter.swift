@@ -116,17 +116,11 @@ final class GemmSplitter: @unchecked Sendable {
         let left = (n / 2 + 7) / 8 * 8, right = n - left
         let bRight = tb ? b + Int(left) * Int(ldb) : b + Int(left)
         let cRight = c + Int(left)
-        // With β = 0 OpenBLAS first zeroes c with a scalar loop (sgemm_beta), then adds the
-        // product; zeroing each half's rows here (memset) and passing β = 1 gives the same
-        // bits. Measured in W2: no faster for these large halves (the time is the memory
-        // traffic); `BLAS.gemmOnThisThread` does the same on blocks that are in cache.
-        let zeroFirst = beta == 0
+        // Each half is one single-threaded sgemm (which zeroes c itself when β = 0: same bits
+        // as OpenBLAS' scalar sgemm_beta; measured no faster for these large halves).
         func half(_ cols: Int32, _ bp: UnsafePointer<Float>, _ cp: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
-            if zeroFirst {
-                for r in 0..<Int(m) { (cp + r * Int(ldc)).update(repeating: 0, count: Int(cols)) }
-            }
-            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                        m, cols, k, alpha, a, lda, bp, ldb, zeroFirst ? 1 : beta, cp, ldc)
+            BLAS.gemmOnThisThread(m: Int(m), n: Int(cols), k: Int(k), a, lda: Int(lda), transposeA: ta,
+                                  bp, ldb: Int(ldb), transposeB: tb, cp, ldc: Int(ldc), alpha: alpha, beta: beta)
             epilogue?(columns)
         }
         run(Shape(m: m, n: n, k: k, ta: ta, tb: tb), { half(left, b, c, 0..<Int(left)) },

@@ -88,9 +88,14 @@ public final class Dense: ActivatedLayer {
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        backward(preActivationGradient: preActivationGradient(outputGradient), needsInputGradient: needsInputGradient)
+    }
+
+    /// dL/dz from dL/d(output), through the activation's derivative, in `preGradient`.
+    private func preActivationGradient(_ outputGradient: Tensor) -> Tensor {
         preGradient.assign(outputGradient)
         activation.backward(output: output.data, gradient: preGradient.data, rows: output.rows, cols: units)
-        return backward(preActivationGradient: preGradient, needsInputGradient: needsInputGradient)
+        return preGradient
     }
 
     public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool) -> Tensor {
@@ -125,9 +130,7 @@ public final class Dense: ActivatedLayer {
     /// applies) the kernel and bias gradients and the normalization's dγ and
     /// dβ, and computes no input gradient (see `AffineInput`).
     public func backward(_ outputGradient: Tensor, folding input: AffineInput) {
-        preGradient.assign(outputGradient)
-        activation.backward(output: output.data, gradient: preGradient.data, rows: output.rows, cols: units)
-        backward(preActivationGradient: preGradient, folding: input)
+        backward(preActivationGradient: preActivationGradient(outputGradient), folding: input)
     }
 
     /// Rows of the kernel per block of the folded pass: a block of x̂ᵀ·dz

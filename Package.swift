@@ -29,7 +29,8 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(name: "GradTensor", dependencies: ["CBLAS"],
                 swiftSettings: fastMath),
-        .target(name: "GradNN", dependencies: ["GradTensor", "CZlib", "CDeflate"],
+        .target(name: "CFileOps"),
+        .target(name: "GradNN", dependencies: ["GradTensor", "CZlib", "CDeflate", "CFileOps"],
                 swiftSettings: fastMath),
         .target(name: "GradShell", dependencies: ["GradNN"]),
         .executableTarget(name: "gradlab", dependencies: [

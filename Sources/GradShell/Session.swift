@@ -3,7 +3,7 @@ import GradNN
 import GradTensor
 
 /// One executed cell: the line typed and the text it produced.
-public struct Cell: Equatable {
+public struct Cell: Equatable, Codable {
     public var number: Int
     public var input: String
     public var output: String
@@ -57,8 +57,10 @@ public final class Session {
     public var exercise: Exercise?
     /// Gradient norms per epoch when `fit … track=gradients` ran.
     public var gradientHistory: [(epoch: Int, rows: [GradientRow])] = []
-    /// Autosave file for the running session, if any.
-    public var autosavePath: String?
+    /// This session's autosave folder (interactive sessions), rewritten after every cell.
+    public var autosave: Autosave?
+    /// How the current data was loaded, so a resumed session loads it the same way.
+    public var dataRecipe: Autosave.DataRecipe?
     /// Undo stack for model-changing commands.
     var undoStack: [(description: String, restore: () -> Void)] = []
     var streamed: [String] = []
@@ -90,7 +92,7 @@ public final class Session {
             }
             let cell = Cell(number: number, input: trimmed, output: "", isProse: true)
             cells.append(cell)
-            autosave()
+            saveAutomatically()
             return cell
         }
         let outerStreamed = streamed
@@ -119,7 +121,7 @@ public final class Session {
         let all = Style.plain((streamed + (output.isEmpty ? [] : [output])).joined(separator: "\n"))
         let cell = Cell(number: number, input: trimmed, output: all, failed: failed)
         if !trimmed.isEmpty && !suppressCurrentCell { cells.append(cell) }
-        autosave()
+        saveAutomatically()
         return cell
     }
 
@@ -171,6 +173,14 @@ public final class Session {
 
     /// Replaces the recorded cells (used by replay to keep numbering).
     func resetCells() { cells = [] }
+
+    /// Puts back the cells of a resumed session.
+    func restoreCells(_ restored: [Cell]) {
+        cells = restored
+        undoStack = []
+        gradientHistory = []
+        bnLastLook = [:]
+    }
 
     /// The data, or an error saying how to load some.
     func requireData() throws -> Dataset {
@@ -243,17 +253,15 @@ public final class Session {
         return p
     }
 
-    func autosave() {
-        guard let path = autosavePath else { return }
-        try? Transcript(cells: cells, title: "Autosaved session").write(to: path)
+    /// Writes the autosave after a cell; a failure is reported once, as a warning.
+    func saveAutomatically() {
+        guard let a = autosave, replayDepth == 0 else { return }
+        if let error = a.write(self) { onLine?("warning: autosave to \(a.folder) failed (\(error)); `save session PATH` elsewhere to keep your work") }
     }
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder,
-/// then a rename, so a crash never leaves a half-written file.
+/// Writes `data` to `path` atomically and durably (see `AtomicFile`): after a
+/// crash or a full disk the file is the old one or the new one.
 public func atomicWrite(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try data.write(to: url, options: .atomic)
+    try AtomicFile.write(data, to: path)
 }

@@ -22,6 +22,19 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
     }
 
+    /// The whole state as six words (four of xoshiro, then whether a normal
+    /// draw is cached and its bits), for saving a session and resuming it.
+    public var state: [UInt64] {
+        [s0, s1, s2, s3, spareNormal == nil ? 0 : 1, UInt64(spareNormal?.bitPattern ?? 0)]
+    }
+
+    /// The generator whose `state` this was; nil for words that no generator has.
+    public init?(state w: [UInt64]) {
+        guard w.count == 6, w[0] | w[1] | w[2] | w[3] != 0, w[4] <= 1, w[5] <= UInt64(UInt32.max) else { return nil }
+        s0 = w[0]; s1 = w[1]; s2 = w[2]; s3 = w[3]
+        spareNormal = w[4] == 1 ? Float(bitPattern: UInt32(w[5])) : nil
+    }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

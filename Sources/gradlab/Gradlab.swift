@@ -8,6 +8,18 @@ struct Gradlab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradlab",
         abstract: "An interactive shell for learning how deep neural networks are trained.",
+        discussion: """
+            An interactive session saves itself after every cell under SESSIONS/autosave/ (its own folder; \
+            the last \(Autosave.kept) are kept): `gradlab --resume` or the `resume` command brings it back.
+
+            Environment:
+              GRADLAB_HISTORY    the line-editor history file (default $XDG_STATE_HOME/gradlab/history \
+            when XDG_STATE_HOME is set, else $HOME/.gradlab_history)
+              NO_COLOR           no colour on a terminal
+              COLUMNS            the output width when it is not a terminal
+              GRADLAB_BLAS_CORE  `native`: let OpenBLAS pick its kernels instead of the pinned Haswell ones
+              GRADLAB_PARALLEL   0 runs the products on one core
+            """,
         version: Session.version,
         subcommands: [Shell.self, Run.self, Replay.self],
         defaultSubcommand: Shell.self)
@@ -53,13 +65,16 @@ func makeSession(_ o: CommonOptions, terminal: Bool) -> Session {
 struct Shell: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "shell", abstract: "Start the shell (the default).")
     @OptionGroup var options: CommonOptions
+    @Flag(help: "Bring back the most recent saved session (see `resume list`).") var resume = false
+    @Flag(inversion: .prefixedNo, help: "Save the session after every cell under SESSIONS/autosave/ (default: on a terminal).")
+    var autosave: Bool?
 
     func run() throws {
         let t0 = Date()
         let terminal = isatty(0) != 0 && isatty(1) != 0
         let session = makeSession(options, terminal: terminal)
+        if autosave ?? terminal { session.autosave = Autosave(sessionsDirectory: options.sessions) }
         if terminal {
-            session.autosavePath = options.sessions + "/autosave.md"
             session.stepper = { entry in
                 guard let answer = LineEditor.readLine(prompt: "  next: \(entry.command)   [Enter runs, s skips, q stops] ") else { return .quit }
                 switch answer.trimmingCharacters(in: .whitespaces).lowercased() {
@@ -70,6 +85,21 @@ struct Shell: ParsableCommand {
             }
             LineEditor.setUp(session: session)
             print("gradlab \(Session.version) — type `help`, or `tutorial list`")
+            if let a = session.autosave { print("this session saves itself to \(a.folder)/ (`gradlab --resume` brings it back)") }
+        }
+        Signals.onQuit = { Shell.farewell(session) }
+        if resume {
+            session.run("resume")
+        } else if terminal, session.autosave != nil, let last = ResumeCommand.candidates(session).first, !last.offered,
+                  !last.ended || last.model != nil {
+            print("your last session: " + last.line)
+            let answer = LineEditor.readLine(prompt: "resume it? [Y/n] ")
+            Autosave.markOffered(last.folder)
+            if let a = answer?.trimmingCharacters(in: .whitespaces).lowercased(), a.isEmpty || a.hasPrefix("y") {
+                session.run("resume \"\(last.folder)\"")
+            } else if answer != nil {
+                print("(`resume` brings it back later)")
+            }
         }
         session.onTiming?(String(format: "timing startup seconds=%.6f", Date().timeIntervalSince(t0)))
         while !session.shouldQuit {
@@ -88,6 +118,19 @@ struct Shell: ParsableCommand {
             if terminal, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 20 { session.width = Int(ws.ws_col) }
             session.run(l)
         }
+        Shell.farewell(session)
+    }
+
+    /// On leaving (quit, Ctrl-D, Ctrl-C twice): the autosave marked as ended, and where the work is.
+    static func farewell(_ session: Session) {
+        guard let a = session.autosave, !session.cells.isEmpty else { return }
+        if let error = a.write(session, ended: true) {
+            print("warning: the last autosave failed (\(error))")
+        } else {
+            print("your work is saved in \(a.folder)/ — `gradlab --resume` brings it back")
+        }
+        fflush(stdout)
+        session.autosave = nil
     }
 }
 

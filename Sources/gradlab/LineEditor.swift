@@ -6,8 +6,17 @@ import GradShell
 enum LineEditor {
     nonisolated(unsafe) static var session: Session?
     nonisolated(unsafe) static var matches: [String] = []
-    static let historyPath: String = ProcessInfo.processInfo.environment["GRADLAB_HISTORY"]
-        ?? (NSHomeDirectory() + "/.gradlab_history")
+    /// `GRADLAB_HISTORY`, else `$XDG_STATE_HOME/gradlab/history` when that is set, else `$HOME/.gradlab_history`.
+    static let historyPath: String = {
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["GRADLAB_HISTORY"], !p.isEmpty { return p }
+        if let state = env["XDG_STATE_HOME"], state.hasPrefix("/") {
+            try? FileManager.default.createDirectory(atPath: state + "/gradlab", withIntermediateDirectories: true)
+            return state + "/gradlab/history"
+        }
+        if let home = env["HOME"], !home.isEmpty { return home + "/.gradlab_history" }
+        return NSHomeDirectory() + "/.gradlab_history"
+    }()
 
     static func setUp(session: Session) {
         self.session = session
@@ -45,7 +54,7 @@ enum LineEditor {
 
     /// One line, or nil at end of input (Ctrl-D).
     static func readLine(prompt: String) -> String? {
-        Signals.pending = 0
+        Signals.promptAppears()
         Signals.atPrompt = 1
         defer { Signals.atPrompt = 0 }
         guard let c = readline(prompt) else { return nil }

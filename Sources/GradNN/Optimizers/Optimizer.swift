@@ -86,6 +86,17 @@ public final class Optimizer {
     public func setSlots(_ tensors: [Tensor], for p: Parameter) { slots[ObjectIdentifier(p)] = tensors }
     public func setIterations(_ n: Int) { iterations = n }
 
+    /// The state beyond the slots, as text that round-trips exactly (Nadam's
+    /// momentum product, the count of clipped steps), for saving a model.
+    public var scalarState: [String: String] {
+        ["nadam_momentum_product": "\(nadamMomentumProduct)", "clipped_steps": "\(clippedSteps)"]
+    }
+
+    public func setScalarState(_ state: [String: String]) {
+        if let v = state["nadam_momentum_product"].flatMap(Double.init), v.isFinite, v >= 0, v <= 1 { nadamMomentumProduct = v }
+        if let v = state["clipped_steps"].flatMap(Int.init), v >= 0 { clippedSteps = v }
+    }
+
     /// Copies all state from another optimizer over the same parameters.
     public func copyState(from other: Optimizer, mapping: [(Parameter, Parameter)]) {
         iterations = other.iterations

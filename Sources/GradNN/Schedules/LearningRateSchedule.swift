@@ -1,7 +1,7 @@
 import Foundation
 
 /// A learning rate as a function of the optimizer step, with Keras' formulas.
-public enum LearningRateSchedule: Equatable, Sendable {
+public enum LearningRateSchedule: Equatable, Sendable, Codable {
     /// The book's power scheduling, Keras' `InverseTimeDecay`:
     /// `lr₀ / (1 + decay_rate · step / decay_steps)`.
     case power(initial: Float, decaySteps: Float, decayRate: Float)

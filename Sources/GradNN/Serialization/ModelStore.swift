@@ -6,25 +6,71 @@ import GradTensor
 /// Keras path) and `optimizer.safetensors` (slots and step, for resuming).
 /// Each file is written atomically.
 public enum ModelStore {
+    /// The files of a saved model folder; a folder holding anything else is never replaced.
+    public static let fileNames: Set<String> = ["model.json", "model.safetensors", "optimizer.safetensors"]
+
+    /// Saves the model as a folder, crash-safely: the folder is built complete
+    /// under a temporary name and swapped in, so after a `kill -9` or a full
+    /// disk the folder holds the old model or the new one, never a mix.
     public static func save(_ m: Sequential, to directory: String) throws {
-        let dir = URL(fileURLWithPath: directory)
-        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
-        catch { throw ModelError("cannot create \(directory): \(error.localizedDescription)") }
-        let config = try JSONSerialization.data(withJSONObject: architecture(m), options: [.prettyPrinted, .sortedKeys])
+        try write(encode(m), to: directory)
+    }
+
+    /// A model's three files, encoded in memory (so a caller can compare before writing).
+    public struct Encoded {
+        public var config: Data
+        public var weights: Data
+        public var optimizer: Data
+        /// Changes whenever any of the three files would.
+        public var fingerprint: UInt64 { fingerprintOf([config, weights, optimizer]) }
+    }
+
+    public static func encode(_ m: Sequential) throws -> Encoded {
+        let config = try JSONSerialization.data(withJSONObject: architecture(m, includeState: true), options: [.prettyPrinted, .sortedKeys])
         let weights = try SafeTensors.encode(m.parameters.map { ($0.path, $0.value) }, metadata: ["format": "gradlab", "framework": "gradlab"])
         var slots: [(String, Tensor)] = []
         if let opt = m.optimizer {
             for p in m.parameters { for (i, s) in opt.slots(of: p).enumerated() { slots.append(("\(p.path)/slot\(i)", s)) } }
         }
-        let optData = try SafeTensors.encode(slots, metadata: ["iterations": String(m.optimizer?.iterations ?? 0)])
+        var meta = m.optimizer?.scalarState ?? [:]
+        meta["iterations"] = String(m.optimizer?.iterations ?? 0)
+        let optData = try SafeTensors.encode(slots, metadata: meta)
+        return Encoded(config: config, weights: weights, optimizer: optData)
+    }
+
+    public static func write(_ e: Encoded, to directory: String) throws {
         do {
-            try config.write(to: dir.appendingPathComponent("model.json"), options: .atomic)
-            try weights.write(to: dir.appendingPathComponent("model.safetensors"), options: .atomic)
-            try optData.write(to: dir.appendingPathComponent("optimizer.safetensors"), options: .atomic)
-        } catch { throw ModelError("cannot write to \(directory): \(error.localizedDescription)") }
+            try AtomicFile.replaceDirectory(directory, ownedNames: fileNames) { dir in
+                try AtomicFile.writeFlushed(e.config, to: dir + "/model.json")
+                try AtomicFile.writeFlushed(e.weights, to: dir + "/model.safetensors")
+                try AtomicFile.writeFlushed(e.optimizer, to: dir + "/optimizer.safetensors")
+            }
+        } catch let err as AtomicFile.WriteError {
+            throw ModelError("model not saved (\(directory) is unchanged): \(err.description)")
+        }
+    }
+
+    /// A 64-bit digest of some byte strings, eight bytes a step (not cryptographic:
+    /// it only tells whether a model changed since the last autosave).
+    static func fingerprintOf(_ parts: [Data]) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for part in parts {
+            h = (h ^ UInt64(part.count)) &* 0x100_0000_01B3
+            part.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                let words = raw.count / 8
+                for i in 0..<words {
+                    let w = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
+                    h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+                    h ^= h >> 29
+                }
+                for i in (words * 8)..<raw.count { h = (h ^ UInt64(raw[i])) &* 0x100_0000_01B3 }
+            }
+        }
+        return h
     }
 
     public static func load(from directory: String) throws -> Sequential {
+        AtomicFile.recoverDirectory(directory)
         let dir = URL(fileURLWithPath: directory)
         let cfgURL = dir.appendingPathComponent("model.json")
         guard let cfgData = try? Data(contentsOf: cfgURL) else { throw ModelError("no model at \(directory) (model.json is missing)") }
@@ -49,13 +95,48 @@ public enum ModelStore {
                 if !list.isEmpty { opt.setSlots(list, for: p) }
             }
             opt.setIterations(Int(meta["iterations"] ?? "0") ?? 0)
+            opt.setScalarState(meta)
         }
+        restoreState(cfg, into: m)
         return m
     }
 
+    /// What `fit` left beyond the weights: the history of epochs and the
+    /// learning-rate schedule, so a loaded or resumed model continues exactly.
+    static func state(_ m: Sequential) -> [String: Any] {
+        var d: [String: Any] = [:]
+        // Numbers as Swift's shortest round-trip text: JSONSerialization's own
+        // parser can be off by an ulp, and a resumed model must be the same bits.
+        d["history"] = m.history.epochs.map { e -> [String: Any] in
+            var h: [String: Any] = ["epoch": e.epoch, "loss": "\(e.loss)", "accuracy": "\(e.accuracy)",
+                                    "learning_rate": "\(e.learningRate)", "steps": e.steps]
+            if let v = e.valLoss { h["val_loss"] = "\(v)" }
+            if let v = e.valAccuracy { h["val_accuracy"] = "\(v)" }
+            return h
+        }
+        if let s = m.optimizer?.schedule, let data = try? JSONEncoder().encode(s) { d["schedule"] = String(decoding: data, as: UTF8.self) }
+        return d
+    }
+
+    static func restoreState(_ cfg: [String: Any], into m: Sequential) {
+        guard let st = cfg["state"] as? [String: Any] else { return }
+        if let list = st["history"] as? [[String: Any]] {
+            func number(_ h: [String: Any], _ k: String) -> Double? { (h[k] as? String).flatMap(Double.init) }
+            m.history.epochs = list.compactMap { h in
+                guard let epoch = h["epoch"] as? Int, let loss = number(h, "loss"), let acc = number(h, "accuracy") else { return nil }
+                return EpochLogs(epoch: epoch, loss: loss, accuracy: acc, valLoss: number(h, "val_loss"), valAccuracy: number(h, "val_accuracy"),
+                                 learningRate: number(h, "learning_rate") ?? 0, seconds: 0, steps: h["steps"] as? Int ?? 0)
+            }
+        }
+        if let text = st["schedule"] as? String, let opt = m.optimizer,
+           let s = try? JSONDecoder().decode(LearningRateSchedule.self, from: Data(text.utf8)) { opt.schedule = s }
+    }
+
     /// The JSON-ready description of a model's architecture and compile settings.
-    public static func architecture(_ m: Sequential) -> [String: Any] {
+    /// With `includeState`, also the history and schedule (see `state`).
+    public static func architecture(_ m: Sequential, includeState: Bool = false) -> [String: Any] {
         var d: [String: Any] = ["format": "gradlab-model", "version": 1, "class_name": "Sequential"]
+        if includeState { d["state"] = state(m) }
         if let s = m.inputShape { d["input_shape"] = s }
         d["layers"] = m.layers.map { l -> [String: Any] in
             var c: [String: Any] = [:]

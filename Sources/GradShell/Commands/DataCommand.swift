@@ -32,8 +32,11 @@ struct DataCommand: Command {
     let limit: Int?
     let standardize: Bool
     let keepClasses: [Int]?
+    /// The line as typed, kept so a resumed session can load the same data.
+    let line: String
 
     init(_ args: inout Arguments, session: Session) throws {
+        line = args.line.source
         let kinds = ["fashion-mnist", "fashion_mnist", "idx", "csv", "npy", "npz"] + Synthetic.allCases.map(\.rawValue)
         if let a = args.nextArgument() {
             let w = try Arguments.choice(a, name: "data source", from: kinds)
@@ -128,6 +131,7 @@ struct DataCommand: Command {
         if let m = session.model, let shape = m.inputShape, shape != d.sampleShape {
             session.emit("note: the current model expects \(shapeText(shape)); start a new one with `model new`")
         }
+        session.dataRecipe = Autosave.DataRecipe(line: line, rng: session.rng.state, directory: FileManager.default.currentDirectoryPath)
         session.data = d
         if let r = newRng { session.rng = r }
         return DataCommand.describe(d)

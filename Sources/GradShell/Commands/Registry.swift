@@ -8,7 +8,7 @@ public enum Registry {
         WeightsCommand.self, HistCommand.self, PlotCommand.self, ClipCommand.self, ScheduleCommand.self, SearchCommand.self,
         PretrainCommand.self, CompareCommand.self, TryCommand.self, DiagnoseCommand.self, LRFindCommand.self, ExplainCommand.self,
         HistoryCommand.self, RerunCommand.self, UndoCommand.self, NoteCommand.self,
-        SaveCommand.self, ReplayCommand.self, ExportCommand.self, TutorialCommand.self,
+        SaveCommand.self, ResumeCommand.self, ReplayCommand.self, ExportCommand.self, TutorialCommand.self,
         ExerciseCommand.self, ExpectCommand.self, CheckCommand.self, QuitCommand.self,
     ]
 

@@ -34,6 +34,7 @@ if [ -x Tests/terminal/run.sh ] || [ -f Tests/terminal/run.sh ]; then
   step "terminal tests (tmux)" bash Tests/terminal/run.sh
 fi
 
+step "crash safety: kill -9 x 100 during saves, resume bits, full disk" bash scripts/crash-safety.sh "$BIN" 100
 step "OpenBLAS pinned to the Haswell kernels" bash scripts/check-blas-pin.sh "$BIN"
 step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
 step "export keras/pytorch scripts reproduce gradlab (venv)" bash scripts/check-export.sh

@@ -26,7 +26,7 @@ enum Signals {
     /// prompt appearing, belong to the same burst and are ignored.
     static let burstSeconds = 1.5
     /// The second idle press must come within this many seconds of the first.
-    static let quitWindow = 2.0
+    static let quitWindow = 1.0
     /// Runs before the process exits on Ctrl-C (autosave, where the work is).
     nonisolated(unsafe) static var onQuit: () -> Void = {}
 
@@ -87,6 +87,6 @@ enum Signals {
             exit(130)
         }
         lastPromptInterrupt = t
-        FileHandle.standardOutput.write(Data("^C (press Ctrl-C again to quit, or type quit)\n".utf8))
+        FileHandle.standardOutput.write(Data("^C (press Ctrl-C again within a second to quit, or type quit)\n".utf8))
     }
 }

@@ -54,8 +54,11 @@ tm() { tmux -L "$TT_SOCK" "$@"; }
 # 3.3 sometimes never reaps a dead pane's process, leaving its status unknown).
 # The wrapper ignores nothing: `trap : INT` only keeps sh itself alive on Ctrl-C;
 # gradlab starts with the default SIGINT disposition.
+# Shells run with --no-autosave unless TT_AUTOSAVE=1 (the autosave tests set it),
+# so one test's saved session never turns the next test's start into an offer.
 start_shell() {
     local name=$1; shift
+    [ -z "${TT_AUTOSAVE:-}" ] && set -- --no-autosave "$@"
     rm -f "$TT_DIR/status.$name"
     local cmd="cd '$TT_DIR/work' || exit 97; trap : INT; env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*; echo \$? > '$TT_DIR/status.$name'"
     tm new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd" ||

@@ -398,6 +398,72 @@ t_ctrl_c_twice() {
     stop_shell s
 }
 
+# A student who quits and comes back: the next start offers the last session;
+# declining, typing a command, then `resume` brings back its cells, data and model.
+t_resume() {
+    export TT_AUTOSAVE=1
+    start_shell s || return 1
+    wait_for s 'this session saves itself to sessions/autosave/' 5 || why "no autosave line in the banner:" "$(visible s)" || return 1
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    local c
+    for c in "seed 3" "data moons n=400 validation=100" "model new" "add dense 16 activation=relu" "add dense 2 activation=softmax" \
+             "compile loss=sparse_categorical_crossentropy optimizer=adam metrics=accuracy" "fit epochs=3" "# a note" "evaluate validation"; do
+        cmd s "$c" || return 1
+    done
+    local before; before=$(output_of s 9 "evaluate validation")
+    type_text s quit || return 1
+    tm send-keys -t s Enter
+    wait_dead s 5 || why "quit did not exit" || return 1
+    screen s | grep -Eq 'your work is saved in sessions/autosave/.*gradlab --resume' || why "quit did not say where the work is:" "$(visible s)" || return 1
+    start_shell s2 || return 1
+    wait_for s2 'your last session: .* 9 cells, model of 2 layers, 3 epochs trained' 5 || why "no offer:" "$(visible s2)" || return 1
+    wait_for s2 'resume it\? \[Y/n\]' 5 || why "no question:" "$(visible s2)" || return 1
+    tm send-keys -t s2 n Enter
+    wait_prompt s2 1 >/dev/null || why "no prompt after declining:" "$(visible s2)" || return 1
+    cmd s2 "data xor" || return 1
+    type_text s2 resume || return 1
+    tm send-keys -t s2 Enter
+    wait_prompt s2 10 >/dev/null || why "the prompt did not continue at [10]:" "$(visible s2)" || return 1
+    screen s2 | grep -Eq '^resumed sessions/autosave/.*: 9 cells, data moons, a model of 2 layers trained 3 epochs' ||
+        why "no resume report:" "$(visible s2)" || return 1
+    cmd s2 "evaluate validation" || return 1
+    [ "$CMD_OUT" = "$before" ] || why "evaluate differs after resume: '$CMD_OUT' vs '$before'" || return 1
+    cmd s2 history || return 1
+    expect_out '^\[7\] fit epochs=3' "the first session's cells in history" || return 1
+    # The third start offers the session that was just resumed from, not the declined one twice.
+    stop_shell s2
+    start_shell s3 || return 1
+    wait_for s3 'resume it\? \[Y/n\]' 5 || why "no offer after a session killed by closing its terminal:" "$(visible s3)" || return 1
+    tm send-keys -t s3 Enter
+    wait_for s3 '^resumed sessions/autosave/' 10 || why "accepting the offer did not resume:" "$(visible s3)" || return 1
+    wait_prompt s3 >/dev/null || why "no prompt after resuming" || return 1
+    stop_shell s3
+}
+
+# People press Ctrl-C several times to stop training: the presses that land
+# while it stops never quit the shell; two presses at an idle prompt still do.
+t_ctrl_c_burst() {
+    start_shell s || return 1
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    local c
+    for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
+    type_text s "fit epochs=200 batch_size=1" || return 1
+    tm send-keys -t s Enter
+    wait_for s '^Epoch 2/200$' 30 || why "training never reached epoch 2:" "$(visible s)" || return 1
+    local i
+    for i in 1 2 3 4; do tm send-keys -t s C-c; sleep 0.15; done
+    wait_prompt s 7 >/dev/null || why "prompt [7] did not return:" "$(visible s)" || return 1
+    sleep 0.3
+    pane_dead s && why "a burst of Ctrl-C during fit quit the shell" && return 1
+    cmd s "evaluate validation" || why "the shell is not usable after the burst" || return 1
+    sleep 1.6
+    tm send-keys -t s C-c
+    wait_for s 'press Ctrl-C again' 5 || why "no hint at the idle prompt:" "$(visible s)" || return 1
+    tm send-keys -t s C-c
+    wait_dead s 5 || why "two Ctrl-C at an idle prompt did not quit:" "$(visible s)" || return 1
+    stop_shell s
+}
+
 t_did_you_mean() {
     start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
@@ -467,6 +533,8 @@ run_test "6  Ctrl-C at prompt hints, clears, stays alive"   t_ctrl_c_prompt
 run_test "6  two quick Ctrl-C at the prompt quit"           t_ctrl_c_twice
 run_test "6  Ctrl-C at 'Display all N possibilities?'"      t_ctrl_c_completion_question
 run_test "6  Ctrl-C during a slow Tab completion"           t_ctrl_c_slow_completion
+run_test "6  a burst of Ctrl-C while fit stops never quits"  t_ctrl_c_burst
+run_test "8  quit, come back: offered, declined, resume"     t_resume
 run_test "7  unknown command suggests 'did you mean'"       t_did_you_mean
 run_test "7  Ctrl-D exits cleanly (status 0), quit too"     t_ctrl_d
 

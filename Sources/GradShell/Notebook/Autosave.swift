@@ -172,7 +172,7 @@ public final class Autosave {
             let folder = root + "/" + name
             guard let s = try? readState(folder) else { return nil }
             return Summary(folder: folder, updated: s.updated, ended: s.ended, offered: s.offered ?? false,
-                           cells: s.cells.count, model: s.modelSummary)
+                           cells: resumable(s.cells).count, model: s.modelSummary)
         }.sorted { $0.updated > $1.updated }
     }
 
@@ -181,6 +181,13 @@ public final class Autosave {
         try? FileManager.default.removeItem(atPath: folder)
         modelName = nil
         modelFingerprint = nil
+    }
+
+    /// The cells a resumed session continues from: a session that ended with `quit` resumes before it.
+    static func resumable(_ cells: [Cell]) -> [Cell] {
+        var cells = cells
+        while let last = cells.last, ["quit", "exit"].contains(last.input.split(separator: " ").first.map(String.init) ?? "") { cells.removeLast() }
+        return cells
     }
 
     /// Records that the start-up offer for this folder was answered.
@@ -222,9 +229,7 @@ public final class Autosave {
         session.dataRecipe = data == nil ? nil : state.data
         session.model = model
         session.exercise = exercise
-        // A session that ended with `quit` resumes before it.
-        var cells = state.cells
-        while let last = cells.last, ["quit", "exit"].contains(last.input.split(separator: " ").first.map(String.init) ?? "") { cells.removeLast() }
+        let cells = resumable(state.cells)
         session.restoreCells(cells)
         var what = ["\(cells.count) cell\(cells.count == 1 ? "" : "s")"]
         if let d = data { what.append("data \(d.name)") }

@@ -28,7 +28,7 @@ struct CheckCommand: Command {
                     source = "from the last `evaluate test mc` (\(last.passes) passes" + (last.passes < last.requested ? ", interrupted)" : ")")
                 } else {
                     (ok, detail, hint) = try cmd.evaluate(session)
-                    source = cmd.goal?.quantity == "mc_accuracy" ? "measured now: 30 MC Dropout passes on the test split (\(CheckCommand.whyNotReused(session)))" : nil
+                    source = cmd.goal?.quantity == "mc_accuracy" ? "measured now: 30 MC Dropout passes on the test split\n        (\(CheckCommand.whyNotReused(session)))" : nil
                 }
                 if ok { passed += 1 }
                 lines.append("\(ok ? "✓ pass" : "✗ fail")  \(shown)  (\(detail))" + (!ok && hint != nil ? " — hint: \(hint!)" : ""))

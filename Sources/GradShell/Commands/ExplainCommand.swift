@@ -47,8 +47,10 @@ struct ExplainCommand: Command {
             for (i, l) in m.layers.enumerated() { rows.append(["\(i)", l.name, l.trainableCount.formatted, l.nonTrainableCount.formatted, l.isFrozen ? "yes" : ""]) }
             let c = m.counts
             return (Table.render(rows, rightAligned: [0, 2, 3]) + ["total: \(c.trainable.formatted) trainable + \(c.nonTrainable.formatted) non-trainable = \(c.total.formatted)",
-                    "moving_mean and moving_variance are never trainable: BatchNormalization updates them by averaging, not by gradients.",
-                    "freeze a layer with `set trainable N false`; its weights then count as non-trainable, and a frozen BN runs in inference mode."]).joined(separator: "\n")
+                    "moving_mean and moving_variance are never trainable: BatchNormalization",
+                    "updates them by averaging, not by gradients.",
+                    "freeze a layer with `set trainable N false`; its weights then count as",
+                    "non-trainable, and a frozen BN runs in inference mode."]).joined(separator: "\n")
         case "bn": return try explainBN(session, m)
         case "clip": return try explainClip(session)
         case "optimizer": return try explainOptimizer(session)

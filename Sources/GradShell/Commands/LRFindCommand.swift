@@ -94,9 +94,16 @@ struct LRFindCommand: Command {
             let e = Int(x.rounded())
             return abs(x - Double(e)) < 1e-9 ? (e == 0 ? "1" : e == 1 ? "10" : "1e\(e)") : String(format: "%.0e", pow(10, x))
         }
-        let decades = Int(ceil(a - 1e-9))...Int(floor(b + 1e-9))
+        let lowE = Int(ceil(a - 1e-9)), highE = Int(floor(b + 1e-9))
+        let decades = lowE...max(lowE, highE)
         let step = max(1, Int((Double(decades.count) / Double(max(1, plotWidth / 7))).rounded(.up)))
-        for e in decades where (e - decades.lowerBound) % step == 0 { place(label(Double(e)), at: column(Double(e))) }
+        if highE - lowE < 1 {
+            // Less than a decade or two: label the two ends instead.
+            place(String(format: "%.1e", lo), at: indent)
+            place(String(format: "%.1e", hi), at: column(b) - 3)
+        } else {
+            for e in decades where (e - decades.lowerBound) % step == 0 { place(label(Double(e)), at: column(Double(e))) }
+        }
         return String(chars).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }
 

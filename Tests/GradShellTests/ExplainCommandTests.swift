@@ -62,6 +62,8 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertEqual(v[1], 2048, out)
         // 2048 draws at p = 0.5: within 5 standard deviations (±113) of 1024.
         XCTAssertEqual(v[0], 1024, accuracy: 113, out)
+        XCTAssertFalse(out.contains("already 0"), "alpha dropout's zeros are not its drops")
+        assertFits80(out)
     }
 
     func testMonteCarloExplainsPassesSpreadModesAndAccuracy() throws {

@@ -83,8 +83,8 @@ struct ExplainCommand: Command {
         let constant = (0..<h.columns).filter { bn.lastBatchVariance[$0] == 0 }.count
         var lines = ["layer \(idx) \(bn.name): one training batch of \(h.rows) samples,",
                      "momentum \(formatFloat(mom)), epsilon \(formatFloat(bn.epsilon));",
-                     "unit\(shown.count == 1 ? "" : "s") \(shown.map(String.init).joined(separator: ", ")) of \(h.columns): the largest batch variance" +
-                        (constant > 0 ? "; \(constant) unit\(constant == 1 ? " has a" : "s have a") constant input" : "")]
+                     "unit\(shown.count == 1 ? "" : "s") \(shown.map(String.init).joined(separator: ", ")) of \(h.columns): the largest batch variance"]
+        if constant > 0 { lines.append("(\(constant) unit\(constant == 1 ? " has a" : "s have a") constant input on this batch, so x − μ = 0 there)") }
         let oneMinus = String(format: "%.4g", 1 - Double(mom))
         for u in shown {
             let mu = bn.lastBatchMean[u], v = bn.lastBatchVariance[u]
@@ -251,8 +251,9 @@ struct ExplainCommand: Command {
                      "  the mask dropped \(dropped) of \(n) = \(pct(dropped)): the true rate of this pass",
                      String(format: "  configured rate %@ = %.1f %% (± %.1f %% is the usual chance spread for %d)", formatFloat(rate), 100 * p, 100 * spread, n)]
         if m.layers[i] is AlphaDropout {
-            lines.append("  dropped units are set to α′ = −scale·alpha of SELU, then every unit to a·x + b,")
-            lines.append("  which keeps the mean 0 and the variance 1; at inference alpha dropout is off.")
+            lines.append("  dropped units are set to α′ = −scale·alpha of SELU, then every unit")
+            lines.append("  to a·x + b, which keeps the mean 0 and the variance 1; at inference")
+            lines.append("  alpha dropout is off.")
         } else {
             lines.append("  \(inputZeros) inputs were already 0 before dropout (e.g. ReLU zeros): not counted;")
             lines.append("  the output has \(outputZeros) zeros in all (\(droppedZeros) of them both already 0 and dropped)")

@@ -159,7 +159,8 @@ struct LRFindCommand: Command {
         }
         if sug.isFlat {
             lines.append(String(format: "warning: the loss hardly falls (%.4f at the lowest rate, %.4f at best),", losses[0], losses[minIdx]))
-            lines.append("  so the suggestion means little: the model may already be trained, or start= too high")
+            lines.append("  so the suggestion means little: the model may already be trained,")
+            lines.append("  or start= is too high")
         } else if sug.divergesEarly {
             lines.append("warning: the loss is lowest near the start of the range; try a smaller start=")
         }

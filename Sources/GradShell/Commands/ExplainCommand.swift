@@ -203,12 +203,8 @@ struct ExplainCommand: Command {
         // The optimizer's own step, run and undone, so the number shown is the one training would produce.
         let values = m.parameters.map { ($0, $0.value.copy()) }
         let state = opt.saveState()
-        let gradAfterClip: Float
-        do {
-            opt.update(m.parameters)
-            gradAfterClip = p.gradient[j]
-        }
-        let stepped = p.value[j]
+        opt.update(m.parameters)
+        let gradAfterClip = p.gradient[j], stepped = p.value[j]
         for (q, v) in values { q.value.assign(v) }
         opt.restoreState(state)
         lines.append("gradlab's \(opt.kind.name) step on this batch gives w = \(e(stepped))" + (gradAfterClip != g ? " (after clipping g to \(e(gradAfterClip)))" : ""))

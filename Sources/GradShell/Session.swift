@@ -55,6 +55,8 @@ public final class Session {
     public private(set) var shouldQuit = false
     /// The exercise whose expectations `check` evaluates.
     public var exercise: Exercise?
+    /// The last `evaluate … mc` and the model state it measured (reused by `check`).
+    var lastMonteCarloEvaluation: MonteCarloEvaluation?
     /// Gradient norms per epoch when `fit … track=gradients` ran.
     public var gradientHistory: [(epoch: Int, rows: [GradientRow])] = []
     /// This session's autosave folder (interactive sessions), rewritten after every cell.

@@ -52,8 +52,50 @@ struct EvaluateCommand: Command {
         var targets = [Float](repeating: 0, count: split.count)
         for i in 0..<split.count { targets[i] = split.target(i) }
         correct = targets.withUnsafeBufferPointer { Accuracy.correct(output: r.mean, targets: $0.baseAddress!) }
-        line += "\n\(splitName) mc (\(r.passes) passes): mc accuracy: \(String(format: "%.4f", Double(correct) / Double(split.count)))"
+        let accuracy = Double(correct) / Double(split.count)
+        session.lastMonteCarloEvaluation = MonteCarloEvaluation(
+            split: splitName.hasPrefix("val") ? "validation" : splitName,
+            passes: r.passes, requested: samples, accuracy: accuracy, state: MonteCarloEvaluation.state(of: m, on: split))
+        line += "\n\(splitName) mc (\(r.passes) passes): mc accuracy: \(String(format: "%.4f", accuracy))"
         if r.passes < samples { line += "  (interrupted after \(r.passes) of \(samples) passes)" }
         return line
+    }
+}
+
+/// The last `evaluate … mc`: its split, passes and accuracy, and a digest of
+/// the model state and data it measured, so that `check` and `explain mc`
+/// can reuse the number the learner saw instead of drawing new passes.
+struct MonteCarloEvaluation {
+    /// `test`, `validation` or `train`.
+    var split: String
+    /// Passes run (fewer than `requested` when interrupted).
+    var passes: Int
+    var requested: Int
+    var accuracy: Double
+    var state: Int
+
+    /// A digest of everything an MC accuracy depends on but the random
+    /// passes: the model object, its layers' names and settings, every
+    /// variable's bits (trainable or not), and the split's samples.
+    static func state(of m: Sequential, on split: DataSplit) -> Int {
+        var h = Hasher()
+        h.combine(ObjectIdentifier(m))
+        h.combine(ObjectIdentifier(split.storage))
+        h.combine(split.range.lowerBound)
+        h.combine(split.range.upperBound)
+        for l in m.layers {
+            h.combine(l.name)
+            for (k, v) in l.config { h.combine(k); h.combine(v) }
+            for p in l.parameters {
+                h.combine(p.count)
+                for v in p.value.buffer { h.combine(v.bitPattern) }
+            }
+        }
+        return h.finalize()
+    }
+
+    /// Whether this evaluation measured `split` (named `name`) of `m` as it is now.
+    func applies(to m: Sequential, split name: String, _ split: DataSplit) -> Bool {
+        self.split == name && state == MonteCarloEvaluation.state(of: m, on: split)
     }
 }

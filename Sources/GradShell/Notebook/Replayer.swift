@@ -52,8 +52,8 @@ public enum Replayer {
                 continue
             }
             session.emitReplayOutput("[\(session.cells.count + 1)] \(e.command)")
-            // A recorded `fit` (or `rerun` of one) that was interrupted stops at the same step,
-            // so the cells after it see the same model; only `fit` reads this.
+            // A `fit` whose recorded output says where it was interrupted stops at that step,
+            // so the cells after it see the same model (only `fit` reads this; other cells ignore it).
             session.fitStopAfter = FitCommand.recordedStop(in: e.output)
             let cell = session.run(e.command)
             session.fitStopAfter = nil

@@ -41,6 +41,8 @@ public final class Session {
     public var interruptRequested: () -> Bool = { false }
     /// Called to acknowledge an interrupt once it has been honoured.
     public var clearInterrupt: () -> Void = {}
+    /// Set by a replay: where the next `fit` stops, as the recorded one was interrupted; `fit` clears it.
+    public var fitStopAfter: FitPosition? = nil
     /// Receives each line of streamed output as it is produced.
     public var onLine: ((String) -> Void)?
     /// Receives in-place progress updates (not recorded).

@@ -15,7 +15,8 @@ public struct ReplayReport {
 
 /// Re-executes a transcript's commands in a session, optionally comparing
 /// each output with the recorded one. A transcript is data: only gradlab
-/// commands run, and file writes stay in its folder or `sessions/`.
+/// commands run, and file writes stay in its folder or `sessions/`. A `fit`
+/// whose recorded output says where it was interrupted stops at that step.
 public enum Replayer {
     public static func replay(_ t: Transcript, path: String, in session: Session, check: Bool,
                               step: ((Transcript.Entry) -> StepAction)? = nil) -> ReplayReport {
@@ -51,7 +52,11 @@ public enum Replayer {
                 continue
             }
             session.emitReplayOutput("[\(session.cells.count + 1)] \(e.command)")
+            // A `fit` whose recorded output says where it was interrupted stops at that step,
+            // so the cells after it see the same model (only `fit` reads this; other cells ignore it).
+            session.fitStopAfter = FitCommand.recordedStop(in: e.output)
             let cell = session.run(e.command)
+            session.fitStopAfter = nil
             report.cellsRun += 1
             let isExpect = firstWord == "expect"
             if isExpect && cell.failed {

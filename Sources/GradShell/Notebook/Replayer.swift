@@ -10,23 +10,39 @@ public struct ReplayReport {
     public var checked = 0
     public var failures: [String] = []
     public var stoppedEarly = false
+    /// The scratch folder that received the replay's writes (nil when it wrote nothing).
+    public var scratch: String?
     public var passed: Bool { failures.isEmpty }
 }
 
 /// Re-executes a transcript's commands in a session, optionally comparing
 /// each output with the recorded one. A transcript is data: only gradlab
-/// commands run, and file writes stay in its folder or `sessions/`. A `fit`
+/// commands run, and its writes go to a scratch folder (`ReplaySandbox`),
+/// never over the transcript or any other file. A `fit`
 /// whose recorded output says where it was interrupted stops at that step.
 public enum Replayer {
     public static func replay(_ t: Transcript, path: String, in session: Session, check: Bool,
                               step: ((Transcript.Entry) -> StepAction)? = nil) -> ReplayReport {
         var report = ReplayReport(path: path)
-        let folder = (path as NSString).deletingLastPathComponent
-        let savedRoots = session.writableRoots
-        let roots = [folder.isEmpty ? "." : folder, session.sessionsDirectory]
-        session.writableRoots = savedRoots.map { $0 } ?? roots
+        let outer = session.sandbox
+        if outer == nil {
+            do { session.sandbox = try ReplaySandbox(transcript: path) } catch {
+                report.failures.append("\(path): cannot make a scratch folder for the replay's writes: \(error.localizedDescription)")
+                return report
+            }
+        }
         session.replayDepth += 1
-        defer { session.writableRoots = savedRoots; session.replayDepth -= 1 }
+        run(t, path: path, in: session, check: check, step: step, into: &report)
+        session.replayDepth -= 1
+        if outer == nil {
+            report.scratch = session.sandbox?.finish()
+            session.sandbox = nil
+        }
+        return report
+    }
+
+    static func run(_ t: Transcript, path: String, in session: Session, check: Bool,
+                    step: ((Transcript.Entry) -> StepAction)?, into report: inout ReplayReport) {
         for item in t.items {
             guard case .cell(let e) = item else {
                 if case .prose(let p) = item { session.emit(p.split(separator: "\n").map { "  │ " + $0 }.joined(separator: "\n")) }
@@ -41,7 +57,7 @@ public enum Replayer {
             if let step {
                 switch step(e) {
                 case .skip: session.emit("(skipped) > \(e.command)"); continue
-                case .quit: report.stoppedEarly = true; return report
+                case .quit: report.stoppedEarly = true; return
                 case .run: break
                 }
             }
@@ -71,13 +87,13 @@ public enum Replayer {
                 report.failures.append("\(path):\(e.line): cell \(cell.number) output differs\n  > \(e.command)\n  \(diff)")
             }
         }
-        return report
     }
 
     /// The report as a test runner would print it.
     public static func summary(_ r: ReplayReport) -> String {
         var lines: [String] = []
         for f in r.failures { lines.append("FAIL " + f) }
+        if let s = r.scratch { lines.append("files the transcript wrote went to \(s)/ (your files are untouched)") }
         lines.append("\(r.path): \(r.cellsRun) cells run, \(r.checked) checked, \(r.failures.count) failed" + (r.stoppedEarly ? " (stopped early)" : ""))
         return lines.joined(separator: "\n")
     }

@@ -21,7 +21,7 @@ struct Gradlab: ParsableCommand {
               GRADLAB_PARALLEL   0 runs the products on one core
             """,
         version: Session.version,
-        subcommands: [Shell.self, Run.self, Replay.self],
+        subcommands: [Shell.self, Run.self, Replay.self, Grade.self, GradeOne.self],
         defaultSubcommand: Shell.self)
 
     static func main() {

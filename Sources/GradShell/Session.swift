@@ -34,6 +34,9 @@ public final class Session {
     public var writableRoots: [String]? = nil
     /// During a replay: where its writes go and its relative reads resolve.
     public var sandbox: ReplaySandbox?
+    /// Whether a replay adds the transcript's prose to this session's cells (so
+    /// an export after a replay keeps it); off where cell numbers must match.
+    public var recordsReplayedProse = true
     /// Output width in columns.
     public var width = 80
     /// Whether the output is a terminal (live progress bars, colour).

@@ -156,16 +156,20 @@ struct Run: ParsableCommand {
     }
 }
 
-/// `gradlab replay [--check] FILE…`: re-runs transcripts; exit code 1 if a check fails.
+/// `gradlab replay [--check | --record] FILE…`: re-runs transcripts; exit code 1 if a check fails.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Replay transcripts; with --check, compare every output (exit 1 on a difference).")
     @OptionGroup var options: CommonOptions
     @Flag(help: "Compare each output with the recorded one.") var check = false
     @Flag(help: "Pause before each cell.") var step = false
     @Flag(help: "Print only the report, not the cells.") var quiet = false
+    @Flag(help: "Fill in the outputs of a transcript written by hand (only `> command` lines); training cells become nocheck.")
+    var record = false
+    @Option(help: "With --record: where the filled-in transcript goes (default: the file itself).") var output: String?
     @ArgumentParser.Argument(help: "Transcript files (Markdown).") var files: [String]
 
     func run() throws {
+        if record { return try recordAll() }
         var allPassed = true
         for f in files {
             let session = makeSession(options, terminal: false)
@@ -190,5 +194,31 @@ struct Replay: ParsableCommand {
             if !report.passed { allPassed = false }
         }
         if !allPassed { throw ExitCode(1) }
+    }
+
+    /// `--record`: each file's outputs filled in and written back (or to --output), atomically.
+    func recordAll() throws {
+        guard output == nil || files.count == 1 else { throw ValidationError("--output takes one transcript") }
+        var failed = false
+        for f in files {
+            let session = makeSession(options, terminal: false)
+            let t: Transcript
+            do { t = try Transcript.load(f) } catch let e as ShellError {
+                print("FAIL \(f): \(e.message)")
+                failed = true
+                continue
+            }
+            let (filled, report) = Replayer.record(t, path: f, in: session)
+            let target = output ?? f
+            do { try filled.write(to: target) } catch {
+                print("FAIL \(f): cannot write \(target): \(error)")
+                failed = true
+                continue
+            }
+            let nocheck = filled.entries.filter { !$0.check }.count
+            print(Replayer.summary(report) + "; recorded \(filled.entries.count) outputs into \(target) (\(nocheck) nocheck)")
+            if !report.passed { failed = true }
+        }
+        if failed { throw ExitCode(1) }
     }
 }

@@ -43,9 +43,13 @@ public enum Replayer {
 
     static func run(_ t: Transcript, path: String, in session: Session, check: Bool,
                     step: ((Transcript.Entry) -> StepAction)?, into report: inout ReplayReport) {
+        let record = session.recordsReplayedProse
         for item in t.items {
             guard case .cell(let e) = item else {
-                if case .prose(let p) = item { session.emit(p.split(separator: "\n").map { "  │ " + $0 }.joined(separator: "\n")) }
+                if case .prose(let p) = item {
+                    session.emit(p.split(separator: "\n").map { "  │ " + $0 }.joined(separator: "\n"))
+                    if record { session.appendProse(p) }
+                }
                 continue
             }
             if session.interruptRequested() {
@@ -87,6 +91,37 @@ public enum Replayer {
                 report.failures.append("\(path):\(e.line): cell \(cell.number) output differs\n  > \(e.command)\n  \(diff)")
             }
         }
+    }
+
+    /// Commands whose output depends on training (timings aside): `replay --record`
+    /// marks their cells `nocheck`, as the tutorials do, and their claims go in `expect` lines.
+    static let trainingCommands: Set<String> = ["fit", "train", "search", "try", "compare", "pretrain", "lr_find"]
+
+    /// Runs a transcript written by hand (only `> command` lines) and fills in
+    /// every output: prose and cell flags are kept, training cells without
+    /// flags of their own become `nocheck`. Writes go to a scratch folder as in
+    /// any replay; the caller writes the returned transcript.
+    public static func record(_ t: Transcript, path: String, in session: Session) -> (Transcript, ReplayReport) {
+        var report = ReplayReport(path: path)
+        var out = t
+        session.onLine = nil
+        let outer = session.sandbox
+        if outer == nil { session.sandbox = try? ReplaySandbox(transcript: path) }
+        session.replayDepth += 1
+        for (i, item) in t.items.enumerated() {
+            guard case .cell(var e) = item else { continue }
+            let firstWord = e.command.split(separator: " ").first.map(String.init) ?? ""
+            if ["replay", "quit", "exit", "resume"].contains(firstWord) { continue }
+            let cell = session.run(e.command)
+            report.cellsRun += 1
+            if cell.failed && firstWord == "expect" { report.failures.append("\(path):\(e.line): expectation failed\n  > \(e.command)\n  \(cell.output)") }
+            e.output = cell.output
+            if e.check && e.relativeTolerance == nil && e.absoluteTolerance == nil && trainingCommands.contains(firstWord) { e.check = false }
+            out.items[i] = .cell(e)
+        }
+        session.replayDepth -= 1
+        if outer == nil { report.scratch = session.sandbox?.finish(); session.sandbox = nil }
+        return (out, report)
     }
 
     /// The report as a test runner would print it.

@@ -9,6 +9,13 @@ struct Gradlab: ParsableCommand {
         commandName: "gradlab",
         abstract: "An interactive shell for learning how deep neural networks are trained.",
         discussion: """
+            Options of the shell (the default subcommand; `gradlab shell --help` says more):
+              --seed N                 random seed (default 42; same seed, same numbers)
+              --sessions DIR           where sessions and autosaves go (default sessions)
+              --resume                 bring back the most recent saved session
+              --autosave/--no-autosave save after every cell (default: on a terminal)
+              --timings                `timing …` lines on standard error (for make bench)
+
             An interactive session saves itself after every cell under SESSIONS/autosave/ (its own folder; \
             the last \(Autosave.kept) are kept): `gradlab --resume` or the `resume` command brings it back.
 

@@ -150,10 +150,66 @@ final class ExportSnapshotTests: XCTestCase {
             throw XCTSkip("no python3 on the PATH: the generated scripts are not compiled")
         }
         var paths: [String] = []
-        for c in Self.cases { paths += try export(c).map(\.path) }
+        for c in Self.cases + Self.compiledCases { paths += try export(c).map(\.path) }
+        // The same scripts reading Fashion-MNIST's IDX files instead of arrays beside them.
+        let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
+        for l in Self.cases[1].lines { XCTAssertFalse(s.run(l).failed, l) }
+        var e = try ExportCommand.describe(session: s, model: s.model!, data: s.data!, scriptPath: dir + "/fashion.py")
+        e.source = .fashionMNIST(
+            directory: "/data/fashion-mnist", train: 5000..<60000, validation: 0..<5000, test: 0..<10000)
+        for (f, text) in [("keras", try KerasScript.render(e)), ("pytorch", try PyTorchScript.render(e))] {
+            paths.append("\(dir)/fashion_\(f).py")
+            try text.write(toFile: paths.last!, atomically: true, encoding: .utf8)
+        }
         let r = ExportScriptTests.run(python, ["-m", "py_compile"] + paths, cwd: dir, timeout: 120)
         XCTAssertEqual(r.status, 0, "py_compile: \(r.stdout)\n\(r.stderr)")
     }
+
+    /// Sessions whose scripts are only compiled, to reach every emitter: each
+    /// layer kind, initializer, regularizer, constraint, loss, optimizer,
+    /// schedule, clipping and callback.
+    static let compiledCases: [Case] = [
+        Case(
+            name: "relu_family",
+            lines: [
+                "data spirals n=120 classes=3 validation=30", "model new",
+                "add dense 8 activation=relu kernel_initializer=he_uniform",
+                "add dense 8 activation=leaky_relu(0.1) kernel_initializer=glorot_normal bias_initializer=constant(0.1)",
+                "add prelu", "add dense 8 activation=elu(0.5) kernel_initializer=lecun_uniform",
+                "add leaky_relu alpha=0.3",
+                "add dense 8 kernel_initializer=random_uniform(minval=-0.3, maxval=0.3) bias_initializer=ones",
+                "add activation tanh", "add alpha_dropout 0.1", "add rrelu lower=0.1 upper=0.3",
+                "add dense 3 activation=softmax kernel_initializer=random_normal(stddev=0.2)",
+                "compile optimizer=adamax learning_rate=one_cycle(0.02, total_steps=30) global_clipnorm=2.0",
+                "fit epochs=1 callbacks=reduce_lr_on_plateau(patience=1, factor=0.5)",
+            ]),
+        Case(
+            name: "regularized",
+            lines: [
+                "data xor n=120 validation=30", "model new",
+                "add dense 8 use_bias=false kernel_initializer=variance_scaling(scale=2.0, mode=fan_avg, distribution=untruncated_normal)",
+                "add batchnorm momentum=0.9 epsilon=0.00001 center=false scale=false",
+                "add residual dense 8 use_bias=false kernel_regularizer=l1_l2(l1=0.001, l2=0.01) kernel_constraint=max_norm(1.5)",
+                "add dense 8 activation=selu kernel_constraint=non_neg kernel_regularizer=l1(0.001)",
+                "add dense 1 activation=sigmoid kernel_initializer=truncated_normal(stddev=0.3)",
+                "compile loss=binary_crossentropy optimizer=rmsprop(learning_rate=0.01, momentum=0.5, decay=0.01) clipvalue=0.5",
+                "fit epochs=1 callbacks=reduce_lr_on_plateau(patience=1)",
+            ]),
+        Case(
+            name: "one_hot",
+            lines: [
+                "data circles n=120 validation=30", "model new", "add dense 2 activation=softmax",
+                "compile loss=mean_squared_error optimizer=adagrad learning_rate=piecewise(boundaries=10,20, values=0.02,0.01,0.005)",
+            ]),
+        Case(
+            name: "categorical",
+            lines: [
+                "data moons n=120", "model new", "add activation softmax",
+                "compile loss=categorical_crossentropy optimizer=sgd(momentum=0.9, nesterov=true) "
+                    + "learning_rate=exponential(0.01, decay_steps=20, decay_rate=0.5, staircase=true)",
+                "fit epochs=1 callbacks=reduce_lr_on_plateau(patience=1)",
+            ]),
+    ]
 
     /// The first `python3` on the PATH.
     static let python3: String? = {

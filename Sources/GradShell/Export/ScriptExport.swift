@@ -5,6 +5,13 @@ import GradNN
 /// session (see `ExportCommand`): the model (built and compiled), where its
 /// data comes from, and the gradlab commands that made them. Both script
 /// generators are pure functions of this value; they write nothing.
+///
+/// Exporting a new layer kind: add it to `validate`'s list and to
+/// `command(for:)` here, give it a case in `KerasScript.layer(_:)` (and a
+/// `KerasScript.Helper` if Keras lacks the class) and an emitter in
+/// `PyTorchScript.module(_:input:names:)`; then add it to a session of
+/// `ExportSnapshotTests` and re-record. Optimizers, schedules and callbacks
+/// likewise have one emitter per kind in each script's MARK section.
 struct ScriptExport {
     /// Where the script reads its samples.
     enum DataSource: Equatable {

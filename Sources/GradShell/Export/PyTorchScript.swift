@@ -77,20 +77,21 @@ enum PyTorchScript {
                 # gradlab: \#(e.modelCommand)  (input shape \#(PythonWriter.tuple(e.model.inputShape ?? e.sampleShape)))
                 model = nn.Sequential(OrderedDict([
             """#)
-        w.level = 2
-        for m in modules {
-            w.write(m.comment)
-            for (name, code) in m.entries { w.write("(\(name.py), \(code)),") }
+        w.indented { w in
+            w.indented { w in
+                for m in modules {
+                    w.write(m.comment)
+                    for (name, code) in m.entries { w.write("(\(name.py), \(code)),") }
+                }
+            }
+            w.write("]))")
+            for m in modules { w.write(lines: m.settings) }
+            for (i, m) in modules.enumerated() where m.layer.isFrozen {
+                w.write("# gradlab: set trainable \(i) false")
+                w.write("\(m.ref).requires_grad_(False)")
+            }
+            w.write("return model")
         }
-        w.level = 1
-        w.write("]))")
-        for m in modules { w.write(lines: m.settings) }
-        for (i, m) in modules.enumerated() where m.layer.isFrozen {
-            w.write("# gradlab: set trainable \(i) false")
-            w.write("\(m.ref).requires_grad_(False)")
-        }
-        w.write("return model")
-        w.level = 0
         w.blank(2)
         w.write("def train_mode(model):\n    model.train()")
         for m in modules where m.layer is BatchNormalization && m.layer.isFrozen {
@@ -820,20 +821,18 @@ enum PyTorchScript {
         let k = kerasOptimizer(o.kind)
         let keywords = k.settings.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
         w.write("class \(k.name)(torch.optim.Optimizer):")
-        w.indented { $0.write(#""""\#(k.doc)""""#) }
-        w.write(
-            #"""
-
-                def __init__(self, params, learning_rate, \#(keywords)):
-                    super().__init__(params, dict(lr=learning_rate))
-            """#)
-        w.level = 2
-        for (key, _) in k.settings { w.write("self.\(key) = \(key)") }
-        w.write("self.iterations = 0")
-        if let s = k.extraState { w.write(s) }
-        w.level = 0
-        w.write(
-            #"""
+        w.indented { w in
+            w.write(#""""\#(k.doc)""""#)
+            w.blank()
+            w.write("def __init__(self, params, learning_rate, \(keywords)):")
+            w.indented { w in
+                w.write("super().__init__(params, dict(lr=learning_rate))")
+                for (key, _) in k.settings { w.write("self.\(key) = \(key)") }
+                w.write("self.iterations = 0")
+                if let s = k.extraState { w.write(s) }
+            }
+            w.write(
+                #"""
 
                 @torch.no_grad()
                 def step(self):
@@ -841,15 +840,14 @@ enum PyTorchScript {
                     clip_gradients(params)
                     lr = learning_rate_at(self.iterations, self.param_groups[0]["lr"])
                     t = self.iterations + 1
-            """#)
-        w.level = 2
-        if !k.beforeLoop.isEmpty { w.write(k.beforeLoop) }
-        w.write("for p in params:\n    g, state = p.grad, self.state[p]")
-        w.level = 3
-        w.write(k.update)
-        w.level = 2
-        w.write("self.iterations += 1")
-        w.level = 0
+                """#)
+            w.indented { w in
+                if !k.beforeLoop.isEmpty { w.write(k.beforeLoop) }
+                w.write("for p in params:\n    g, state = p.grad, self.state[p]")
+                w.indented { $0.write(k.update) }
+                w.write("self.iterations += 1")
+            }
+        }
         let base = o.schedule.map { $0.rate(at: 0) } ?? o.learningRate
         w.write(
             #"""

@@ -345,7 +345,10 @@ enum KerasScript {
     // MARK: callbacks, one case per kind
 
     /// A callback as Keras takes it, or the comment saying why it is left out.
-    enum Emitted { case expression(String), leftOut(String) }
+    enum Emitted {
+        case expression(String)
+        case leftOut(String)
+    }
 
     static func callback(_ c: ScriptExport.Callback, schedule: LearningRateSchedule?) -> Emitted {
         switch c {

@@ -32,8 +32,20 @@ public final class Session {
     public var sessionsDirectory: String
     /// When set (during replay of a file), writes must stay inside these folders.
     public var writableRoots: [String]? = nil
-    /// Output width in columns.
-    public var width = 80
+    /// Output width in columns. When `resizedWidth` is set, every read first
+    /// asks it whether the terminal changed size, so a progress bar drawn during
+    /// a long command follows a resize.
+    public var width: Int {
+        get {
+            if let w = resizedWidth?() { fixedWidth = w }
+            return fixedWidth
+        }
+        set { fixedWidth = newValue }
+    }
+    private var fixedWidth = 80
+    /// The terminal's new width after a resize (SIGWINCH), nil when it has not
+    /// changed since the last call; set by the executable.
+    public var resizedWidth: (() -> Int?)?
     /// Whether the output is a terminal (live progress bars, colour).
     public var isTerminal = false
     public var useColor = false

@@ -51,6 +51,7 @@ func makeSession(_ o: CommonOptions, terminal: Bool) -> Session {
     s.onProgress = { line in
         FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
     }
+    if terminal { Resize.install(s) }
     if o.timings { s.onTiming = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
     if let dir = Bundle.main.executablePath.map({ ($0 as NSString).deletingLastPathComponent }),
        !FileManager.default.fileExists(atPath: "tutorials"),

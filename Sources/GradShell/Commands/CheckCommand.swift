@@ -25,7 +25,7 @@ struct CheckCommand: Command {
                     ok = g.holds(last.accuracy)
                     detail = "got \(String(format: "%.6g", last.accuracy))"
                     hint = g.hint
-                    source = "from the last `evaluate test mc` (\(last.passes) passes" + (last.passes < last.requested ? ", interrupted)" : ")")
+                    source = "from the last `evaluate test mc` (\(plural(last.passes, "pass", "passes"))" + (last.passes < last.requested ? ", interrupted)" : ")")
                 } else {
                     (ok, detail, hint) = try cmd.evaluate(session)
                     source = cmd.goal?.quantity == "mc_accuracy" ? "measured now: 30 MC Dropout passes on the test split\n        (\(CheckCommand.whyNotReused(session)))" : nil

@@ -73,7 +73,7 @@ public enum Replayer {
     public static func summary(_ r: ReplayReport) -> String {
         var lines: [String] = []
         for f in r.failures { lines.append("FAIL " + f) }
-        lines.append("\(r.path): \(r.cellsRun) cells run, \(r.checked) checked, \(r.failures.count) failed" + (r.stoppedEarly ? " (stopped early)" : ""))
+        lines.append("\(r.path): \(plural(r.cellsRun, "cell")) run, \(r.checked) checked, \(r.failures.count) failed" + (r.stoppedEarly ? " (stopped early)" : ""))
         return lines.joined(separator: "\n")
     }
 }

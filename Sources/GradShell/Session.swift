@@ -101,7 +101,7 @@ public final class Session {
         if trimmed.hasPrefix("#") {
             if trimmed.unicodeScalars.contains(where: { ($0.value < 32 && $0.value != 9) || $0.value == 0x7F || $0.value == 0xFFFD }) || trimmed.utf8.count > Parser.maximumLineLength {
                 let cell = Cell(number: number, input: "", output: "error: prose contains control characters or is too long; type plain text", failed: true)
-                onLine?(cell.output)
+                onLine?(Style.errorLabel(enabled: useColor) + cell.output.dropFirst("error:".count))
                 return cell
             }
             let cell = Cell(number: number, input: trimmed, output: "", isProse: true)
@@ -128,7 +128,7 @@ public final class Session {
             output = render(error: e, line: line)
             failed = true
         } catch {
-            output = "error: \(error)"
+            output = Style.errorLabel(enabled: useColor) + " \(error)"
             failed = true
         }
         if !output.isEmpty { onLine?(output) }
@@ -151,7 +151,7 @@ public final class Session {
 
     /// One-line rendering of an error, with a caret under the offending word on a terminal.
     public func render(error e: ShellError, line: String) -> String {
-        var text = "error: " + e.message
+        var text = Style.errorLabel(enabled: useColor) + " " + e.message
         if let span = e.span, isTerminal, span.lowerBound < 200 {
             let prefix = "[\(cells.count + 1)] "
             text = String(repeating: " ", count: prefix.count + span.lowerBound) + String(repeating: "^", count: max(1, min(span.count, 60))) + "\n" + text

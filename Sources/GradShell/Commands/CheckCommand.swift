@@ -31,10 +31,10 @@ struct CheckCommand: Command {
                     source = cmd.goal?.quantity == "mc_accuracy" ? "measured now: 30 MC Dropout passes on the test split\n        (\(CheckCommand.whyNotReused(session)))" : nil
                 }
                 if ok { passed += 1 }
-                lines.append("\(ok ? "✓ pass" : "✗ fail")  \(shown)  (\(detail))" + (!ok && hint != nil ? " — hint: \(hint!)" : ""))
+                lines.append("\(ok ? Style.pass("✓ pass", enabled: session.useColor) : Style.fail("✗ fail", enabled: session.useColor))  \(shown)  (\(detail))" + (!ok && hint != nil ? " — hint: \(hint!)" : ""))
                 if let source { lines.append("        " + source) }
             } catch let err as ShellError {
-                lines.append("✗ fail  \(shown)  (\(err.message))")
+                lines.append(Style.fail("✗ fail", enabled: session.useColor) + "  \(shown)  (\(err.message))")
             }
         }
         lines.append("\(passed)/\(ex.expectations.count) goals met" + (passed == ex.expectations.count ? " — exercise complete!" : ""))

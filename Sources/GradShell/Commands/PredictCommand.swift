@@ -63,8 +63,8 @@ struct PredictCommand: Command {
             let t = Accuracy.classIndex(split.target(i))
             let p = classes == 1 ? (det[row, 0] > 0.5 ? 1 : 0) : Accuracy.argmax(det.data + row * classes, classes)
             rows.append((String(format: "%6d  ", i), { det[row, $0] }))
-            verdicts.append(beside ? "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + label(t, names) + (p == t ? "" : "  ✗")
-                                   : "predicted \(label(p, names)), true \(label(t, names))" + (p == t ? "" : "  ✗"))
+            verdicts.append(beside ? "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + label(t, names) + (p == t ? "" : "  " + Style.fail("✗", enabled: session.useColor))
+                                   : "predicted \(label(p, names)), true \(label(t, names))" + (p == t ? "" : "  " + Style.fail("✗", enabled: session.useColor)))
         }
         let table = PredictCommand.table(names: names, classes: classes, corner: "sample  ", rows: rows)
         guard beside else {

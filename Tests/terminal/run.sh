@@ -519,6 +519,30 @@ t_narrow() {
 # longer_than N: the lines of standard input wider than N characters (not bytes).
 longer_than() { local LC_ALL=C.UTF-8 l; while IFS= read -r l; do [ "${#l}" -gt "$1" ] && printf '%s\n' "$l"; done; true; }
 
+t_colour() {
+    # On a terminal without NO_COLOR: error: in red, ✓ in green; the saved
+    # transcript stays plain. With NO_COLOR=1 (every other test): no colour.
+    local esc=$'\e'
+    TT_COLOR=1 start_shell c || return 1
+    wait_prompt c 1 >/dev/null || why "no prompt" || return 1
+    run_cmd c "fitt" || true
+    local coloured; coloured=$(tm capture-pane -p -e -t c)
+    grep -q "${esc}\[[0-9;]*31m[^ ]*error:" <<< "$coloured" || why "error: is not red on a colour terminal:" "$(cat -v <<< "$coloured")" || return 1
+    cmd c "model new" || return 1
+    cmd c "add dense 2 activation=softmax" || return 1
+    cmd c "expect layer 0 is dense" || return 1
+    coloured=$(tm capture-pane -p -e -t c)
+    grep -q "${esc}\[[0-9;]*32m✓" <<< "$coloured" || why "✓ is not green:" "$(cat -v <<< "$coloured")" || return 1
+    cmd c "save session plain.md" || return 1
+    grep -q "$esc" "$TT_DIR/work/plain.md" && why "escape codes in the saved transcript:" "$(cat -v "$TT_DIR/work/plain.md")" && return 1
+    grep -q '^error: ' "$TT_DIR/work/plain.md" || why "the failed cell's plain 'error:' is not in the transcript:" "$(cat "$TT_DIR/work/plain.md")" || return 1
+    start_shell n || return 1
+    wait_prompt n 1 >/dev/null || why "no prompt (NO_COLOR)" || return 1
+    run_cmd n "fitt" || true
+    tm capture-pane -p -e -t n | grep -q "${esc}\[[0-9;]*3[12]m" && why "colour despite NO_COLOR=1:" "$(tm capture-pane -p -e -t n | cat -v)" && return 1
+    stop_shell c; stop_shell n
+}
+
 t_resize() {
     # Resizing the terminal while fit runs (SIGWINCH): the live bar is laid out
     # again for the new width at its next redraw, the rows the terminal reflowed
@@ -582,6 +606,7 @@ run_test "6  a burst of Ctrl-C while fit stops never quits"  t_ctrl_c_burst
 run_test "8  quit, come back: offered, declined, resume"     t_resume
 run_test "7  unknown command suggests 'did you mean'"       t_did_you_mean
 run_test "7  Ctrl-D exits cleanly (status 0), quit too"     t_ctrl_d
+run_test "7  colour on a terminal, none with NO_COLOR or saved" t_colour
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

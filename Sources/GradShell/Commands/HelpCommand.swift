@@ -2,7 +2,8 @@
 /// examples, or the commands and keys of a topic (`help batchnorm`).
 struct HelpCommand: Command {
     static let spec = CommandSpec(
-        name: "help", summary: "list commands, explain one, or a topic's commands and keys", usage: "help [COMMAND | TOPIC]",
+        name: "help", summary: "list commands, explain one, or a topic's commands and keys",
+        usage: "help [COMMAND | TOPIC]",
         discussion: "Topics: \(HelpTopics.names.joined(separator: ", ")).",
         positional: .commands, examples: ["help", "help fit", "help batchnorm"])
     let topic: String?
@@ -11,10 +12,11 @@ struct HelpCommand: Command {
         if let a = args.nextArgument() {
             let w = ValueParsing.name(a.value) ?? a.value.text
             if w == "markdown" { topic = "markdown"; return }
-            if Registry.spec(named: w) != nil { topic = w; return }  // a topic of the same name follows the command's help
+            // A command first (a topic of the same name follows its help).
+            if Registry.spec(named: w) != nil { topic = w; return }
             guard let t = HelpTopics.topic(named: w) else {
-                throw ShellError("no help for '\(w)'" + Suggestions.hint(for: w, in: Registry.names + HelpTopics.names) +
-                                 "; topics: \(HelpTopics.names.joined(separator: ", "))", at: a.span)
+                throw ShellError("no help for '\(w)'" + Suggestions.hint(for: w, in: Registry.names + HelpTopics.names)
+                                 + "; topics: \(HelpTopics.names.joined(separator: ", "))", at: a.span)
             }
             topic = "topic:" + t.name
         } else {
@@ -26,9 +28,12 @@ struct HelpCommand: Command {
         if topic == "markdown" { return HelpCommand.markdown() }
         if let t = topic, let s = Registry.spec(named: t) {
             // `activations` and `gradients` are commands and topics: the command, then the topic.
-            return HelpCommand.text(for: s) + (HelpTopics.all.first { $0.name == s.name }.map { "\n\n" + HelpTopics.text(for: $0) } ?? "")
+            let sameName = HelpTopics.all.first { $0.name == s.name }
+            return HelpCommand.text(for: s) + (sameName.map { "\n\n" + HelpTopics.text(for: $0) } ?? "")
         }
-        if let t = topic, t.hasPrefix("topic:"), let found = HelpTopics.topic(named: String(t.dropFirst(6))) { return HelpTopics.text(for: found) }
+        if let t = topic, t.hasPrefix("topic:"), let found = HelpTopics.topic(named: String(t.dropFirst(6))) {
+            return HelpTopics.text(for: found)
+        }
         var lines = ["gradlab \(Session.version) — train neural networks one command at a time.", ""]
         var categories: [String] = []
         for c in Registry.commands where !categories.contains(c.spec.category) { categories.append(c.spec.category) }

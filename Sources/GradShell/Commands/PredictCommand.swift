@@ -43,19 +43,22 @@ struct PredictCommand: Command {
             let r = m.predictMonteCarlo(split, indices: idx, samples: samples, rng: &rng, shouldStop: session.interruptRequested)
             session.rng = rng
             session.clearInterrupt()
-            lines.append("MC Dropout: \(plural(r.passes, "pass", "passes")), dropout on, BatchNormalization in inference mode")
+            lines.append("MC Dropout: \(plural(r.passes, "pass", "passes")), dropout on, "
+                         + "BatchNormalization in inference mode")
             for (row, i) in idx.enumerated() {
                 let t = Accuracy.classIndex(split.target(i))
                 let pm = Accuracy.argmax(r.mean.data + row * classes, classes)
                 let pd = Accuracy.argmax(det.data + row * classes, classes)
-                lines.append("sample \(i): true \(label(t, names)) | mc: \(label(pm, names)) | single: \(label(pd, names))")
+                lines.append("sample \(i): true \(label(t, names)) | mc: \(label(pm, names)) | "
+                             + "single: \(label(pd, names))")
                 lines += PredictCommand.table(names: names, classes: classes, corner: "  class ", rows: [
                     ("  mean  ", { r.mean[row, $0] }), ("  std   ", { r.std[row, $0] }), ("  single", { det[row, $0] }),
                 ])
             }
             return lines.joined(separator: "\n")
         }
-        // A few classes: predicted and true beside the probabilities; more (Fashion-MNIST's 10): on a line of their own.
+        // A few classes: predicted and true beside the probabilities;
+        // more (Fashion-MNIST's 10): on a line of their own.
         let beside = 8 + classes * PredictCommand.column + 30 <= 80
         var rows: [(String, (Int) -> Float)] = []
         var verdicts: [String] = []
@@ -63,8 +66,11 @@ struct PredictCommand: Command {
             let t = Accuracy.classIndex(split.target(i))
             let p = classes == 1 ? (det[row, 0] > 0.5 ? 1 : 0) : Accuracy.argmax(det.data + row * classes, classes)
             rows.append((String(format: "%6d  ", i), { det[row, $0] }))
-            verdicts.append(beside ? "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + label(t, names) + (p == t ? "" : "  " + Style.fail("✗", enabled: session.useColor))
-                                   : "predicted \(label(p, names)), true \(label(t, names))" + (p == t ? "" : "  " + Style.fail("✗", enabled: session.useColor)))
+            let wrong = p == t ? "" : "  " + Style.fail("✗", enabled: session.useColor)
+            verdicts.append(beside
+                ? "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  "
+                    + label(t, names) + wrong
+                : "predicted \(label(p, names)), true \(label(t, names))" + wrong)
         }
         let table = PredictCommand.table(names: names, classes: classes, corner: "sample  ", rows: rows)
         guard beside else {
@@ -93,7 +99,8 @@ struct PredictCommand: Command {
         for lo in stride(from: 0, to: max(classes, 1), by: perRow) {
             let cols = lo..<min(classes, lo + perRow)
             out.append(corner + cols.map { c in
-                let n = String((c < names.count ? names[c] : String(c)).prefix(column - 1)).trimmingCharacters(in: .whitespaces)
+                let n = String((c < names.count ? names[c] : String(c)).prefix(column - 1))
+                    .trimmingCharacters(in: .whitespaces)
                 return String(repeating: " ", count: column - n.count) + n
             }.joined())
             for (name, value) in rows { out.append(name + cols.map { String(format: "%7.3f", value($0)) }.joined()) }

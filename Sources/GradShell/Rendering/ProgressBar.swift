@@ -17,7 +17,8 @@ public struct ProgressBar {
 
     public init(width: @autoclosure @escaping () -> Int) { currentWidth = width }
 
-    public func line(step: Int, steps: Int, elapsed: Double, metrics: [(String, Double)], final: Bool = false) -> String {
+    public func line(step: Int, steps: Int, elapsed: Double, metrics: [(String, Double)],
+                     final: Bool = false) -> String {
         let digits = String(steps).count
         let stepText = String(repeating: " ", count: max(0, digits - String(step).count)) + "\(step)/\(steps)"
         let timeText: String
@@ -33,7 +34,8 @@ public struct ProgressBar {
         let columns = max(20, final ? width : width - 1)
         func head(_ length: Int) -> String {
             let done = steps == 0 ? length : length * min(step, steps) / max(steps, 1)
-            return "\(stepText) " + String(repeating: "━", count: done) + String(repeating: "─", count: length - done) + " \(timeText)"
+            let bar = String(repeating: "━", count: done) + String(repeating: "─", count: length - done)
+            return "\(stepText) \(bar) \(timeText)"
         }
         let tail = parts.map { " - " + $0 }.joined()
         let full = head(barLength).count + tail.count

@@ -30,8 +30,13 @@ public final class Session {
     public private(set) var cells: [Cell] = []
     /// The folder that saves default to.
     public var sessionsDirectory: String
-    /// When set (during replay of a file), writes must stay inside these folders.
+    /// When set, writes must stay inside these folders (tests and fuzzers confine a session so).
     public var writableRoots: [String]? = nil
+    /// During a replay: where its writes go and its relative reads resolve.
+    public var sandbox: ReplaySandbox?
+    /// Whether a replay adds the transcript's prose to this session's cells (so
+    /// an export after a replay keeps it); off where cell numbers must match.
+    public var recordsReplayedProse = true
     /// Output width in columns. When `resizedWidth` is set, every read first
     /// asks it whether the terminal changed size, so a progress bar drawn during
     /// a long command follows a resize.
@@ -53,6 +58,8 @@ public final class Session {
     public var interruptRequested: () -> Bool = { false }
     /// Called to acknowledge an interrupt once it has been honoured.
     public var clearInterrupt: () -> Void = {}
+    /// Set by a replay: where the next `fit` stops, as the recorded one was interrupted; `fit` clears it.
+    public var fitStopAfter: FitPosition? = nil
     /// Receives each line of streamed output as it is produced.
     public var onLine: ((String) -> Void)?
     /// Receives in-place progress updates (not recorded).
@@ -131,6 +138,7 @@ public final class Session {
             output = Style.errorLabel(enabled: useColor) + " \(error)"
             failed = true
         }
+        if let sandbox { output = sandbox.displayText(output) }
         if !output.isEmpty { onLine?(output) }
         let all = Style.plain((streamed + (output.isEmpty ? [] : [output])).joined(separator: "\n"))
         let cell = Cell(number: number, input: trimmed, output: all, failed: failed)
@@ -251,9 +259,11 @@ public final class Session {
     }
 
     /// Resolves a path for writing, refusing places outside the allowed roots.
+    /// During a replay, the write goes to the replay's scratch folder instead.
     func writablePath(_ path: String, defaultExtension: String? = nil) throws -> String {
         var p = (path as NSString).expandingTildeInPath
         if let ext = defaultExtension, (p as NSString).pathExtension.isEmpty { p += "." + ext }
+        if let sandbox { return sandbox.redirect(p) }
         if let roots = writableRoots {
             let full = URL(fileURLWithPath: p).standardizedFileURL.path
             let ok = roots.contains { root in
@@ -266,6 +276,15 @@ public final class Session {
         }
         return p
     }
+
+    /// Resolves a path for reading (during a replay: what it wrote, then the transcript's folder).
+    func readablePath(_ path: String) -> String {
+        let p = (path as NSString).expandingTildeInPath
+        return sandbox?.resolveRead(p) ?? p
+    }
+
+    /// A path as the user typed it, for output (a replay's scratch paths are not shown).
+    func shownPath(_ real: String) -> String { sandbox?.display(real) ?? real }
 
     /// Writes the autosave after a cell; a failure is reported once, as a warning.
     func saveAutomatically() {

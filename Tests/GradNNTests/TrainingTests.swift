@@ -29,15 +29,89 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(m.history.epochs.map(\.loss), m2.history.epochs.map(\.loss), "same seed, same numbers")
     }
 
-    func testInterruptKeepsWeightsAndHistory() throws {
+    /// Records what a callback is shown, to check that an interrupted epoch reaches none.
+    final class EpochRecorder: Callback {
+        var epochs: [Int] = []
+        var began = 0, ended = 0
+        func trainBegin(model: Sequential) { began += 1 }
+        func epochEnd(_ logs: EpochLogs, model: Sequential) -> String? { epochs.append(logs.epoch); return nil }
+        func trainEnd(model: Sequential) -> String? { ended += 1; return nil }
+    }
+
+    func testInterruptKeepsTheWeightsButOnlyCompleteEpochsInTheHistory() throws {
         let (m, d) = try moonsModel(seed: 2)
+        let steps = (d.train.count + 9) / 10
+        var rng = RandomGenerator(seed: 1)
+        _ = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 1, batchSize: 10), rng: &rng)
+        let recorder = EpochRecorder()
+        var calls = 0
+        var partial: (logs: EpochLogs, epoch: Int, steps: Int)?
+        var epochEnds = 0
+        // Five epochs asked; the poll says stop at the 7th step of the third.
+        let options = FitOptions(epochs: 5, batchSize: 10, callbacks: [recorder])
+        let stop = m.fit(train: d.train, validation: d.validation, options: options, rng: &rng,
+                         shouldStop: { calls += 1; return calls == 2 * steps + 7 }) { event in
+            if case .interrupted(let p, let e, let n) = event { partial = (p, e, n) }
+            if case .epochEnd = event { epochEnds += 1 }
+        }
+        XCTAssertEqual(stop, .interrupted(epoch: 3, step: 7), "epoch and step count from this fit's start")
+        XCTAssertEqual(m.history.epochs.map(\.epoch), [1, 2, 3],
+                       "one earlier epoch and two complete ones: the partial fourth is left out")
+        XCTAssertNotNil(m.history.last?.valAccuracy, "the last epoch in the history is validated")
+        XCTAssertEqual(epochEnds, 2)
+        XCTAssertEqual(partial?.epoch, 3)
+        XCTAssertEqual(partial?.steps, steps)
+        XCTAssertEqual(partial?.logs.epoch, 4, "the partial epoch would have been the history's 4th")
+        XCTAssertEqual(partial?.logs.steps, 7)
+        XCTAssertNil(partial?.logs.valLoss, "the partial epoch is not validated")
+        XCTAssertEqual(partial.map { $0.logs.loss.isFinite }, true)
+        XCTAssertEqual(recorder.epochs, [2, 3], "callbacks never see the partial epoch")
+        XCTAssertEqual(recorder.began, 1)
+        XCTAssertEqual(recorder.ended, 0, "as a KeyboardInterrupt in Keras, an interrupt skips trainEnd")
+        XCTAssertEqual(m.optimizer!.iterations, 3 * steps + 7,
+                       "the partial epoch's updates stay in the weights and the step count")
+        XCTAssertTrue(m.evaluate(d.test!).accuracy.isFinite)
+        // The next fit numbers its epochs after the complete ones.
+        _ = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 1, batchSize: 10), rng: &rng)
+        XCTAssertEqual(m.history.epochs.map(\.epoch), [1, 2, 3, 4])
+    }
+
+    func testAnInterruptAtAnEpochsLastStepLeavesThatEpochOut() throws {
+        let (m, d) = try moonsModel(seed: 2)
+        let steps = (d.train.count + 9) / 10
         var rng = RandomGenerator(seed: 1)
         var calls = 0
-        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 5, batchSize: 10), rng: &rng,
-                         shouldStop: { calls += 1; return calls == 7 })
-        XCTAssertEqual(stop, .interrupted(epoch: 1, step: 7))
-        XCTAssertEqual(m.history.epochs.count, 1)
-        XCTAssertTrue(m.evaluate(d.test!).accuracy.isFinite)
+        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 3, batchSize: 10), rng: &rng,
+                         shouldStop: { calls += 1; return calls == 2 * steps })
+        XCTAssertEqual(stop, .interrupted(epoch: 2, step: steps))
+        XCTAssertEqual(m.history.epochs.count, 1,
+                       "its steps all ran, but it was neither validated nor shown to callbacks")
+    }
+
+    func testStopAfterStopsWhereTheInterruptDidWithTheSameBits() throws {
+        func run(stopAfter: FitPosition?, interruptAt poll: Int?) throws -> (FitStop, [[Float]], [Double], Int, Float) {
+            let (m, d) = try moonsModel(seed: 7, optimizer: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), lr: 0.01)
+            var rng = RandomGenerator(seed: 3)
+            var calls = 0
+            let stop = m.fit(train: d.train, validation: d.validation,
+                             options: FitOptions(epochs: 4, batchSize: 16, stopAfter: stopAfter), rng: &rng,
+                             shouldStop: { calls += 1; return calls == poll })
+            return (stop, m.snapshot().map(\.array), m.history.series("val_loss"), m.optimizer!.iterations, rng.uniform())
+        }
+        let steps = (try moonsModel(seed: 7).1.train.count + 15) / 16
+        let interrupted = try run(stopAfter: nil, interruptAt: steps + 5)
+        let replayed = try run(stopAfter: FitPosition(epoch: 2, step: 5), interruptAt: nil)
+        XCTAssertEqual(interrupted.0, .interrupted(epoch: 2, step: 5))
+        XCTAssertEqual(replayed.0, interrupted.0)
+        XCTAssertEqual(replayed.1, interrupted.1, "same weights, bit for bit")
+        XCTAssertEqual(replayed.2, interrupted.2)
+        XCTAssertEqual(replayed.3, steps + 5)
+        XCTAssertEqual(replayed.3, interrupted.3)
+        XCTAssertEqual(replayed.4, interrupted.4, "the generator is where the interrupted fit left it")
+        let beyond = try run(stopAfter: FitPosition(epoch: 5, step: 1), interruptAt: nil)
+        XCTAssertEqual(beyond.0, .finished, "a stop point past the fit's end never fires")
+        XCTAssertEqual(beyond.2.count, 4)
+        XCTAssertNotEqual(beyond.1, interrupted.1)
     }
 
     func testNonFiniteLossStopsAndRollsBack() throws {

@@ -106,7 +106,7 @@ for (( i = 1; i <= TRIES; i++ )); do
     # what did the signal hit?
     if [ "$m" = "$n" ]; then
         kind="prompt (command discarded)"
-    elif grep -Eq '^stopped by Ctrl-C|\(interrupted after [0-9]+ of|^MC Dropout: [0-9]+ passes' <<< "$out" &&
+    elif grep -Eq '^interrupted at epoch [0-9]+, step|\(interrupted after [0-9]+ of|^MC Dropout: [0-9]+ passes' <<< "$out" &&
          ! grep -Eq '^MC Dropout: 100000 passes' <<< "$out"; then
         kind="interrupted"
     elif grep -q "^\[$m\] .*press Ctrl-C again" <<< "$out"; then

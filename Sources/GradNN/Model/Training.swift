@@ -6,7 +6,20 @@ public enum FitEvent {
     case epochBegin(epoch: Int, epochs: Int, steps: Int)
     case batchEnd(epoch: Int, step: Int, steps: Int, loss: Double, accuracy: Double, elapsed: Double)
     case epochEnd(EpochLogs, epochs: Int)
+    /// Training stopped inside epoch `epoch` of this call: `partial` covers its
+    /// first `partial.steps` of `steps` steps, unvalidated, and is not in the history.
+    case interrupted(partial: EpochLogs, epoch: Int, steps: Int)
     case message(String)
+}
+
+/// A step of one `fit` call: `epoch` 1 is the call's first epoch, `step` 1 an epoch's first batch.
+public struct FitPosition: Equatable, Sendable {
+    public var epoch: Int
+    public var step: Int
+    public init(epoch: Int, step: Int) {
+        self.epoch = epoch
+        self.step = step
+    }
 }
 
 /// Why `fit` stopped.
@@ -24,11 +37,15 @@ public struct FitOptions {
     public var batchSize: Int = 32
     public var shuffle = true
     public var callbacks: [Callback] = []
-    public init(epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, callbacks: [Callback] = []) {
+    /// Stop as an interrupt does, right after this step: a replay stops where the recorded `fit` was interrupted.
+    public var stopAfter: FitPosition? = nil
+    public init(epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, callbacks: [Callback] = [],
+                stopAfter: FitPosition? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.callbacks = callbacks
+        self.stopAfter = stopAfter
     }
 }
 
@@ -41,9 +58,16 @@ public struct Evaluation: Equatable {
 
 extension Sequential {
     /// Trains on `train`, validating on `validation` after each epoch.
-    /// `shouldStop` is polled after every batch (Ctrl-C); the weights learned
-    /// so far are kept. A non-finite loss stops training: the flight recorder
-    /// rolls back to the last finite step and names the first non-finite tensor.
+    /// `shouldStop` is polled after every batch (Ctrl-C), and `options.stopAfter`
+    /// stops at a given step the same way. An interrupt keeps the weights,
+    /// optimizer state (its `iterations` count the partial epoch's steps, as do
+    /// step-based schedules) and generator as they are after that step, but the
+    /// history holds complete epochs only: the partial epoch is reported through
+    /// `.interrupted`, is not validated, and no callback sees it (as in Keras,
+    /// where a KeyboardInterrupt skips `on_epoch_end` and `on_train_end`, so
+    /// early stopping does not restore its best weights). A non-finite loss stops
+    /// training: the flight recorder rolls back to the last finite step and
+    /// names the first non-finite tensor.
     public func fit(train: DataSplit, validation: DataSplit?, options: FitOptions, rng: inout RandomGenerator,
                     shouldStop: () -> Bool = { false }, onEvent: (FitEvent) -> Void = { _ in }) -> FitStop {
         guard let optimizer else { return .finished }
@@ -88,11 +112,10 @@ extension Sequential {
                 seen += hi - lo
                 onEvent(.batchEnd(epoch: e + 1, step: s + 1, steps: steps, loss: lossSum / Double(seen),
                                   accuracy: Double(correct) / Double(seen), elapsed: Date().timeIntervalSince(t0)))
-                if shouldStop() {
-                    let logs = EpochLogs(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
-                                         learningRate: lrAtStart, seconds: Date().timeIntervalSince(t0), steps: s + 1)
-                    onEvent(.message("interrupted at epoch \(e + 1), step \(s + 1)/\(steps); weights learned so far are kept"))
-                    history.epochs.append(logs)
+                if options.stopAfter == FitPosition(epoch: e + 1, step: s + 1) || shouldStop() {
+                    let partial = EpochLogs(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                            learningRate: lrAtStart, seconds: Date().timeIntervalSince(t0), steps: s + 1)
+                    onEvent(.interrupted(partial: partial, epoch: e + 1, steps: steps))
                     return .interrupted(epoch: e + 1, step: s + 1)
                 }
             }
@@ -171,7 +194,7 @@ extension Sequential {
         var y = [Float](repeating: 0, count: bs)
         // Layers before the first stochastic one give the same output on every
         // pass: run them once for all samples and keep the result.
-        let firstStochastic = layers.firstIndex { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU } ?? layers.count
+        let firstStochastic = layers.firstIndex { $0.isStochastic } ?? layers.count
         var prefix: Tensor? = nil
         var start = 0
         while start < n {

@@ -31,7 +31,7 @@ struct ExerciseCommand: Command {
     }
 
     func run(_ session: Session) throws -> String {
-        let t = try Transcript.load(path)
+        let t = try Transcript.load(session.readablePath(path))
         if action == "seal" { return try seal(t, session) }
         let ex = Exercise(t, path: path)
         guard !ex.expectations.isEmpty else { throw ShellError("\(path) has no `expect` lines, so it is not an exercise") }
@@ -74,7 +74,7 @@ struct ExerciseCommand: Command {
         }
         guard sealed > 0 else { throw ShellError("\(path) has no `expect QUANTITY OP NUMBER` goals to seal") }
         do { try out.write(to: output!) } catch { throw ShellError("cannot write \(output!): \(error.localizedDescription)") }
-        var lines = ["sealed \(sealed) goal\(sealed == 1 ? "" : "s") → \(output!)"]
+        var lines = ["sealed \(sealed) goal\(sealed == 1 ? "" : "s") → \(session.shownPath(output!))"]
         if !kept.isEmpty { lines.append("left readable: " + kept.joined(separator: "; ")) }
         let prose = t.items.compactMap { if case .prose(let p) = $0 { return p }; return nil }.joined(separator: "\n")
         for n in Set(targets).sorted() where ExerciseCommand.mentions(prose, n) {

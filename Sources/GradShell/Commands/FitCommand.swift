@@ -2,12 +2,13 @@ import Foundation
 import GradNN
 
 /// `fit epochs=N batch_size=B [callbacks=…] [track=gradients]`: trains, with a
-/// Keras-style progress bar; Ctrl-C stops after the current batch.
+/// Keras-style progress bar; Ctrl-C stops after the current batch, and the
+/// output says where, so a replay of the transcript stops there too.
 struct FitCommand: Command {
     static let spec = CommandSpec(
         name: "fit", summary: "train for some epochs (Ctrl-C stops cleanly, keeping what was learned)",
         usage: "fit [epochs=1] [batch_size=32] [shuffle=true] [callbacks=early_stopping(…),reduce_lr_on_plateau(…),model_checkpoint(…)] [track=gradients]",
-        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true). A NaN or Inf loss stops training, rolls the weights back to the start of the epoch and says why.",
+        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true). A NaN or Inf loss stops training, rolls the model and optimizer back to the last finite step and says why. Ctrl-C stops after the current step and keeps the weights learned so far; that partial epoch is shown but neither validated nor added to the history, and a replay of the transcript stops at the same step.",
         keys: [KeySpec("epochs", "number of passes over the training data"),
                KeySpec("batch_size", "samples per gradient step (default 32)"),
                KeySpec("shuffle", "shuffle before each epoch (default true)", .words(["true", "false"])),
@@ -58,9 +59,10 @@ struct FitCommand: Command {
             let pathArg = kw["path"] ?? kw["filepath"]
             let path = try session.writablePath(pathArg.map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? session.sessionsDirectory + "/best")
             let best = try kw["save_best_only"].map { try Arguments.bool($0, name: "save_best_only") } ?? true
+            let shown = session.shownPath(path)
             return ModelCheckpoint(monitor: monitor, saveBestOnly: best) { m in
                 try ModelStore.save(m, to: path)
-                return path
+                return shown
             }
         default:
             throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint"]), at: a.span)
@@ -78,7 +80,11 @@ struct FitCommand: Command {
         var rng = session.rng
         let started = Date()
         var epochLines: [String] = []
-        let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: epochs, batchSize: batchSize, shuffle: shuffle, callbacks: callbacks),
+        var interruption = ""
+        let stopAfter = session.fitStopAfter
+        session.fitStopAfter = nil
+        let options = FitOptions(epochs: epochs, batchSize: batchSize, shuffle: shuffle, callbacks: callbacks, stopAfter: stopAfter)
+        let stop = m.fit(train: d.train, validation: d.validation, options: options,
                          rng: &rng, shouldStop: session.interruptRequested) { event in
             switch event {
             case .epochBegin(let e, let total, _):
@@ -104,6 +110,14 @@ struct FitCommand: Command {
                         session.gradientHistory.append((logs.epoch, rows))
                     }
                 }
+            case .interrupted(let partial, let epoch, let steps):
+                if interactive { session.progress("") }
+                if verbose {
+                    session.emit(bar.line(step: partial.steps, steps: steps, elapsed: partial.seconds,
+                                          metrics: [("loss", partial.loss), ("accuracy", partial.accuracy)], final: true))
+                }
+                interruption = FitCommand.interruptionLine(at: FitPosition(epoch: epoch, step: partial.steps), steps: steps,
+                                                           completeEpochs: m.history.epochs.count, validated: d.validation != nil)
             case .message(let s):
                 if interactive { session.progress("") }
                 session.emit(s)
@@ -116,9 +130,30 @@ struct FitCommand: Command {
         case .nonFinite:
             return "training stopped at the first non-finite value (see above); the model and optimizer are at the last finite step"
         case .interrupted:
-            return "stopped by Ctrl-C; the model keeps what it learned (history has \(m.history.epochs.count) epochs)"
+            return interruption
         default:
             return ""
         }
+    }
+
+    /// The line that records where a `fit` was interrupted. It starts with
+    /// `interrupted at epoch E, step S/N` (E counted from this call's first
+    /// epoch), which `recordedStop(in:)` reads back when a transcript replays.
+    static func interruptionLine(at p: FitPosition, steps: Int, completeEpochs: Int, validated: Bool) -> String {
+        "interrupted at epoch \(p.epoch), step \(p.step)/\(steps): the partial epoch is not in the history "
+            + "(\(completeEpochs) complete epoch\(completeEpochs == 1 ? "" : "s"))"
+            + (validated ? " and its validation was not run" : "") + "; the weights learned so far are kept"
+    }
+
+    /// Where a recorded `fit` was interrupted, from its output's `interrupted at epoch E, step S/N` line.
+    static func recordedStop(in output: String) -> FitPosition? {
+        for line in output.split(separator: "\n").reversed() where line.hasPrefix("interrupted at epoch ") {
+            let words = line.dropFirst("interrupted at epoch ".count).split(separator: " ")
+            guard words.count >= 3, words[0].hasSuffix(","), words[1] == "step",
+                  let epoch = Int(words[0].dropLast()), let step = Int(words[2].prefix { $0.isNumber }),
+                  epoch > 0, step > 0 else { continue }
+            return FitPosition(epoch: epoch, step: step)
+        }
+        return nil
     }
 }

@@ -9,7 +9,8 @@ import GradShell
 /// on the machine's cores.
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Grade hand-ins against an exercise: replay each in a sandbox, evaluate the exercise's goals, flag broken rules.",
+        abstract:
+            "Grade hand-ins against an exercise: replay each in a sandbox, evaluate the exercise's goals, flag broken rules.",
         discussion: """
             Give the exercise as it was handed out (sealed or not). Writes a CSV (one row per hand-in: file, reproduces, \\
             goals met / total, each goal's measured value, flags, seconds) and a Markdown summary, and prints the summary. \\
@@ -24,9 +25,13 @@ struct Grade: ParsableCommand {
     @Option(help: "Memory one hand-in may use, in MiB.") var memory: Int = 4096
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: exercise) else { throw ValidationError("no such exercise: \(exercise)") }
+        guard FileManager.default.fileExists(atPath: exercise) else {
+            throw ValidationError("no such exercise: \(exercise)")
+        }
         guard !handIns.isEmpty else { throw ValidationError("name at least one hand-in") }
-        guard timeout > 0, memory >= 256 else { throw ValidationError("--timeout must be > 0 and --memory at least 256") }
+        guard timeout > 0, memory >= 256 else {
+            throw ValidationError("--timeout must be > 0 and --memory at least 256")
+        }
         let inputs = Set(([exercise] + handIns).map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         for out in [csv, report] where inputs.contains(URL(fileURLWithPath: out).standardizedFileURL.path) {
             throw ValidationError("\(out) is one of the inputs; the grader never writes over a hand-in or the exercise")
@@ -75,11 +80,15 @@ struct Grade: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["grade-one", exercise, handIn, "--memory", String(memory), "--seconds", String(Int(timeout.rounded(.up)) + 5)]
+        p.arguments = [
+            "grade-one", exercise, handIn, "--memory", String(memory), "--seconds",
+            String(Int(timeout.rounded(.up)) + 5),
+        ]
         var env = ProcessInfo.processInfo.environment
         env["TMPDIR"] = dir
         p.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
@@ -110,16 +119,21 @@ struct Grade: ParsableCommand {
         reader.wait()
         let seconds = Date().timeIntervalSince(started)
         if timedOut {
-            return Grader.Result(file: handIn, flags: ["timed out"], seconds: seconds,
-                                 error: "stopped after \(Int(timeout))s (--timeout)")
+            return Grader.Result(
+                file: handIn, flags: ["timed out"], seconds: seconds,
+                error: "stopped after \(Int(timeout))s (--timeout)")
         }
         if p.terminationReason == .uncaughtSignal || p.terminationStatus != 0 {
-            let how = p.terminationReason == .uncaughtSignal ? "signal \(p.terminationStatus)" : "exit status \(p.terminationStatus)"
-            return Grader.Result(file: handIn, flags: ["crashed or out of memory"], seconds: seconds,
-                                 error: "its replay stopped (\(how)); it may have exceeded \(memory) MiB (--memory)")
+            let how =
+                p.terminationReason == .uncaughtSignal
+                ? "signal \(p.terminationStatus)" : "exit status \(p.terminationStatus)"
+            return Grader.Result(
+                file: handIn, flags: ["crashed or out of memory"], seconds: seconds,
+                error: "its replay stopped (\(how)); it may have exceeded \(memory) MiB (--memory)")
         }
         guard let line = String(decoding: stdout.data, as: UTF8.self).split(separator: "\n").last,
-              var r = try? JSONDecoder().decode(Grader.Result.self, from: Data(line.utf8)) else {
+            var r = try? JSONDecoder().decode(Grader.Result.self, from: Data(line.utf8))
+        else {
             return Grader.Result(file: handIn, seconds: seconds, error: "the child process gave no result")
         }
         r.file = handIn
@@ -145,14 +159,16 @@ final class GradeQueue: @unchecked Sendable {
 
     /// The next hand-in's index, or nil when all are taken.
     func take() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard next < results.count else { return nil }
         next += 1
         return next - 1
     }
 
     func finish(_ i: Int, _ r: Grader.Result) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         results[i] = r
         done += 1
         progress()
@@ -161,17 +177,23 @@ final class GradeQueue: @unchecked Sendable {
     /// `grading 12/30 ━━━━──── 14s` on a terminal (standard error).
     func progress() {
         guard tty else { return }
-        let width = 24, filled = results.isEmpty ? 0 : width * done / results.count
+        let width = 24
+        let filled = results.isEmpty ? 0 : width * done / results.count
         let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
-        FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kgrading %d/%d %@ %.0fs", done, results.count, bar,
-                                                   Date().timeIntervalSince(started)).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "\r\u{1B}[Kgrading %d/%d %@ %.0fs", done, results.count, bar,
+                    Date().timeIntervalSince(started)
+                ).utf8))
     }
 }
 
 /// `gradlab grade-one EXERCISE HANDIN`: the child process of `grade`; prints one JSON row.
 struct GradeOne: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "grade-one", abstract: "Grade one hand-in (used by `grade`).",
-                                                    shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "grade-one", abstract: "Grade one hand-in (used by `grade`).",
+        shouldDisplay: false)
     @ArgumentParser.Argument var exercise: String
     @ArgumentParser.Argument var handIn: String
     @Option var memory: Int = 4096

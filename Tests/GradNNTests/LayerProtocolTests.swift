@@ -8,9 +8,11 @@ import XCTest
 final class LayerProtocolTests: XCTestCase {
     /// One of each kind, with whether it draws random numbers when dropout is on.
     func everyKind() -> [(Layer, stochastic: Bool)] {
-        [(Dense(units: 7), false), (Residual(Dense(units: 12), name: "res"), false), (Flatten(), false),
-         (BatchNormalization(), false), (Dropout(rate: 0.3), true), (AlphaDropout(rate: 0.1), true),
-         (ActivationLayer(.relu), false), (PReLU(), false), (RReLU(), true)]
+        [
+            (Dense(units: 7), false), (Residual(Dense(units: 12), name: "res"), false), (Flatten(), false),
+            (BatchNormalization(), false), (Dropout(rate: 0.3), true), (AlphaDropout(rate: 0.1), true),
+            (ActivationLayer(.relu), false), (PReLU(), false), (RReLU(), true),
+        ]
     }
 
     func testOutputShapeWithoutBuildingIsTheBuiltOne() throws {

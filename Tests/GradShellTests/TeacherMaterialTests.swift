@@ -1,6 +1,7 @@
 import Foundation
-@testable import GradShell
 import XCTest
+
+@testable import GradShell
 
 /// What a teacher writing material needs: outputs filled in for a
 /// hand-written transcript, `tutorial open PATH`, prose kept in exports.
@@ -51,11 +52,20 @@ final class TeacherMaterialTests: XCTestCase {
         XCTAssertEqual(byCommand["data xor n=120"]?.output, "xor: train 120 × 2  test 24   (2 classes)")
         XCTAssertEqual(byCommand["fit epochs=2 verbose=0"]?.check, false, "training cells become nocheck")
         XCTAssertEqual(byCommand["summary"]?.check, true)
-        XCTAssertTrue(byCommand["summary"]?.output.contains("Total params: 42") ?? false, byCommand["summary"]?.output ?? "")
-        XCTAssertEqual(filled.items.filter { if case .prose = $0 { return true }; return false }.count,
-                       t.items.filter { if case .prose = $0 { return true }; return false }.count, "prose kept")
+        XCTAssertTrue(
+            byCommand["summary"]?.output.contains("Total params: 42") ?? false, byCommand["summary"]?.output ?? "")
+        XCTAssertEqual(
+            filled.items.filter {
+                if case .prose = $0 { return true }
+                return false
+            }.count,
+            t.items.filter {
+                if case .prose = $0 { return true }
+                return false
+            }.count, "prose kept")
         try filled.write(to: path)
-        let again = Replayer.replay(try Transcript.load(path), path: path, in: Session(seed: 42, sessionsDirectory: dir + "/s"), check: true)
+        let again = Replayer.replay(
+            try Transcript.load(path), path: path, in: Session(seed: 42, sessionsDirectory: dir + "/s"), check: true)
         XCTAssertTrue(again.passed, again.failures.joined(separator: "\n"))
         XCTAssertGreaterThan(again.checked, 5)
     }
@@ -67,14 +77,21 @@ final class TeacherMaterialTests: XCTestCase {
         let c = s.run("tutorial open \(path)")
         XCTAssertFalse(c.failed, c.output)
         XCTAssertTrue(c.output.contains("0 failed"), c.output)
-        XCTAssertTrue(s.cells.contains { $0.isProse && $0.input.contains("First, some data.\nIt is small.") }, "the prose is in the session")
+        XCTAssertTrue(
+            s.cells.contains { $0.isProse && $0.input.contains("First, some data.\nIt is small.") },
+            "the prose is in the session")
         s.run("# typed one")
         s.run("# typed two")
         XCTAssertFalse(s.run("export ipynb \(dir)/out.ipynb").failed)
-        let nb = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out.ipynb"))) as? [String: Any]
+        let nb =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out.ipynb")))
+            as? [String: Any]
         let cells = try XCTUnwrap(nb?["cells"] as? [[String: Any]])
-        let markdown = cells.filter { $0["cell_type"] as? String == "markdown" }.map { ($0["source"] as? [String] ?? []).joined() }
+        let markdown = cells.filter { $0["cell_type"] as? String == "markdown" }.map {
+            ($0["source"] as? [String] ?? []).joined()
+        }
         XCTAssertTrue(markdown.contains { $0.contains("First, some data.\nIt is small.") }, "\(markdown)")
-        XCTAssertTrue(markdown.contains("typed one\ntyped two"), "consecutive prose lines are one paragraph: \(markdown)")
+        XCTAssertTrue(
+            markdown.contains("typed one\ntyped two"), "consecutive prose lines are one paragraph: \(markdown)")
     }
 }

@@ -11,9 +11,14 @@ public enum GradeReport {
 
     public static func csv(_ results: [Grader.Result], goalCount: Int) -> String {
         let names = goalNames(results, count: goalCount)
-        var rows = [["file", "reproduces", "goals_met", "goals_total"] + names.map { "value: " + $0 } + ["flags", "seconds"]]
+        var rows = [
+            ["file", "reproduces", "goals_met", "goals_total"] + names.map { "value: " + $0 } + ["flags", "seconds"]
+        ]
         for r in results {
-            var row = [r.file, r.error != nil ? "" : (r.reproduces ? "yes" : "no"), r.error != nil ? "" : String(r.goalsMet), String(goalCount)]
+            var row = [
+                r.file, r.error != nil ? "" : (r.reproduces ? "yes" : "no"), r.error != nil ? "" : String(r.goalsMet),
+                String(goalCount),
+            ]
             row += (0..<goalCount).map { i in i < r.goals.count ? r.goals[i].value : "" }
             row.append(((r.error.map { ["not graded: " + $0] } ?? []) + r.flags).joined(separator: "; "))
             row.append(String(format: "%.1f", r.seconds))
@@ -34,11 +39,14 @@ public enum GradeReport {
         let complete = graded.filter { $0.goalsMet == goalCount && $0.reproduces && $0.flags.isEmpty }
         let flagged = results.filter { !$0.flags.isEmpty || $0.error != nil }
         var out = ["# Grades: \((exercise as NSString).lastPathComponent)", ""]
-        out.append("\(results.count) hand-in\(results.count == 1 ? "" : "s"): \(complete.count) complete and clean, "
-                   + "\(flagged.count) flagged, \(results.count - graded.count) not graded.")
+        out.append(
+            "\(results.count) hand-in\(results.count == 1 ? "" : "s"): \(complete.count) complete and clean, "
+                + "\(flagged.count) flagged, \(results.count - graded.count) not graded.")
         out.append("Goals: " + names.enumerated().map { "\($0.offset + 1). `\($0.element)`" }.joined(separator: "  "))
         out.append("")
-        out.append("| hand-in | reproduces | goals | " + names.indices.map { "g\($0 + 1)" }.joined(separator: " | ") + " | flags |")
+        out.append(
+            "| hand-in | reproduces | goals | " + names.indices.map { "g\($0 + 1)" }.joined(separator: " | ")
+                + " | flags |")
         out.append("|---|---|---|" + String(repeating: "---|", count: names.count) + "---|")
         for r in results {
             let cells = (0..<goalCount).map { i -> String in
@@ -47,9 +55,11 @@ public enum GradeReport {
             }
             let flags = ((r.error.map { ["**not graded:** " + $0] } ?? []) + r.flags).joined(separator: "; ")
             let name = (r.file as NSString).lastPathComponent
-            out.append("| \(escape(name)) | \(r.error != nil ? "—" : (r.reproduces ? "yes" : "**no**")) | "
-                       + "\(r.error != nil ? "—" : "\(r.goalsMet)/\(goalCount)") | " + cells.map(escape).joined(separator: " | ")
-                       + " | \(escape(flags)) |")
+            out.append(
+                "| \(escape(name)) | \(r.error != nil ? "—" : (r.reproduces ? "yes" : "**no**")) | "
+                    + "\(r.error != nil ? "—" : "\(r.goalsMet)/\(goalCount)") | "
+                    + cells.map(escape).joined(separator: " | ")
+                    + " | \(escape(flags)) |")
         }
         if !graded.isEmpty {
             out.append("")

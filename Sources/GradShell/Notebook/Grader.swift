@@ -29,8 +29,10 @@ public enum Grader {
         public var error: String?
         public var goalsMet: Int { goals.filter(\.met).count }
 
-        public init(file: String, reproduces: Bool = false, differing: Int = 0, goals: [Goal] = [], flags: [String] = [],
-                    seconds: Double = 0, error: String? = nil) {
+        public init(
+            file: String, reproduces: Bool = false, differing: Int = 0, goals: [Goal] = [], flags: [String] = [],
+            seconds: Double = 0, error: String? = nil
+        ) {
             self.file = file
             self.reproduces = reproduces
             self.differing = differing
@@ -51,7 +53,8 @@ public enum Grader {
 
     static func gradeUntimed(exercise exercisePath: String, handIn: String, seed: UInt64) -> Result {
         var result = Result(file: handIn)
-        let exercise: Exercise, exerciseText: Transcript
+        let exercise: Exercise
+        let exerciseText: Transcript
         do {
             exerciseText = try Transcript.load(exercisePath)
             exercise = Exercise(exerciseText, path: exercisePath)
@@ -78,8 +81,10 @@ public enum Grader {
         for e in work.entries where e.command.hasPrefix("exercise open ") {
             let typed = e.command.dropFirst("exercise open ".count).split(separator: " ").first.map(String.init) ?? ""
             guard !typed.isEmpty else { continue }
-            let target = sandbox.redirect((typed.replacingOccurrences(of: "\"", with: "") as NSString).expandingTildeInPath)
-            try? FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let target = sandbox.redirect(
+                (typed.replacingOccurrences(of: "\"", with: "") as NSString).expandingTildeInPath)
+            try? FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try? exerciseData.write(to: URL(fileURLWithPath: target))
         }
         session.sandbox = sandbox
@@ -87,14 +92,22 @@ public enum Grader {
         session.sandbox = nil
         result.differing = report.failures.count
         result.reproduces = report.failures.isEmpty && !report.stoppedEarly
-        if !result.reproduces { result.flags.append("does not reproduce (\(report.failures.count) cell\(report.failures.count == 1 ? " differs" : "s differ"))") }
+        if !result.reproduces {
+            result.flags.append(
+                "does not reproduce (\(report.failures.count) cell\(report.failures.count == 1 ? " differs" : "s differ"))"
+            )
+        }
         result.flags += flags(work: work, exercise: exerciseText, replayed: session.cells)
         session.exercise = exercise
         let check = session.run("check")
         result.goals = parseCheck(check.output, count: exercise.expectations.count)
         let recordedChecks = work.entries.filter { $0.command == "check" }
-        if let last = recordedChecks.last, last.output.contains("exercise complete!"), result.goalsMet < exercise.expectations.count {
-            result.flags.append("its recorded check says complete; the teacher's goals say \(result.goalsMet)/\(exercise.expectations.count)")
+        if let last = recordedChecks.last, last.output.contains("exercise complete!"),
+            result.goalsMet < exercise.expectations.count
+        {
+            result.flags.append(
+                "its recorded check says complete; the teacher's goals say \(result.goalsMet)/\(exercise.expectations.count)"
+            )
         }
         if recordedChecks.isEmpty { result.flags.append("never ran check") }
         return result
@@ -127,7 +140,8 @@ public enum Grader {
         for e in opens {
             guard let again = replayed.first(where: { $0.input == e.command }) else { continue }
             let bullets = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("  • ") } }
-            let recorded = bullets(e.output), teacher = bullets(again.output)
+            let recorded = bullets(e.output)
+            let teacher = bullets(again.output)
             if recorded != teacher {
                 let removed = teacher.count - recorded.count
                 flags.append("goals differ from the exercise's" + (removed > 0 ? " (\(removed) removed)" : " (edited)"))
@@ -151,7 +165,13 @@ public enum Grader {
         for raw in output.split(separator: "\n") {
             let line = String(raw)
             let met: Bool
-            if line.hasPrefix("✓ pass") { met = true } else if line.hasPrefix("✗ fail") { met = false } else { continue }
+            if line.hasPrefix("✓ pass") {
+                met = true
+            } else if line.hasPrefix("✗ fail") {
+                met = false
+            } else {
+                continue
+            }
             var rest = String(line.dropFirst(6)).trimmingCharacters(in: .whitespaces)
             if let hint = rest.range(of: " — hint: ") { rest = String(rest[..<hint.lowerBound]) }
             var value = ""
@@ -163,7 +183,9 @@ public enum Grader {
             goals.append(Goal(goal: rest, met: met, value: value))
         }
         if goals.isEmpty && count > 0 {
-            goals = (1...count).map { Goal(goal: "goal \($0)", met: false, value: output.split(separator: "\n").first.map(String.init) ?? "") }
+            goals = (1...count).map {
+                Goal(goal: "goal \($0)", met: false, value: output.split(separator: "\n").first.map(String.init) ?? "")
+            }
         }
         return goals
     }

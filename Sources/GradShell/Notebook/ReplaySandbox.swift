@@ -60,7 +60,9 @@ public final class ReplaySandbox {
     public func displayText(_ text: String) -> String {
         guard text.contains(scratch) else { return text }
         var t = text
-        for (real, typed) in written.sorted(by: { $0.key.count > $1.key.count }) { t = t.replacingOccurrences(of: real, with: typed) }
+        for (real, typed) in written.sorted(by: { $0.key.count > $1.key.count }) {
+            t = t.replacingOccurrences(of: real, with: typed)
+        }
         return t.replacingOccurrences(of: scratch, with: "<replay scratch>")
     }
 

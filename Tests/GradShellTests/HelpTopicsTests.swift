@@ -1,5 +1,6 @@
-@testable import GradShell
 import XCTest
+
+@testable import GradShell
 
 final class HelpTopicsTests: XCTestCase {
     func help(_ line: String) -> Cell { Session().run(line) }
@@ -9,7 +10,9 @@ final class HelpTopicsTests: XCTestCase {
             let cell = help("help \(t.name)")
             XCTAssertFalse(cell.failed, cell.output)
             XCTAssertTrue(cell.output.hasPrefix("\(t.name) — ") || cell.output.contains("\n\(t.name) — "), cell.output)
-            XCTAssertGreaterThanOrEqual(cell.output.components(separatedBy: "\n    e.g. ").count - 1, 1, "\(t.name): no example\n\(cell.output)")
+            XCTAssertGreaterThanOrEqual(
+                cell.output.components(separatedBy: "\n    e.g. ").count - 1, 1, "\(t.name): no example\n\(cell.output)"
+            )
             XCTAssertFalse(cell.output.contains("\n  help "), "help itself is not listed under \(t.name)")
         }
     }
@@ -17,13 +20,19 @@ final class HelpTopicsTests: XCTestCase {
     /// Keys come from the specs: the batchnorm keys of `add`, the clipping keys of `compile`.
     func testTopicsAreDerivedFromTheCommandSpecs() {
         let bn = help("help batchnorm").output
-        for needle in ["\n  add ", "momentum=", "epsilon=", "e.g. explain bn", "\n  vars "] { XCTAssertTrue(bn.contains(needle), "batchnorm lacks '\(needle)':\n\(bn)") }
+        for needle in ["\n  add ", "momentum=", "epsilon=", "e.g. explain bn", "\n  vars "] {
+            XCTAssertTrue(bn.contains(needle), "batchnorm lacks '\(needle)':\n\(bn)")
+        }
         XCTAssertFalse(bn.contains("clipnorm="), bn)
         let clip = help("help clipping").output
-        for needle in ["\n  compile ", "clipnorm=", "clipvalue=", "global_clipnorm=", "\n  clip "] { XCTAssertTrue(clip.contains(needle), "clipping lacks '\(needle)':\n\(clip)") }
+        for needle in ["\n  compile ", "clipnorm=", "clipvalue=", "global_clipnorm=", "\n  clip "] {
+            XCTAssertTrue(clip.contains(needle), "clipping lacks '\(needle)':\n\(clip)")
+        }
         XCTAssertFalse(clip.contains("\n    momentum="), clip)
         let mc = help("help mc").output
-        for needle in ["\n  predict ", "\n  evaluate ", "samples="] { XCTAssertTrue(mc.contains(needle), "mc lacks '\(needle)'") }
+        for needle in ["\n  predict ", "\n  evaluate ", "samples="] {
+            XCTAssertTrue(mc.contains(needle), "mc lacks '\(needle)'")
+        }
         let initializers = help("help initializers").output
         XCTAssertTrue(initializers.contains("kernel_initializer="), initializers)
         XCTAssertTrue(help("help transcripts").output.contains("\n  replay "))

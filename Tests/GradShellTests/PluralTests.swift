@@ -1,5 +1,6 @@
-@testable import GradShell
 import XCTest
+
+@testable import GradShell
 
 final class PluralTests: XCTestCase {
     func testCountAndNounAgree() {
@@ -13,8 +14,11 @@ final class PluralTests: XCTestCase {
     /// Outputs that can say "1 …" say it in the singular.
     func testOneOfSomethingIsSingularInOutput() {
         let s = Session(seed: 3)
-        for l in ["data moons n=400 validation=100", "model new", "add dense 8 activation=relu", "add dropout 0.2",
-                  "add dense 2 activation=softmax", "compile loss=sparse_categorical_crossentropy optimizer=sgd metrics=accuracy"] {
+        for l in [
+            "data moons n=400 validation=100", "model new", "add dense 8 activation=relu", "add dropout 0.2",
+            "add dense 2 activation=softmax",
+            "compile loss=sparse_categorical_crossentropy optimizer=sgd metrics=accuracy",
+        ] {
             XCTAssertFalse(s.run(l).failed, l)
         }
         let mc = s.run("evaluate test mc samples=1").output

@@ -11,34 +11,55 @@ enum HelpTopics {
 
     /// The short topic → keywords table; everything else comes from the registry.
     static let all: [Topic] = [
-        Topic(name: "batchnorm",
-              title: "BatchNormalization: normalize each layer's inputs over the batch, then scale and shift",
-              keywords: ["batchnorm", "bn", "batch_normalization", "batchnormalization", "moving_mean",
-                         "moving_variance"]),
-        Topic(name: "dropout", title: "dropout and alpha dropout: drop random units while training",
-              keywords: ["dropout", "alpha_dropout"]),
-        Topic(name: "mc", title: "MC Dropout: the mean and spread of many predictions with dropout on",
-              keywords: ["mc", "mc_accuracy"]),
-        Topic(name: "clipping", title: "gradient clipping: cap the gradients' size before each step",
-              keywords: ["clip", "clipnorm", "clipvalue", "global_clipnorm", "clipping"]),
-        Topic(name: "initializers", title: "weight initialization: the starting weights that keep signals alive",
-              keywords: ["kernel_initializer", "bias_initializer", "he_normal", "glorot_uniform", "lecun_normal",
-                         "initializer", "initializers"]),
-        Topic(name: "activations", title: "activation functions: saturating, ReLU family, SELU",
-              keywords: ["activation", "activations", "relu", "leaky_relu", "elu", "selu", "prelu", "rrelu"]),
-        Topic(name: "optimizers", title: "optimizers: momentum, Nesterov, AdaGrad, RMSProp, Adam, Nadam",
-              keywords: ["optimizer", "sgd", "adam", "nadam", "rmsprop", "adagrad", "nesterov"]),
-        Topic(name: "schedules", title: "learning-rate schedules: power, exponential, piecewise, 1cycle, on plateau",
-              keywords: ["schedule", "learning_rate", "lr", "exponential", "piecewise", "power", "one_cycle",
-                         "reduce_lr_on_plateau", "lr_find"]),
-        Topic(name: "regularization", title: "regularization: l1/l2, max-norm, dropout, early stopping",
-              keywords: ["regularizer", "kernel_regularizer", "kernel_constraint", "l1_l2", "max_norm",
-                         "early_stopping", "dropout"]),
-        Topic(name: "gradients", title: "vanishing and exploding gradients: look at them layer by layer",
-              keywords: ["gradient", "gradients", "vanishing", "exploding", "diagnose"]),
-        Topic(name: "transcripts", title: "transcripts: save a session as Markdown, replay it, check it, export it",
-              keywords: ["transcript", "transcripts", "session", "replay", "export", "note", "expect", "check",
-                         "tutorial", "exercise", "ipynb"]),
+        Topic(
+            name: "batchnorm",
+            title: "BatchNormalization: normalize each layer's inputs over the batch, then scale and shift",
+            keywords: [
+                "batchnorm", "bn", "batch_normalization", "batchnormalization", "moving_mean",
+                "moving_variance",
+            ]),
+        Topic(
+            name: "dropout", title: "dropout and alpha dropout: drop random units while training",
+            keywords: ["dropout", "alpha_dropout"]),
+        Topic(
+            name: "mc", title: "MC Dropout: the mean and spread of many predictions with dropout on",
+            keywords: ["mc", "mc_accuracy"]),
+        Topic(
+            name: "clipping", title: "gradient clipping: cap the gradients' size before each step",
+            keywords: ["clip", "clipnorm", "clipvalue", "global_clipnorm", "clipping"]),
+        Topic(
+            name: "initializers", title: "weight initialization: the starting weights that keep signals alive",
+            keywords: [
+                "kernel_initializer", "bias_initializer", "he_normal", "glorot_uniform", "lecun_normal",
+                "initializer", "initializers",
+            ]),
+        Topic(
+            name: "activations", title: "activation functions: saturating, ReLU family, SELU",
+            keywords: ["activation", "activations", "relu", "leaky_relu", "elu", "selu", "prelu", "rrelu"]),
+        Topic(
+            name: "optimizers", title: "optimizers: momentum, Nesterov, AdaGrad, RMSProp, Adam, Nadam",
+            keywords: ["optimizer", "sgd", "adam", "nadam", "rmsprop", "adagrad", "nesterov"]),
+        Topic(
+            name: "schedules", title: "learning-rate schedules: power, exponential, piecewise, 1cycle, on plateau",
+            keywords: [
+                "schedule", "learning_rate", "lr", "exponential", "piecewise", "power", "one_cycle",
+                "reduce_lr_on_plateau", "lr_find",
+            ]),
+        Topic(
+            name: "regularization", title: "regularization: l1/l2, max-norm, dropout, early stopping",
+            keywords: [
+                "regularizer", "kernel_regularizer", "kernel_constraint", "l1_l2", "max_norm",
+                "early_stopping", "dropout",
+            ]),
+        Topic(
+            name: "gradients", title: "vanishing and exploding gradients: look at them layer by layer",
+            keywords: ["gradient", "gradients", "vanishing", "exploding", "diagnose"]),
+        Topic(
+            name: "transcripts", title: "transcripts: save a session as Markdown, replay it, check it, export it",
+            keywords: [
+                "transcript", "transcripts", "session", "replay", "export", "note", "expect", "check",
+                "tutorial", "exercise", "ipynb",
+            ]),
     ]
 
     /// Other spellings people type.

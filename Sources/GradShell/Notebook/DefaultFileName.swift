@@ -13,9 +13,11 @@ public enum DefaultFileName {
     }
 
     /// The first of `DIR/STEM-STAMP.EXT`, `DIR/STEM-STAMP-2.EXT`, … that does not exist yet.
-    public static func free(in directory: String, stem: String, extension ext: String, date: Date = Date(),
-                            timeZone: TimeZone = .current,
-                            exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> String {
+    public static func free(
+        in directory: String, stem: String, extension ext: String, date: Date = Date(),
+        timeZone: TimeZone = .current,
+        exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
+    ) -> String {
         let base = "\(directory)/\(stem)-\(stamp(date, timeZone: timeZone))"
         var candidate = "\(base).\(ext)"
         var n = 2

@@ -17,8 +17,10 @@ public struct ProgressBar {
 
     public init(width: @autoclosure @escaping () -> Int) { currentWidth = width }
 
-    public func line(step: Int, steps: Int, elapsed: Double, metrics: [(String, Double)],
-                     final: Bool = false) -> String {
+    public func line(
+        step: Int, steps: Int, elapsed: Double, metrics: [(String, Double)],
+        final: Bool = false
+    ) -> String {
         let digits = String(steps).count
         let stepText = String(repeating: " ", count: max(0, digits - String(step).count)) + "\(step)/\(steps)"
         let timeText: String

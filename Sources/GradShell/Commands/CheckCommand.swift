@@ -25,16 +25,16 @@ struct CheckCommand: Command {
                     ok = g.holds(last.accuracy)
                     detail = "got \(String(format: "%.6g", last.accuracy))"
                     hint = g.hint
-                    source = "from the last `evaluate test mc` (\(last.passes) passes" + (last.passes < last.requested ? ", interrupted)" : ")")
+                    source = "from the last `evaluate test mc` (\(plural(last.passes, "pass", "passes"))" + (last.passes < last.requested ? ", interrupted)" : ")")
                 } else {
                     (ok, detail, hint) = try cmd.evaluate(session)
                     source = cmd.goal?.quantity == "mc_accuracy" ? "measured now: 30 MC Dropout passes on the test split\n        (\(CheckCommand.whyNotReused(session)))" : nil
                 }
                 if ok { passed += 1 }
-                lines.append("\(ok ? "✓ pass" : "✗ fail")  \(shown)  (\(detail))" + (!ok && hint != nil ? " — hint: \(hint!)" : ""))
+                lines.append("\(ok ? Style.pass("✓ pass", enabled: session.useColor) : Style.fail("✗ fail", enabled: session.useColor))  \(shown)  (\(detail))" + (!ok && hint != nil ? " — hint: \(hint!)" : ""))
                 if let source { lines.append("        " + source) }
             } catch let err as ShellError {
-                lines.append("✗ fail  \(shown)  (\(err.message))")
+                lines.append(Style.fail("✗ fail", enabled: session.useColor) + "  \(shown)  (\(err.message))")
             }
         }
         lines.append("\(passed)/\(ex.expectations.count) goals met" + (passed == ex.expectations.count ? " — exercise complete!" : ""))

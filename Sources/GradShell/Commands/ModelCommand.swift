@@ -49,7 +49,7 @@ struct ModelCommand: Command {
             let m = try session.requireBuiltModel()
             let dir = try session.writablePath(path)
             do { try ModelStore.save(m, to: dir) } catch let e as ModelError { throw ShellError(e.message) }
-            return "saved \(m.layers.count) layers (\(m.counts.total.formatted) parameters) to \(session.shownPath(dir))/"
+            return "saved \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) to \(session.shownPath(dir))/"
         case .load(let path):
             let m: Sequential
             do { m = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }
@@ -59,7 +59,7 @@ struct ModelCommand: Command {
             let old = session.model
             session.model = m
             session.pushUndo("model load") { [unowned session] in session.model = old }
-            return "loaded \(m.layers.count) layers (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
+            return "loaded \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
         case .importKeras(let config, let weights):
             let result: (model: Sequential, notes: [String])
             do { result = try KerasImport.load(configPath: session.readablePath(config), weightsPath: session.readablePath(weights)) }
@@ -69,7 +69,7 @@ struct ModelCommand: Command {
             session.model = result.model
             session.pushUndo("model import") { [unowned session] in session.model = old }
             let m = result.model
-            return "imported \(m.layers.count) layers (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
+            return "imported \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
             let source: Sequential
             do { source = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }

@@ -7,11 +7,12 @@ import PackageDescription
 ///
 /// `-sanitize=fuzzer` is passed for every Swift module (not as a per-target
 /// unsafeFlag) so the library code under test is coverage-instrumented too;
-/// `-O` overrides the main package's `-Ounchecked` so overflow and bounds
-/// traps stay on. SwiftPM links an executable's `main` to `<module>_main`,
+/// `-O` keeps overflow and bounds traps on (GradNN, with the file readers, is
+/// built so in gradlab's release build too; here `-O` also overrides
+/// GradTensor's `-Ounchecked`). SwiftPM links an executable's `main` to `<module>_main`,
 /// so each target's main.swift calls libFuzzer's `LLVMFuzzerRunDriver`
 /// (FuzzSupport.runFuzzer) instead of using libFuzzer's own `main`.
-let targets = ["fuzz-command", "fuzz-idx", "fuzz-csv", "fuzz-transcript", "fuzz-safetensors", "fuzz-model-json"]
+let targets = ["fuzz-command", "fuzz-idx", "fuzz-csv", "fuzz-transcript", "fuzz-safetensors", "fuzz-model-json", "fuzz-npy"]
 
 let package = Package(
     name: "gradlab-fuzz",

@@ -98,3 +98,26 @@ small = {"layers": [{"class_name": "Flatten", "name": "flatten"}, {"class_name":
                     {"class_name": "Activation", "name": "act", "config": {"activation": "elu(0.5)"}}],
          "input_shape": [2, 2], "compile": {"loss": "mse", "optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": True}}}
 write("fuzz-model-json", "small.json", json.dumps(small))
+
+# NPY / NPZ: float32 and uint8 arrays, C and Fortran order; archives stored and deflated.
+import io, zipfile
+def npy(descr, shape, payload, fortran=False):
+    shape_text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, "True" if fortran else "False", shape_text)
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * (pad % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
+x = npy("<f4", [3, 2], struct.pack("<6f", 0.5, -1, 2, 3.25, 0, 1e-3))
+y = npy("|u1", [3], bytes([0, 1, 1]))
+write("fuzz-npy", "x.npy", x)
+write("fuzz-npy", "y.npy", y)
+write("fuzz-npy", "fortran.npy", npy("<f4", [2, 3], struct.pack("<6f", 1, 2, 3, 4, 5, 6), fortran=True))
+write("fuzz-npy", "images.npy", npy("|u1", [2, 2, 2], bytes(range(8))))
+for name, method in (("stored.npz", zipfile.ZIP_STORED), ("deflated.npz", zipfile.ZIP_DEFLATED)):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for entry, data in (("x.npy", x), ("y.npy", y)):
+            info = zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            z.writestr(info, data)
+    write("fuzz-npy", name, buf.getvalue())

@@ -51,6 +51,25 @@ final class DataTests: XCTestCase {
         XCTAssertThrowsError(try IDX.load(images: img.path, labels: lab.path + ".gz"))
     }
 
+    /// A header claiming more than the file can hold, even gzipped at DEFLATE's
+    /// largest ratio, is refused before the payload is allocated (fuzz-idx: a
+    /// 12-byte file claiming 65536×32768 made `IDX.read` allocate 2 GiB).
+    func testIDXReadRefusesHeadersTheFileCannotHold() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-idxsize-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let huge = dir.appendingPathComponent("huge.idx"), gz = dir.appendingPathComponent("huge.idx.gz")
+        try Data(idx([65536, 32768], payload: 0)).write(to: huge)
+        XCTAssertThrowsError(try IDX.read(huge.path)) { XCTAssertTrue("\($0)".contains("the file has only 12 bytes"), "\($0)") }
+        try Data(try gzipped(idx([65536, 32768], payload: 0), in: dir)).write(to: gz)
+        XCTAssertThrowsError(try IDX.read(gz.path)) { XCTAssertTrue("\($0)".contains("the file has only"), "\($0)") }
+        // A file that does hold its payload still reads, plain and gzipped.
+        try Data(idx([4, 3])).write(to: huge)
+        XCTAssertEqual(try IDX.read(huge.path).bytes.count, 12)
+        try Data(try gzipped(idx([300, 28, 28]), in: dir)).write(to: gz)
+        XCTAssertEqual(try IDX.read(gz.path).dimensions, [300, 28, 28])
+    }
+
     /// `gzip -c` of some bytes, with the system gzip.
     func gzipped(_ bytes: [UInt8], in dir: URL) throws -> [UInt8] {
         let plain = dir.appendingPathComponent("plain-\(bytes.count)")

@@ -6,9 +6,20 @@ import GradNN
 // arbitrary bytes must return a consistent array or throw a DataError. When the input holds the separator "@@LABELS@@", the two halves
 // are written as an images file and a labels file and loaded together with
 // IDX.load, as `data idx IMAGES LABELS` does.
-let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-fuzz-idx-\(getpid())").path
+// Files go to /dev/shm when there is one, written with plain fwrite (FileManager's
+// createFile writes a temporary file and renames it): about 370 executions per
+// second before, 1,200–2,000 after.
+let dir = (FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory)
+    .appendingPathComponent("gradlab-fuzz-idx-\(getpid())").path
 try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 let separator = Array("@@LABELS@@".utf8)
+
+func write<C: Collection>(_ bytes: C, to path: String) where C.Element == UInt8 {
+    guard let f = fopen(path, "wb") else { fatalError("cannot write \(path)") }
+    let n = Array(bytes).withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+    fclose(f)
+    if n != bytes.count { fatalError("short write to \(path)") }
+}
 
 func check(_ bytes: [UInt8]) {
     do {
@@ -25,7 +36,7 @@ func check(_ bytes: [UInt8]) {
 /// whole-file libdeflate path and, when it declines, zlib's streaming one.
 func checkFile(_ bytes: [UInt8]) {
     let path = dir + "/single.idx"
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    write(bytes, to: path)
     do {
         let a = try IDX.read(path)
         if a.dimensions.reduce(1, *) != a.bytes.count { finding("IDX.read returned \(a.dimensions) with \(a.bytes.count) bytes") }
@@ -40,10 +51,9 @@ runFuzzer { buffer in
     check(bytes)
     checkFile(bytes)
     guard let cut = (0..<max(0, bytes.count - separator.count + 1)).first(where: { bytes[$0..<($0 + separator.count)].elementsEqual(separator) }) else { return }
-    let images = Array(bytes[..<cut]), labels = Array(bytes[(cut + separator.count)...])
     let ip = dir + "/images.idx", lp = dir + "/labels.idx"
-    FileManager.default.createFile(atPath: ip, contents: Data(images))
-    FileManager.default.createFile(atPath: lp, contents: Data(labels))
+    write(bytes[..<cut], to: ip)
+    write(bytes[(cut + separator.count)...], to: lp)
     do {
         let s = try IDX.load(images: ip, labels: lp)
         if s.count > 0 && s.featureCount > 0 { _ = s.value(sample: s.count - 1, feature: s.featureCount - 1) }

@@ -133,6 +133,13 @@ public enum IDX {
         let h = try dimBytes.withUnsafeMutableBytes { try readExactly(4 * rank, into: $0.baseAddress!) }
         guard h == 4 * rank else { throw DataError("\(path) is truncated inside its header") }
         let (dims, total) = try dimensions(dimBytes, name: path)
+        // The payload must fit in the file, as is or gzipped at DEFLATE's largest ratio
+        // (1032:1): a 12-byte file claiming 2 GiB is refused here, not after allocating it.
+        var info = stat()
+        let fileBytes = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        guard total <= fileBytes * 1032 else {
+            throw DataError("\(path) claims \(dims.map(String.init).joined(separator: "×")) = \(total) bytes but the file has only \(fileBytes) bytes")
+        }
         var got = 0
         let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buf, count in
             if total > 0 { got = try readExactly(total, into: UnsafeMutableRawPointer(buf.baseAddress!)) }

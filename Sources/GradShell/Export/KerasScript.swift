@@ -58,7 +58,7 @@ struct ScriptExport {
     // MARK: facts both scripts use
 
     var loss: Loss { model.loss ?? .sparseCategoricalCrossentropy }
-    var optimizer: Optimizer { model.optimizer ?? Optimizer(kind: .sgd(momentum: 0, nesterov: false)) }
+    var optimizer: Optimizer { model.optimizer ?? Optimizer(rule: SGD()) }
     var outputUnits: Int { model.outputShape?.reduce(1, *) ?? 1 }
 
     /// How targets reach the loss: class indices, one-hot rows, or a column of values.
@@ -604,27 +604,13 @@ enum KerasScript {
         let p = ScriptExport.py
         var args: [String] = []
         if let s = o.schedule { args.append("learning_rate=\(schedule(s))") } else { args.append("learning_rate=\(p(o.learningRate))") }
-        let cls: String
-        switch o.kind {
-        case .sgd(let mo, let n):
-            cls = "SGD"
-            args += ["momentum=\(p(mo))", "nesterov=\(ScriptExport.pyBool(n))"]
-        case .adagrad(let a, let eps):
-            cls = "Adagrad"
-            args += ["initial_accumulator_value=\(p(a))", "epsilon=\(p(eps))"]
-        case .rmsprop(let rho, let mo, let eps):
-            cls = "RMSprop"
-            args += ["rho=\(p(rho))", "momentum=\(p(mo))", "epsilon=\(p(eps))"]
-        case .adam(let b1, let b2, let eps):
-            cls = "Adam"
-            args += ["beta_1=\(p(b1))", "beta_2=\(p(b2))", "epsilon=\(p(eps))"]
-        case .adamax(let b1, let b2, let eps):
-            cls = "Adamax"
-            args += ["beta_1=\(p(b1))", "beta_2=\(p(b2))", "epsilon=\(p(eps))"]
-        case .nadam(let b1, let b2, let eps):
-            cls = "Nadam"
-            args += ["beta_1=\(p(b1))", "beta_2=\(p(b2))", "epsilon=\(p(eps))"]
+        for (k, v) in o.rule.arguments {
+            switch v {
+            case .number(let x): args.append("\(k)=\(p(x))")
+            case .flag(let b): args.append("\(k)=\(ScriptExport.pyBool(b))")
+            }
         }
+        let cls = type(of: o.rule).kerasClassName
         if let v = o.clipping.clipNorm { args.append("clipnorm=\(p(v))") }
         if let v = o.clipping.globalClipNorm { args.append("global_clipnorm=\(p(v))") }
         if let v = o.clipping.clipValue, o.clipping.clipNorm == nil, o.clipping.globalClipNorm == nil { args.append("clipvalue=\(p(v))") }

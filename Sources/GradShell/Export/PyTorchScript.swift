@@ -539,31 +539,35 @@ enum PyTorchScript {
 
     static func optimizerCode(_ o: Optimizer) -> [String] {
         let p = ScriptExport.py
-        let cls: String, doc: String, params: [(String, String)]
+        let cls: String, doc: String
         var rule: [String]
         var pre: [String] = []
-        switch o.kind {
-        case .sgd(let mo, let n):
+        // The Python text of each rule; its keyword arguments come from the rule's keys.
+        let params = o.rule.arguments.map { a -> (String, String) in
+            switch a.value {
+            case .number(let x): return (a.name, p(x))
+            case .flag(let b): return (a.name, ScriptExport.pyBool(b))
+            }
+        }
+        switch o.rule {
+        case is SGD:
             cls = "KerasSGD"
             doc = "Keras' SGD: m = momentum·m − lr·g; w += (momentum·m − lr·g if nesterov else m).\n    (torch.optim.SGD accumulates m = momentum·m + g and steps lr·m: equal only at a constant rate.)"
-            params = [("momentum", p(mo)), ("nesterov", ScriptExport.pyBool(n))]
             rule = ["            if self.momentum == 0:",
                     "                p.add_(g, alpha=-lr)",
                     "                continue",
                     "            m = state.setdefault(\"m\", torch.zeros_like(p))",
                     "            m.mul_(self.momentum).add_(g, alpha=-lr)",
                     "            p.add_(self.momentum * m - lr * g if self.nesterov else m)"]
-        case .adagrad(let a, let eps):
+        case is Adagrad:
             cls = "KerasAdagrad"
             doc = "Keras' Adagrad: acc += g²; w −= lr·g / sqrt(acc + ε) (ε inside the root)."
-            params = [("initial_accumulator_value", p(a)), ("epsilon", p(eps))]
             rule = ["            acc = state.setdefault(\"acc\", torch.full_like(p, self.initial_accumulator_value))",
                     "            acc.add_(g * g)",
                     "            p.sub_(lr * g / torch.sqrt(acc + self.epsilon))"]
-        case .rmsprop(let rho, let mo, let eps):
+        case is RMSprop:
             cls = "KerasRMSprop"
             doc = "Keras' RMSprop: v = ρ·v + (1−ρ)·g²; step = lr·g / sqrt(v + ε) (ε inside the root);\n    with momentum m = momentum·m + step; w −= m."
-            params = [("rho", p(rho)), ("momentum", p(mo)), ("epsilon", p(eps))]
             rule = ["            v = state.setdefault(\"v\", torch.zeros_like(p))",
                     "            v.mul_(self.rho).add_((1 - self.rho) * g * g)",
                     "            increment = lr * g / torch.sqrt(v + self.epsilon)",
@@ -573,29 +577,26 @@ enum PyTorchScript {
                     "                p.sub_(m)",
                     "            else:",
                     "                p.sub_(increment)"]
-        case .adam(let b1, let b2, let eps):
+        case is Adam:
             cls = "KerasAdam"
             doc = "Keras' Adam: α = lr·sqrt(1−β₂ᵗ)/(1−β₁ᵗ); w −= α·m / (sqrt(v) + ε).\n    (torch.optim.Adam puts ε after the bias correction of v: a slightly different rule.)"
-            params = [("beta_1", p(b1)), ("beta_2", p(b2)), ("epsilon", p(eps))]
             pre = ["        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)"]
             rule = ["            m = state.setdefault(\"m\", torch.zeros_like(p))",
                     "            v = state.setdefault(\"v\", torch.zeros_like(p))",
                     "            m.add_((g - m) * (1 - self.beta_1))",
                     "            v.add_((g * g - v) * (1 - self.beta_2))",
                     "            p.sub_(alpha * m / (torch.sqrt(v) + self.epsilon))"]
-        case .adamax(let b1, let b2, let eps):
+        case is Adamax:
             cls = "KerasAdamax"
             doc = "Keras' Adamax: m += (g−m)(1−β₁); u = max(β₂·u, |g|); w −= lr·m / ((1−β₁ᵗ)(u + ε))."
-            params = [("beta_1", p(b1)), ("beta_2", p(b2)), ("epsilon", p(eps))]
             rule = ["            m = state.setdefault(\"m\", torch.zeros_like(p))",
                     "            u = state.setdefault(\"u\", torch.zeros_like(p))",
                     "            m.add_((g - m) * (1 - self.beta_1))",
                     "            torch.maximum(self.beta_2 * u, g.abs(), out=u)",
                     "            p.sub_(lr * m / ((1 - self.beta_1 ** t) * (u + self.epsilon)))"]
-        case .nadam(let b1, let b2, let eps):
+        case is Nadam:
             cls = "KerasNadam"
             doc = "Keras 3's Nadam: uₜ = β₁(1 − ½·0.96ᵗ); m̂ = uₜ₊₁·m/(1 − Πu·uₜ₊₁) + (1 − uₜ)·g/(1 − Πu);\n    v̂ = v/(1 − β₂ᵗ); w −= lr·m̂ / (sqrt(v̂) + ε)."
-            params = [("beta_1", p(b1)), ("beta_2", p(b2)), ("epsilon", p(eps))]
             pre = ["        u_t = self.beta_1 * (1 - 0.5 * 0.96 ** t)",
                    "        u_next = self.beta_1 * (1 - 0.5 * 0.96 ** (t + 1))",
                    "        self.u_product *= u_t",
@@ -608,6 +609,10 @@ enum PyTorchScript {
                     "            m_hat = u_next * m / (1 - u_product_next) + (1 - u_t) * g / (1 - self.u_product)",
                     "            v_hat = v / (1 - beta_2_power)",
                     "            p.sub_(lr * m_hat / (torch.sqrt(v_hat) + self.epsilon))"]
+        default:
+            cls = "Keras\(type(of: o.rule).kerasClassName)"
+            doc = "Keras' \(type(of: o.rule).kerasClassName): gradlab has no PyTorch version of this rule yet."
+            rule = ["            raise NotImplementedError(\"\(o.rule.name) has no PyTorch export\")"]
         }
         var l = ["class \(cls)(torch.optim.Optimizer):",
                  "    \"\"\"\(doc)\"\"\"",
@@ -616,7 +621,7 @@ enum PyTorchScript {
                  "        super().__init__(params, dict(lr=learning_rate))"]
         for (k, _) in params { l.append("        self.\(k) = \(k)") }
         l.append("        self.iterations = 0")
-        if case .nadam = o.kind { l.append("        self.u_product = 1.0") }
+        if o.rule is Nadam { l.append("        self.u_product = 1.0") }
         l += ["",
               "    @torch.no_grad()",
               "    def step(self):",

@@ -101,10 +101,10 @@ final class KerasParityTests: XCTestCase {
                     case "learning_rate":
                         XCTAssertEqual(opt.currentLearningRate, value.float, "\(name) learning_rate after step \(k + 1)")
                     case "variable":
-                        // Nadam's running product Π u_t lives in the optimizer's rule state, out of
-                        // reach even for @testable; the weights above depend on it, so a wrong
-                        // product still fails them.
+                        // Nadam's running product Π u_t (Keras keeps it in float32, gradlab in double).
                         XCTAssertEqual(c["class"].string, "Nadam")
+                        let product = opt.scalarState["nadam_momentum_product"].flatMap(Double.init)
+                        XCTAssertEqual(product ?? .nan, value.double, accuracy: 1e-6 * value.double, "\(name) u_product after step \(k + 1)")
                     default:
                         guard let slot = slotIndex(key, rule: rule) else {
                             XCTFail("\(name): Keras optimizer variable \(key) has no gradlab slot mapping")

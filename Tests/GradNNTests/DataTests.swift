@@ -185,7 +185,7 @@ final class DataTests: XCTestCase {
         try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
         try m.build(inputShape: [2, 3], rng: &rng)
         m.loss = .sparseCategoricalCrossentropy
-        m.optimizer = Optimizer(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), learningRate: 0.01, clipping: Clipping(clipNorm: 1))
+        m.optimizer = Optimizer(rule: Adam(), learningRate: 0.01, clipping: Clipping(clipNorm: 1))
         for p in m.parameters where p.trainable { p.gradient.fill(0.5) }
         m.optimizer!.update(m.parameters)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-model-\(getpid())").path

@@ -25,7 +25,7 @@ final class FoldedNormalizationTests: XCTestCase {
             if let b = bn.beta { for i in 0..<b.count { b.value[i] = Float(i % 4) * 0.2 - 0.3 } }
         } }
         m.loss = .sparseCategoricalCrossentropy
-        m.optimizer = Optimizer(kind: .sgd(momentum: 0, nesterov: false), learningRate: 0.05)
+        m.optimizer = Optimizer(rule: SGD(), learningRate: 0.05)
         return m
     }
 

@@ -169,7 +169,7 @@ final class LayerTests: XCTestCase {
         // Keras: m = 0.9·m − 0.1·g; w += m   → with g = 1 twice: m1 = −0.1, w1 = 0.9; m2 = −0.19, w2 = 0.71
         let p = Parameter(name: "w", layerName: "t", shape: [1])
         p.value[0] = 1
-        let opt = Optimizer(kind: .sgd(momentum: 0.9, nesterov: false), learningRate: 0.1)
+        let opt = Optimizer(rule: SGD(momentum: 0.9), learningRate: 0.1)
         p.gradient[0] = 1; opt.update([p])
         XCTAssertEqual(p.value[0], 0.9, accuracy: 1e-6)
         p.gradient[0] = 1; opt.update([p])
@@ -177,7 +177,7 @@ final class LayerTests: XCTestCase {
         // Nesterov: w += 0.9·m − 0.1·g → step 1: m = −0.1, w = 1 − 0.09 − 0.1 = 0.81
         let q = Parameter(name: "w", layerName: "t", shape: [1])
         q.value[0] = 1
-        let nest = Optimizer(kind: .sgd(momentum: 0.9, nesterov: true), learningRate: 0.1)
+        let nest = Optimizer(rule: SGD(momentum: 0.9, nesterov: true), learningRate: 0.1)
         q.gradient[0] = 1; nest.update([q])
         XCTAssertEqual(q.value[0], 0.81, accuracy: 1e-6)
     }
@@ -186,7 +186,7 @@ final class LayerTests: XCTestCase {
         let p = Parameter(name: "w", layerName: "t", shape: [2])
         p.frozen = true
         p.gradient.fill(1)
-        Optimizer(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7)).update([p])
+        Optimizer(rule: Adam()).update([p])
         XCTAssertEqual(p.value.array, [0, 0])
     }
 }

@@ -8,12 +8,12 @@ import XCTest
 /// one) must move exactly as 21 one-element tensors do.
 final class OptimizerLanesTests: XCTestCase {
     func testFullVectorsMoveExactlyAsSingleWeights() {
-        let kinds: [OptimizerKind] = [
-            .sgd(momentum: 0.9, nesterov: false), .sgd(momentum: 0.9, nesterov: true),
-            .adagrad(initialAccumulator: 0.1, epsilon: 1e-7),
-            .rmsprop(rho: 0.9, momentum: 0, epsilon: 1e-7), .rmsprop(rho: 0.9, momentum: 0.5, epsilon: 1e-7),
-            .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), .adamax(beta1: 0.9, beta2: 0.999, epsilon: 1e-7),
-            .nadam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7),
+        let kinds: [any OptimizerRule] = [
+            SGD(momentum: 0.9, nesterov: false), SGD(momentum: 0.9, nesterov: true),
+            Adagrad(initialAccumulatorValue: 0.1, epsilon: 1e-7),
+            RMSprop(rho: 0.9, momentum: 0, epsilon: 1e-7), RMSprop(rho: 0.9, momentum: 0.5, epsilon: 1e-7),
+            Adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), Adamax(beta1: 0.9, beta2: 0.999, epsilon: 1e-7),
+            Nadam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7),
         ]
         let n = 21
         for kind in kinds {
@@ -21,7 +21,7 @@ final class OptimizerLanesTests: XCTestCase {
             let whole = Parameter(name: "w", layerName: "t", shape: [n])
             let singles = (0..<n).map { Parameter(name: "w\($0)", layerName: "t", shape: [1]) }
             for i in 0..<n { let v = Float.random(in: -1...1, using: &rng); whole.value[i] = v; singles[i].value[0] = v }
-            let a = Optimizer(kind: kind, learningRate: 0.05), b = Optimizer(kind: kind, learningRate: 0.05)
+            let a = Optimizer(rule: kind, learningRate: 0.05), b = Optimizer(rule: kind, learningRate: 0.05)
             for _ in 0..<4 {
                 for i in 0..<n { let g = Float.random(in: -2...2, using: &rng); whole.gradient[i] = g; singles[i].gradient[0] = g }
                 a.update([whole])

@@ -4,7 +4,7 @@ import GradTensor
 import XCTest
 
 final class TrainingTests: XCTestCase {
-    func moonsModel(seed: UInt64, optimizer: OptimizerKind = .sgd(momentum: 0.9, nesterov: false), lr: Float = 0.1) throws -> (Sequential, Dataset) {
+    func moonsModel(seed: UInt64, optimizer: any OptimizerRule = SGD(momentum: 0.9), lr: Float = 0.1) throws -> (Sequential, Dataset) {
         var rng = RandomGenerator(seed: seed)
         let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(first: 100)
         let m = Sequential()
@@ -12,7 +12,7 @@ final class TrainingTests: XCTestCase {
         try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
         try m.build(inputShape: [2], rng: &rng)
         m.loss = .sparseCategoricalCrossentropy
-        m.optimizer = Optimizer(kind: optimizer, learningRate: lr)
+        m.optimizer = Optimizer(rule: optimizer, learningRate: lr)
         return (m, d)
     }
 
@@ -90,7 +90,7 @@ final class TrainingTests: XCTestCase {
 
     func testStopAfterStopsWhereTheInterruptDidWithTheSameBits() throws {
         func run(stopAfter: FitPosition?, interruptAt poll: Int?) throws -> (FitStop, [[Float]], [Double], Int, Float) {
-            let (m, d) = try moonsModel(seed: 7, optimizer: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), lr: 0.01)
+            let (m, d) = try moonsModel(seed: 7, optimizer: Adam(), lr: 0.01)
             var rng = RandomGenerator(seed: 3)
             var calls = 0
             let stop = m.fit(train: d.train, validation: d.validation,
@@ -139,7 +139,7 @@ final class TrainingTests: XCTestCase {
             try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
             try m.build(inputShape: [2], rng: &rng)
             m.loss = .sparseCategoricalCrossentropy
-            m.optimizer = Optimizer(kind: .sgd(momentum: 0.9, nesterov: false), learningRate: 1e4)
+            m.optimizer = Optimizer(rule: SGD(momentum: 0.9), learningRate: 1e4)
             let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: 2, batchSize: 10), rng: &rng)
             return (stop, m.snapshot().map(\.array), m, d)
         }
@@ -218,7 +218,7 @@ final class FastPathTests: XCTestCase {
             try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
             try m.build(inputShape: [2], rng: &rng)
             m.loss = .sparseCategoricalCrossentropy
-            m.optimizer = Optimizer(kind: .sgd(momentum: 0, nesterov: false), learningRate: 0.05)
+            m.optimizer = Optimizer(rule: SGD(), learningRate: 0.05)
             m.allowFusedUpdates = fused
             _ = m.fit(train: d.train, validation: nil, options: FitOptions(epochs: 3, batchSize: 16), rng: &rng)
             XCTAssertEqual(m.optimizer!.iterations, 3 * 32)

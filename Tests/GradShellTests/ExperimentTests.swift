@@ -58,7 +58,7 @@ final class ExperimentTests: XCTestCase {
     func testCompareVariantsStartFromIdenticalWeights() throws {
         let s = session(deepSigmoid(3, init: "he_normal", activation: "relu"))
         let base = s.model!
-        let a = try CompareCommand.variant(of: base, changes: [.optimizer(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), nil, Clipping())], inputShape: [2], seed: 5)
+        let a = try CompareCommand.variant(of: base, changes: [.optimizer(Adam(), nil, Clipping())], inputShape: [2], seed: 5)
         let b = try CompareCommand.variant(of: base, changes: [.learningRate(0.1)], inputShape: [2], seed: 5)
         XCTAssertEqual(a.parameters.map { $0.value.array }, b.parameters.map { $0.value.array })
         let out = s.run("compare optimizer=sgd,adam epochs=1").output

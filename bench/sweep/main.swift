@@ -312,7 +312,7 @@ func run(_ c: Config) -> String {
         fail("building the model failed: \(error)")
     }
     model.loss = .sparseCategoricalCrossentropy
-    model.optimizer = Optimizer(kind: .sgd(momentum: 0, nesterov: false), learningRate: learningRate)
+    model.optimizer = Optimizer(rule: SGD(), learningRate: learningRate)
     let params = model.counts.total
 
     // One fixed batch of pixels uniform in [0, 1); its labels cycle through

@@ -24,7 +24,7 @@ public enum Pretraining {
             let inDim = enc.kernel.value.shape[0]
             let dec = Dense(units: inDim, activation: .linear, name: "decoder")
             try? dec.build(inputShape: [enc.units], rng: &rng)
-            let opt = Optimizer(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7), learningRate: learningRate)
+            let opt = Optimizer(rule: Adam(), learningRate: learningRate)
             var first = Double.nan, last = Double.nan
             for e in 0..<epochs {
                 rng.shuffle(&order)

@@ -153,7 +153,7 @@ public final class Sequential {
     /// reference one: plain SGD, no clipping (it needs all gradients first),
     /// no regularizer or constraint.
     var fusedSGDRate: Float? {
-        guard allowFusedUpdates, let o = optimizer, case .sgd(let momentum, _) = o.kind, momentum == 0, !o.clipping.isActive else { return nil }
+        guard allowFusedUpdates, let o = optimizer, let sgd = o.rule as? SGD, sgd.momentum == 0, !o.clipping.isActive else { return nil }
         return o.currentLearningRate
     }
 

@@ -319,18 +319,17 @@ public enum KerasImport {
         if o["amsgrad"] as? Bool == true || o["centered"] as? Bool == true || o["use_ema"] as? Bool == true {
             throw ModelError("optimizer option amsgrad/centered/use_ema is not supported")
         }
-        let kind: OptimizerKind
-        switch ocls.lowercased() {
-        case "sgd": kind = .sgd(momentum: g("momentum", 0), nesterov: o["nesterov"] as? Bool ?? false)
-        case "adagrad": kind = .adagrad(initialAccumulator: g("initial_accumulator_value", 0.1), epsilon: g("epsilon", 1e-7))
-        case "rmsprop": kind = .rmsprop(rho: g("rho", 0.9), momentum: g("momentum", 0), epsilon: g("epsilon", 1e-7))
-        case "adam": kind = .adam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
-        case "adamax": kind = .adamax(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
-        case "nadam": kind = .nadam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
-        default: throw ModelError("optimizer \(ocls) is not one of gradlab's (\(OptimizerKind.names.joined(separator: ", ")))")
+        guard let ruleType = OptimizerRules.named(ocls) else {
+            throw ModelError("optimizer \(ocls) is not one of gradlab's (\(OptimizerRules.names.joined(separator: ", ")))")
+        }
+        let rule = ruleType.reading { key in
+            switch key.defaultValue {
+            case .number(let d): return .number(g(key.name, d))
+            case .flag: return (o[key.name] as? Bool).map(OptimizerValue.flag)
+            }
         }
         var schedule: LearningRateSchedule? = nil
-        var lr = kind.defaultLearningRate
+        var lr = rule.defaultLearningRate
         if let n = o["learning_rate"] as? NSNumber { lr = n.floatValue }
         else if let s = o["learning_rate"] as? [String: Any], let scls = s["class_name"] as? String {
             let sc = s["config"] as? [String: Any] ?? [:]
@@ -351,7 +350,7 @@ public enum KerasImport {
         }
         func clip(_ k: String) -> Float? { (o[k] as? NSNumber)?.floatValue }
         m.loss = loss
-        m.optimizer = Optimizer(kind: kind, learningRate: lr, schedule: schedule,
+        m.optimizer = Optimizer(rule: rule, learningRate: lr, schedule: schedule,
                                 clipping: Clipping(clipValue: clip("clipvalue"), clipNorm: clip("clipnorm"), globalClipNorm: clip("global_clipnorm")))
         m.metrics = ["accuracy"]
     }

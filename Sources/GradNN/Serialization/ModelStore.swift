@@ -144,13 +144,12 @@ public enum ModelStore {
             return ["class_name": l.typeName, "keyword": l.keyword, "name": l.name, "config": c, "trainable": !l.isFrozen]
         }
         if let loss = m.loss, let opt = m.optimizer {
-            var o: [String: Any] = ["name": opt.kind.name, "learning_rate": Double(opt.learningRate), "description": opt.description]
-            switch opt.kind {
-            case .sgd(let mo, let n): o["momentum"] = Double(mo); o["nesterov"] = n
-            case .adagrad(let a, let e): o["initial_accumulator_value"] = Double(a); o["epsilon"] = Double(e)
-            case .rmsprop(let r, let mo, let e): o["rho"] = Double(r); o["momentum"] = Double(mo); o["epsilon"] = Double(e)
-            case .adam(let b1, let b2, let e), .adamax(let b1, let b2, let e), .nadam(let b1, let b2, let e):
-                o["beta_1"] = Double(b1); o["beta_2"] = Double(b2); o["epsilon"] = Double(e)
+            var o: [String: Any] = ["name": opt.rule.name, "learning_rate": Double(opt.learningRate), "description": opt.description]
+            for (k, v) in opt.rule.arguments {
+                switch v {
+                case .number(let x): o[k] = Double(x)
+                case .flag(let b): o[k] = b
+                }
             }
             if let v = opt.clipping.clipNorm { o["clipnorm"] = Double(v) }
             if let v = opt.clipping.clipValue { o["clipvalue"] = Double(v) }
@@ -253,21 +252,20 @@ public enum ModelStore {
             for k in ["learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "epsilon"] {
                 if let v = o[k] as? Double, !(v.isFinite && v >= 0 && v < 1e6) { throw ModelError("model.json: optimizer \(k)=\(v) is out of range") }
             }
-            let kind: OptimizerKind
-            switch on {
-            case "sgd": kind = .sgd(momentum: g("momentum", 0), nesterov: (o["nesterov"] as? Bool) ?? false)
-            case "adagrad": kind = .adagrad(initialAccumulator: g("initial_accumulator_value", 0.1), epsilon: g("epsilon", 1e-7))
-            case "rmsprop": kind = .rmsprop(rho: g("rho", 0.9), momentum: g("momentum", 0), epsilon: g("epsilon", 1e-7))
-            case "adam": kind = .adam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
-            case "adamax": kind = .adamax(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
-            case "nadam": kind = .nadam(beta1: g("beta_1", 0.9), beta2: g("beta_2", 0.999), epsilon: g("epsilon", 1e-7))
-            default: throw ModelError("model.json: optimizer '\(on)' is not supported")
+            guard let ruleType = OptimizerRules.all.first(where: { $0.name == on }) else {
+                throw ModelError("model.json: optimizer '\(on)' is not supported")
+            }
+            let rule = ruleType.reading { key in
+                switch key.defaultValue {
+                case .number(let d): return .number(g(key.name, d))
+                case .flag: return (o[key.name] as? Bool).map(OptimizerValue.flag)
+                }
             }
             let clip = Clipping(clipValue: (o["clipvalue"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil },
                                 clipNorm: (o["clipnorm"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil },
                                 globalClipNorm: (o["global_clipnorm"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil })
             m.loss = loss
-            m.optimizer = Optimizer(kind: kind, learningRate: g("learning_rate", kind.defaultLearningRate), clipping: clip)
+            m.optimizer = Optimizer(rule: rule, learningRate: g("learning_rate", rule.defaultLearningRate), clipping: clip)
             m.metrics = ["accuracy"]
         }
         return m
@@ -290,7 +288,7 @@ extension ModelStore {
         let c = try fromArchitecture(architecture(m))
         if c.inputShape == nil, let s = m.inputShape { var r = RandomGenerator(seed: 0); try c.build(inputShape: s, rng: &r) }
         for (a, b) in zip(m.parameters, c.parameters) { b.value.assign(a.value) }
-        if let o = m.optimizer { c.optimizer = Optimizer(kind: o.kind, learningRate: o.learningRate, schedule: o.schedule, clipping: o.clipping) }
+        if let o = m.optimizer { c.optimizer = Optimizer(rule: o.rule, learningRate: o.learningRate, schedule: o.schedule, clipping: o.clipping) }
         c.loss = m.loss
         return c
     }

@@ -9,7 +9,7 @@ struct CompareCommand: Command {
         name: "compare", summary: "race variants that differ in one knob, from the same seed",
         usage: "compare KNOB=V1,V2,… [epochs=3] [batch_size=32] [file=PATH.svg] [keep=best]",
         discussion: "Knobs: optimizer=sgd,adam,…; kernel_initializer=…; activation=… (hidden layers); learning_rate=…; batchnorm=off,on (BN after every hidden dense); clipnorm=none,1.0. Every variant is rebuilt from the current architecture with the same seed, so it starts from the same weights where the shapes allow and sees the same batches in the same order. The current model is untouched unless keep=best.",
-        keys: [KeySpec("optimizer", "optimizers to race", .words(OptimizerKind.names)),
+        keys: [KeySpec("optimizer", "optimizers to race", .words(OptimizerRules.names)),
                KeySpec("kernel_initializer", "initializers to race", .words(Initializer.names)),
                KeySpec("activation", "hidden activations to race", .words(Activation.names)),
                KeySpec("learning_rate", "learning rates to race"),
@@ -49,7 +49,7 @@ struct CompareCommand: Command {
 
     /// One variant's change, validated.
     enum Change {
-        case optimizer(OptimizerKind, Float?, Clipping)
+        case optimizer(any OptimizerRule, Float?, Clipping)
         case initializer(Initializer)
         case activation(Activation)
         case learningRate(Float)
@@ -77,11 +77,11 @@ struct CompareCommand: Command {
         var layers = arch["layers"] as! [[String: Any]]
         let denseIdx = layers.indices.filter { ["Dense", "Residual"].contains(layers[$0]["class_name"] as? String) }
         let hidden = denseIdx.dropLast()
-        var kind = base.optimizer!.kind, lr = base.optimizer!.learningRate, clip = base.optimizer!.clipping
+        var rule = base.optimizer!.rule, lr = base.optimizer!.learningRate, clip = base.optimizer!.clipping
         for c in changes {
             switch c {
             case .optimizer(let k, let l, let cl):
-                kind = k; lr = l ?? k.defaultLearningRate
+                rule = k; lr = l ?? k.defaultLearningRate
                 if cl.isActive { clip = cl }
             case .initializer(let i):
                 for j in hidden { var cfg = layers[j]["config"] as! [String: String]; cfg["kernel_initializer"] = i.name; layers[j]["config"] = cfg }
@@ -110,7 +110,7 @@ struct CompareCommand: Command {
         var rng = RandomGenerator(seed: seed)
         try m.build(inputShape: inputShape, rng: &rng)
         m.loss = base.loss
-        m.optimizer = Optimizer(kind: kind, learningRate: lr, clipping: clip)
+        m.optimizer = Optimizer(rule: rule, learningRate: lr, clipping: clip)
         return m
     }
 

@@ -7,7 +7,7 @@ struct CompileCommand: Command {
         usage: "compile loss=LOSS optimizer=NAME(key=value…) [metrics=accuracy] [clipnorm=N | clipvalue=N | global_clipnorm=N] [learning_rate=SCHEDULE(…)]",
         discussion: "Optimizers and defaults as Keras 3: sgd(learning_rate=0.01, momentum=0, nesterov=false), adagrad(0.001), rmsprop(0.001, rho=0.9), adam(0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7), adamax, nadam. decay=D gives the book's power schedule lr/(1+D·step). learning_rate= may be a schedule: power(…), exponential(initial, decay_steps, decay_rate), piecewise(boundaries=…, values=…), one_cycle(max_rate, total_steps). Compiling again resets the optimizer's state but keeps the weights.",
         keys: [KeySpec("loss", "sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, mean_squared_error", .words(Loss.allCases.map(\.rawValue))),
-               KeySpec("optimizer", "sgd, adagrad, rmsprop, adam, adamax, nadam — with (key=value…)", .words(OptimizerKind.names)),
+               KeySpec("optimizer", OptimizerRules.names.joined(separator: ", ") + " — with (key=value…)", .words(OptimizerRules.names)),
                KeySpec("metrics", "accuracy", .words(["accuracy"])),
                KeySpec("clipnorm", "rescale each gradient tensor to this L2 norm at most"),
                KeySpec("clipvalue", "clip each gradient element to [-v, v]"),
@@ -18,7 +18,7 @@ struct CompileCommand: Command {
                    "compile loss=sparse_categorical_crossentropy optimizer=adam learning_rate=exponential(0.01, decay_steps=1000, decay_rate=0.1)"],
         category: "train")
     let loss: Loss
-    let kind: OptimizerKind
+    let rule: any OptimizerRule
     let learningRate: Float?
     let schedule: LearningRateSchedule?
     let clipping: Clipping
@@ -36,7 +36,7 @@ struct CompileCommand: Command {
                 _ = try Arguments.choice(Argument(key: nil, value: v, span: m.span), name: "metric", from: ["accuracy", "acc"])
             }
         }
-        var (k, lr, decay, clip) = try args.keyword("optimizer").map(ValueParsing.optimizer) ?? (.sgd(momentum: 0, nesterov: false), nil, nil, Clipping())
+        var (k, lr, decay, clip) = try args.keyword("optimizer").map(ValueParsing.optimizer) ?? (SGD(), nil, nil, Clipping())
         if let a = args.keyword("clipnorm") { clip.clipNorm = try Arguments.float(a, name: "clipnorm", range: 1e-12...1e12) }
         if let a = args.keyword("clipvalue") { clip.clipValue = try Arguments.float(a, name: "clipvalue", range: 1e-12...1e12) }
         if let a = args.keyword("global_clipnorm") { clip.globalClipNorm = try Arguments.float(a, name: "global_clipnorm", range: 1e-12...1e12) }
@@ -48,7 +48,7 @@ struct CompileCommand: Command {
             else { throw ShellError("learning_rate must be a number or a schedule" + Suggestions.hint(for: ValueParsing.name(a.value) ?? "", in: ValueParsing.scheduleNames), at: a.span) }
         }
         if let d = decay, sched == nil { sched = .power(initial: lr ?? k.defaultLearningRate, decaySteps: 1, decayRate: d) }
-        kind = k
+        rule = k
         learningRate = lr
         schedule = sched
         clipping = clip
@@ -67,7 +67,7 @@ struct CompileCommand: Command {
                 throw ShellError("binary_crossentropy needs one sigmoid unit (or one per class); the last layer has \(units)")
             }
         }
-        let opt = Optimizer(kind: kind, learningRate: schedule.map { $0.rate(at: 0) } ?? learningRate, schedule: schedule, clipping: clipping)
+        let opt = Optimizer(rule: rule, learningRate: schedule.map { $0.rate(at: 0) } ?? learningRate, schedule: schedule, clipping: clipping)
         let old = (m.loss, m.optimizer)
         m.loss = loss
         m.optimizer = opt

@@ -169,8 +169,9 @@ struct ExplainCommand: Command {
                      g == 0 ? "  (every gradient is 0 on this batch of \(plural(min(batch, d.train.count), "sample")))"
                             : "  the entry with the largest |gradient| on this batch of \(plural(min(batch, d.train.count), "sample"))",
                      "w = \(e(w)), gradient g = \(e(g))"]
-        switch opt.kind {
-        case .sgd(let mo, let nest):
+        switch opt.rule {
+        case let r as SGD:
+            let mo = r.momentum, nest = r.nesterov
             if mo == 0 { lines.append("w ← w − lr·g = \(e(w)) − \(formatFloat(lr))×\(e(g)) = \(e(w - lr * g))") }
             else {
                 let m0 = slots.first ?? 0, m1 = mo * m0 - lr * g
@@ -178,7 +179,8 @@ struct ExplainCommand: Command {
                 if nest { lines.append("Nesterov look-ahead: w ← w + momentum·m − lr·g = \(e(w + mo * m1 - lr * g))") }
                 else { lines.append("w ← w + m = \(e(w + m1))") }
             }
-        case .adam(let b1, let b2, let eps):
+        case let r as Adam:
+            let b1 = r.beta1, b2 = r.beta2, eps = r.epsilon
             let m0 = slots.count > 0 ? slots[0] : 0, v0 = slots.count > 1 ? slots[1] : 0
             let m1 = m0 + (g - m0) * (1 - b1), v1 = v0 + (g * g - v0) * (1 - b2)
             let alpha = Float(Double(lr) * (1 - pow(Double(b2), Double(t))).squareRoot() / (1 - pow(Double(b1), Double(t))))
@@ -186,19 +188,22 @@ struct ExplainCommand: Command {
             lines.append("v ← β₂·v + (1−β₂)·g² = \(e(v1))")
             lines.append("bias correction (Keras): α = lr·√(1−β₂ᵗ)/(1−β₁ᵗ) = \(e(alpha))")
             lines.append("w ← w − α·m/(√v + ε) = \(e(w - alpha * m1 / (v1.squareRoot() + eps)))")
-        case .nadam, .adamax:
+        case is Nadam, is Adamax:
             let m0 = slots.count > 0 ? slots[0] : 0, v0 = slots.count > 1 ? slots[1] : 0
-            lines.append("slots before the step: m = \(e(m0)), \(opt.kind.name == "adamax" ? "u" : "v") = \(e(v0))")
-            lines.append(opt.kind.name == "adamax" ? "Adamax: m ← β₁·m + (1−β₁)·g; u ← max(β₂·u, |g|); w ← w − lr·m/((1−β₁ᵗ)(u + ε))"
+            lines.append("slots before the step: m = \(e(m0)), \(opt.rule is Adamax ? "u" : "v") = \(e(v0))")
+            lines.append(opt.rule is Adamax ? "Adamax: m ← β₁·m + (1−β₁)·g; u ← max(β₂·u, |g|); w ← w − lr·m/((1−β₁ᵗ)(u + ε))"
                                                    : "Nadam: Adam's m and v, with a Nesterov look-ahead on m (Keras' momentum schedule)")
-        case .rmsprop(let rho, let mo, let eps):
+        case let r as RMSprop:
+            let rho = r.rho, mo = r.momentum, eps = r.epsilon
             let v0 = slots.first ?? 0, v1 = rho * v0 + (1 - rho) * g * g
             lines.append("v ← ρ·v + (1−ρ)·g² = \(e(v1))")
             if mo == 0 { lines.append("w ← w − lr·g/√(v + ε) = \(e(w - lr * g / (v1 + eps).squareRoot()))") }
             else { lines.append("step = lr·g/√(v + ε); m ← momentum·m + step; w ← w − m") }
-        case .adagrad(let a0, let eps):
-            let acc = (slots.first ?? a0) + g * g
-            lines.append("s ← s + g² = \(e(acc));  w ← w − lr·g/√(s + ε) = \(e(w - lr * g / (acc + eps).squareRoot()))")
+        case let r as Adagrad:
+            let acc = (slots.first ?? r.initialAccumulatorValue) + g * g
+            lines.append("s ← s + g² = \(e(acc));  w ← w − lr·g/√(s + ε) = \(e(w - lr * g / (acc + r.epsilon).squareRoot()))")
+        default:
+            lines.append("slots before the step: " + (slots.isEmpty ? "none" : slots.map(e).joined(separator: ", ")))
         }
         // The optimizer's own step, run and undone, so the number shown is the one training would produce.
         let values = m.parameters.map { ($0, $0.value.copy()) }
@@ -207,7 +212,7 @@ struct ExplainCommand: Command {
         let gradAfterClip = p.gradient[j], stepped = p.value[j]
         for (q, v) in values { q.value.assign(v) }
         opt.restoreState(state)
-        lines.append("gradlab's \(opt.kind.name) step on this batch gives w = \(e(stepped))" + (gradAfterClip != g ? " (after clipping g to \(e(gradAfterClip)))" : ""))
+        lines.append("gradlab's \(opt.rule.name) step on this batch gives w = \(e(stepped))" + (gradAfterClip != g ? " (after clipping g to \(e(gradAfterClip)))" : ""))
         lines.append("(shown, not applied: the model and optimizer are unchanged)")
         return lines.joined(separator: "\n")
     }

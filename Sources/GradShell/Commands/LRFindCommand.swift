@@ -113,7 +113,7 @@ struct LRFindCommand: Command {
         let svgPath = try file.map { try session.writablePath($0, defaultExtension: "svg") }
         let m: Sequential
         do { m = try ModelStore.clone(base) } catch let e as ModelError { throw ShellError(e.message) }
-        let opt = Optimizer(kind: base.optimizer!.kind, learningRate: start, clipping: base.optimizer!.clipping)
+        let opt = Optimizer(rule: base.optimizer!.rule, learningRate: start, clipping: base.optimizer!.clipping)
         m.optimizer = opt
         var rng = RandomGenerator(seed: session.seed &+ 3000)
         let n = d.train.count, bs = min(batchSize, n)

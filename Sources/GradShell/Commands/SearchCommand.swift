@@ -59,7 +59,7 @@ struct SearchCommand: Command {
             }
             let m = try ModelStore.freshCopy(of: base, rng: &rng)
             m.loss = base.loss
-            m.optimizer = Optimizer(kind: base.optimizer!.kind, learningRate: lr, clipping: base.optimizer!.clipping)
+            m.optimizer = Optimizer(rule: base.optimizer!.rule, learningRate: lr, clipping: base.optimizer!.clipping)
             let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
             let stop = m.fit(train: d.train, validation: v, options: FitOptions(epochs: epochs, batchSize: batchSize, callbacks: callbacks),
                              rng: &rng, shouldStop: session.interruptRequested)

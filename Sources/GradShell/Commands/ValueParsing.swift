@@ -118,45 +118,28 @@ enum ValueParsing {
         }
     }
 
-    static let optimizerKeys = ["learning_rate", "lr", "momentum", "nesterov", "rho", "beta_1", "beta_2", "epsilon",
-                                "initial_accumulator_value", "decay", "clipnorm", "clipvalue", "global_clipnorm"]
-
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)` and friends.
-    static func optimizer(_ a: Argument) throws -> (OptimizerKind, learningRate: Float?, decay: Float?, clipping: Clipping) {
+    static func optimizer(_ a: Argument) throws -> (any OptimizerRule, learningRate: Float?, decay: Float?, clipping: Clipping) {
         guard let n = name(a.value) else { throw ShellError("optimizer must be a name like sgd or adam(learning_rate=0.001)", at: a.span) }
         let (pos, kw) = try callArgs(a.value)
-        guard OptimizerKind.names.contains(n) else {
-            throw ShellError("'\(n)' is not an optimizer" + Suggestions.hint(for: n, in: OptimizerKind.names), at: a.span)
+        guard let ruleType = OptimizerRules.all.first(where: { $0.name == n }) else {
+            throw ShellError("'\(n)' is not an optimizer" + Suggestions.hint(for: n, in: OptimizerRules.names), at: a.span)
         }
-        let allowed: [String]
-        switch n {
-        case "sgd": allowed = ["learning_rate", "lr", "momentum", "nesterov", "decay"]
-        case "adagrad": allowed = ["learning_rate", "lr", "initial_accumulator_value", "epsilon", "decay"]
-        case "rmsprop": allowed = ["learning_rate", "lr", "rho", "momentum", "epsilon", "decay"]
-        default: allowed = ["learning_rate", "lr", "beta_1", "beta_2", "epsilon", "decay"]
-        }
+        let allowed = ["learning_rate", "lr"] + ruleType.keySpecs.map(\.name) + ["decay"]
         try checkKeys(kw, allowed: allowed + ["clipnorm", "clipvalue", "global_clipnorm"], in: n)
         if pos.count > 1 { throw ShellError("\(n)() takes at most one positional argument (the learning rate)", at: pos[1].span) }
         let lrArg = kw["learning_rate"] ?? kw["lr"] ?? pos.first
         let lr = try lrArg.map { try Arguments.float($0, name: "learning_rate", range: 0...1e6) }
         let decay = try kw["decay"].map { try Arguments.float($0, name: "decay", range: 0...1e6) }
-        func f(_ k: String, _ d: Float, _ r: ClosedRange<Double> = 0...1) throws -> Float { try number(kw[k], k, default: d, range: r) }
-        let kind: OptimizerKind
-        switch n {
-        case "sgd":
-            kind = .sgd(momentum: try f("momentum", 0), nesterov: try kw["nesterov"].map { try Arguments.bool($0, name: "nesterov") } ?? false)
-        case "adagrad":
-            kind = .adagrad(initialAccumulator: try f("initial_accumulator_value", 0.1, 0...1e6), epsilon: try f("epsilon", 1e-7))
-        case "rmsprop":
-            kind = .rmsprop(rho: try f("rho", 0.9), momentum: try f("momentum", 0), epsilon: try f("epsilon", 1e-7))
-        case "adam": kind = .adam(beta1: try f("beta_1", 0.9), beta2: try f("beta_2", 0.999), epsilon: try f("epsilon", 1e-7))
-        case "adamax": kind = .adamax(beta1: try f("beta_1", 0.9), beta2: try f("beta_2", 0.999), epsilon: try f("epsilon", 1e-7))
-        default: kind = .nadam(beta1: try f("beta_1", 0.9), beta2: try f("beta_2", 0.999), epsilon: try f("epsilon", 1e-7))
+        let rule = try ruleType.reading { key -> OptimizerValue? in
+            guard let arg = kw[key.name] else { return nil }
+            if let range = key.range { return .number(try Arguments.float(arg, name: key.name, range: range)) }
+            return .flag(try Arguments.bool(arg, name: key.name))
         }
         let clip = Clipping(clipValue: try kw["clipvalue"].map { try Arguments.float($0, name: "clipvalue", range: 1e-12...1e12) },
                             clipNorm: try kw["clipnorm"].map { try Arguments.float($0, name: "clipnorm", range: 1e-12...1e12) },
                             globalClipNorm: try kw["global_clipnorm"].map { try Arguments.float($0, name: "global_clipnorm", range: 1e-12...1e12) })
-        return (kind, lr, decay, clip)
+        return (rule, lr, decay, clip)
     }
 
     static let scheduleNames = ["power", "exponential", "piecewise", "one_cycle", "constant"]

@@ -303,24 +303,20 @@ enum KerasScript {
 
     /// `keras.optimizers.X(...)` with gradlab's settings, schedule and clipping.
     static func optimizer(_ o: Optimizer) -> String {
-        switch o.kind {
-        case .sgd(let mo, let n): return call("SGD", o, ["momentum": mo, "nesterov": n])
-        case .adagrad(let a, let eps): return call("Adagrad", o, ["initial_accumulator_value": a, "epsilon": eps])
-        case .rmsprop(let rho, let mo, let eps):
-            return call("RMSprop", o, ["rho": rho, "momentum": mo, "epsilon": eps])
-        case .adam(let b1, let b2, let eps): return call("Adam", o, ["beta_1": b1, "beta_2": b2, "epsilon": eps])
-        case .adamax(let b1, let b2, let eps): return call("Adamax", o, ["beta_1": b1, "beta_2": b2, "epsilon": eps])
-        case .nadam(let b1, let b2, let eps): return call("Nadam", o, ["beta_1": b1, "beta_2": b2, "epsilon": eps])
-        }
+        // The rule's Keras class and keyword arguments come from the rule itself (its `keys`).
+        call(type(of: o.rule).kerasClassName, o, o.rule.arguments.map { a -> (String, any PythonLiteral) in
+            switch a.value {
+            case .number(let x): return (a.name, x)
+            case .flag(let b): return (a.name, b)
+            }
+        })
     }
 
     /// `keras.optimizers.<cls>(learning_rate=…, <settings>, <clipping>)`.
-    private static func call(_ cls: String, _ o: Optimizer, _ settings: KeyValuePairs<String, any PythonLiteral>)
-        -> String
-    {
+    private static func call(_ cls: String, _ o: Optimizer, _ settings: [(String, any PythonLiteral)]) -> String {
         var args =
             ["learning_rate=" + (o.schedule.map(schedule) ?? o.learningRate.py)]
-            + settings.map { "\($0.key)=\($0.value.py)" }
+            + settings.map { "\($0.0)=\($0.1.py)" }
         let c = o.clipping
         if let v = c.clipNorm { args.append("clipnorm=\(v.py)") }
         if let v = c.globalClipNorm { args.append("global_clipnorm=\(v.py)") }

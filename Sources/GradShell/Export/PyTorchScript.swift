@@ -694,15 +694,20 @@ enum PyTorchScript {
         var extraState: String? = nil
     }
 
-    static func kerasOptimizer(_ kind: OptimizerKind) -> KerasOptimizer {
-        switch kind {
-        case .sgd(let momentum, let nesterov): return sgd(momentum: momentum, nesterov: nesterov)
-        case .adagrad(let initial, let epsilon): return adagrad(initialAccumulator: initial, epsilon: epsilon)
-        case .rmsprop(let rho, let momentum, let epsilon):
-            return rmsprop(rho: rho, momentum: momentum, epsilon: epsilon)
-        case .adam(let b1, let b2, let epsilon): return adam(beta1: b1, beta2: b2, epsilon: epsilon)
-        case .adamax(let b1, let b2, let epsilon): return adamax(beta1: b1, beta2: b2, epsilon: epsilon)
-        case .nadam(let b1, let b2, let epsilon): return nadam(beta1: b1, beta2: b2, epsilon: epsilon)
+    static func kerasOptimizer(_ rule: any OptimizerRule) -> KerasOptimizer {
+        switch rule {
+        case let r as SGD: return sgd(momentum: r.momentum, nesterov: r.nesterov)
+        case let r as Adagrad: return adagrad(initialAccumulator: r.initialAccumulatorValue, epsilon: r.epsilon)
+        case let r as RMSprop: return rmsprop(rho: r.rho, momentum: r.momentum, epsilon: r.epsilon)
+        case let r as Adam: return adam(beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon)
+        case let r as Adamax: return adamax(beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon)
+        case let r as Nadam: return nadam(beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon)
+        default:
+            // A rule with no PyTorch emitter yet: the script says so when it would step.
+            let cls = type(of: rule).kerasClassName
+            return KerasOptimizer(
+                name: "Keras\(cls)", doc: "Keras' \(cls): gradlab has no PyTorch version of this rule yet.",
+                settings: [], update: "raise NotImplementedError(\"\(rule.name) has no PyTorch export\")")
         }
     }
 
@@ -818,7 +823,7 @@ enum PyTorchScript {
 
     /// The optimizer's class and `make_optimizer(model)`.
     static func writeOptimizer(_ w: inout PythonWriter, _ o: Optimizer) {
-        let k = kerasOptimizer(o.kind)
+        let k = kerasOptimizer(o.rule)
         let keywords = k.settings.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
         w.write("class \(k.name)(torch.optim.Optimizer):")
         w.indented { w in

@@ -65,7 +65,7 @@ struct ScriptExport {
     // MARK: facts both scripts use
 
     var loss: Loss { model.loss ?? .sparseCategoricalCrossentropy }
-    var optimizer: Optimizer { model.optimizer ?? Optimizer(kind: .sgd(momentum: 0, nesterov: false)) }
+    var optimizer: Optimizer { model.optimizer ?? Optimizer(rule: SGD()) }
     var outputUnits: Int { model.outputShape?.reduce(1, *) ?? 1 }
 
     /// How targets reach the loss: class indices, one-hot rows, or a column of values.

@@ -225,9 +225,17 @@ final class ExerciseCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("My notes: a small net."), text)
         XCTAssertTrue(t.entries.last!.output.hasSuffix("3/3 goals met — exercise complete!"))
 
+        // A hand-in that loads a file from the student's computer says so.
+        ok(s, "model save \(dir!)/mine")
+        ok(s, "model load \(dir!)/mine")
+        XCTAssertTrue(ok(s, "exercise submit").contains("note: it reads files from this computer, which a teacher replaying it "
+                                                        + "will not have: `model load \(dir!)/mine`"))
+
         // A second hand-in in the same minute gets its own file.
         ok(s, "exercise submit ada")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").filter { $0.hasPrefix("handin-") }.count, 2)
+        let all = try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").filter { $0.hasPrefix("handin-") }
+        XCTAssertEqual(all.count, 3)
+        XCTAssertEqual(all.filter { $0.hasPrefix("handin-01-moons-ada-") }.count, 2, "the same name and minute: a second file")
 
         // The teacher replays it in a fresh session: every output, the final check included, holds.
         let teacher = Session(seed: 42, sessionsDirectory: dir + "/sessions")

@@ -30,11 +30,14 @@ struct ExerciseCommand: Command {
         switch word {
         case "list": action = .list
         case "open":
-            guard let p = try args.string("path", positional: true) else { throw ShellError("exercise open needs a number or a PATH; see `exercise list`") }
+            guard let p = try args.string("path", positional: true) else {
+                throw ShellError("exercise open needs a number or a PATH; see `exercise list`")
+            }
             action = .open(p, fresh: try args.bool("fresh", default: false))
         case "submit":
             let name = try args.string("name", positional: true)
-            if let n = name, n.isEmpty || n.count > 40 || !n.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+            if let n = name, n.isEmpty || n.count > 40 || !n.allSatisfy(allowed) {
                 throw ShellError("a hand-in NAME is up to 40 letters, digits, - or _, e.g. `exercise submit ada-lovelace`")
             }
             action = .submit(name)
@@ -44,7 +47,9 @@ struct ExerciseCommand: Command {
             }
             let out = try session.writablePath(o, defaultExtension: "md")
             let a = URL(fileURLWithPath: p).standardizedFileURL.path, b = URL(fileURLWithPath: out).standardizedFileURL.path
-            guard a != b else { throw ShellError("refusing to seal \(p) in place: it is the only readable copy of the targets; give another OUT path") }
+            guard a != b else {
+                throw ShellError("refusing to seal \(p) in place: it is the only readable copy of the targets; give another OUT path")
+            }
             action = .seal(p, out)
         default: action = .status
         }
@@ -196,7 +201,13 @@ struct ExerciseCommand: Command {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try atomicWrite(Data(t.render().utf8), to: path)
         } catch { throw ShellError("cannot write \(path): \(error.localizedDescription)") }
+        // Files from this machine are not in the hand-in: say so, since the teacher's replay would miss them.
+        let outside = cells.map(\.input).filter { l in
+            ["model load", "model reuse", "model import", "data idx", "data csv", "data npy", "data npz"].contains { l.hasPrefix($0) }
+        }
         return report + "\nhanded in: \(path) (\(cells.count) cells)"
+            + (outside.isEmpty ? "" : "\nnote: it reads files from this computer, which a teacher replaying it will not have: "
+                + outside.map { "`\($0)`" }.joined(separator: ", "))
     }
 
     /// Parses goal `index` of `ex`; a sealed goal opens bound to its place there.

@@ -247,4 +247,23 @@ final class ExerciseCommandTests: XCTestCase {
     func testSubmitNeedsAnOpenExercise() {
         refused(session(), "exercise submit", "no exercise is open")
     }
+
+    /// A readable exercise can be edited on the student's computer, but the teacher replays the hand-in
+    /// against the teacher's copy: the recorded goals and the final check no longer match.
+    func testAHandInOfAnEditedExerciseFailsTheTeachersReplay() throws {
+        let student = session()
+        student.tutorialsDirectory = dir + "/student"
+        try FileManager.default.createDirectory(atPath: dir + "/student/exercises", withIntermediateDirectories: true)
+        try Self.moons.replacingOccurrences(of: "> expect epochs <= 3", with: "> expect epochs <= 30")
+            .write(toFile: dir + "/student/exercises/01-moons.md", atomically: true, encoding: .utf8)
+        ok(student, "exercise open 1")
+        for l in ["data moons n=200 validation=50"] + model + ["fit epochs=5"] { ok(student, l) }
+        XCTAssertTrue(ok(student, "exercise submit").contains("exercise complete!"))
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").first { $0.hasPrefix("handin-") })
+        let teacher = session()
+        let replay = teacher.run("replay \(dir!)/sessions/\(name) --check").output
+        XCTAssertTrue(replay.contains("FAIL"), replay)
+        XCTAssertTrue(replay.contains("epochs <= 30"), replay)
+        XCTAssertFalse(replay.hasSuffix(" 0 failed"), replay)
+    }
 }

@@ -175,9 +175,23 @@ final class ExerciseCommandTests: XCTestCase {
         let t = session()
         ok(t, "exercise open 1")
         ok(t, "data moons n=200 validation=50")
-        for l in model + ["fit epochs=1"] { ok(t, l) }
+        // (Another model than `two`'s: the same seed and model would train the very same first epoch.)
+        for l in ["model new", "add dense 4 activation=relu", "add dense 2 activation=softmax",
+                  "compile loss=sparse_categorical_crossentropy optimizer=adam metrics=accuracy", "fit epochs=1"] { ok(t, l) }
         ok(t, "model load \(dir!)/two")
-        XCTAssertTrue(ok(t, "expect epochs <= 3").contains("(got 2)"), "max(2 trained here... 1, the model's own 2)")
+        refused(t, "expect epochs <= 2", "got 3")   // 1 here, 2 brought in
+        XCTAssertTrue(ok(t, "check").contains("some epochs since `exercise open` trained on other data "
+                                              + "(`a model trained elsewhere (\(dir!)/two)`)"))
+        ok(t, "model load \(dir!)/two")
+        refused(t, "expect epochs <= 2", "got 3")   // counted once
+        // Layers reused from a model trained elsewhere bring its epochs too; from one trained here they do not.
+        let u = session()
+        ok(u, "exercise open 1")
+        ok(u, "data moons n=200 validation=50")
+        ok(u, "model reuse \(dir!)/two layers=0")
+        XCTAssertTrue(ok(u, "expect epochs <= 3").contains("(got 2)"))
+        for l in model + ["fit epochs=1", "model save \(dir!)/one", "model reuse \(dir!)/one layers=0"] { ok(u, l) }
+        XCTAssertTrue(ok(u, "expect epochs <= 3").contains("(got 3)"))
         // Opening the exercise again starts the count again.
         ok(s, "exercise open 1 fresh=true")
         XCTAssertTrue(ok(s, "expect epochs <= 3").contains("(got 0)"))

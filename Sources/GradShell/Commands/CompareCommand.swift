@@ -131,7 +131,7 @@ struct CompareCommand: Command {
             let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: epochs, batchSize: batchSize), rng: &rng,
                              shouldStop: session.interruptRequested)
             // Exploring trains too: it counts toward an exercise's epoch budget.
-            session.exerciseTraining.record(epochs: m.history.epochs.count - epochsBefore, data: session.dataRecipe)
+            session.exerciseTraining.record(m.history.epochs[epochsBefore...], data: session.dataRecipe)
             let label = CompareCommand.label(knob, v)
             if case .interrupted = stop { session.clearInterrupt(); session.emit("\(label): interrupted; keeping the finished variants"); break }
             results.append((label, m, Date().timeIntervalSince(t0)))

@@ -65,7 +65,7 @@ struct SearchCommand: Command {
             let stop = m.fit(train: d.train, validation: v, options: FitOptions(epochs: epochs, batchSize: batchSize, callbacks: callbacks),
                              rng: &rng, shouldStop: session.interruptRequested)
             // Exploring trains too: it counts toward an exercise's epoch budget.
-            session.exerciseTraining.record(epochs: m.history.epochs.count - epochsBefore, data: session.dataRecipe)
+            session.exerciseTraining.record(m.history.epochs[epochsBefore...], data: session.dataRecipe)
             let accs = m.history.series("val_accuracy")
             let bestAcc = accs.max() ?? .nan
             let bestEpoch = (accs.firstIndex(of: bestAcc) ?? 0) + 1

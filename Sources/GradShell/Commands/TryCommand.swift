@@ -45,7 +45,7 @@ struct TryCommand: Command {
             let epochsBefore = m.history.epochs.count
             let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: epochs, batchSize: batchSize), rng: &rng, shouldStop: session.interruptRequested)
             // Exploring trains too: it counts toward an exercise's epoch budget.
-            session.exerciseTraining.record(epochs: m.history.epochs.count - epochsBefore, data: session.dataRecipe)
+            session.exerciseTraining.record(m.history.epochs[epochsBefore...], data: session.dataRecipe)
             if case .interrupted = stop { session.clearInterrupt() }
             runs.append((name, m, grads))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import GradNN
 
 /// A classroom exercise: a transcript whose prose states a task, whose
 /// `expect` lines are the goals `check` evaluates against the session, and
@@ -66,19 +67,47 @@ public struct Exercise {
 /// became of the model since (`model new`, `model load`, `model reuse`,
 /// `undo`): the epoch budget (`expect epochs`) and the data requirement
 /// (`require data`) are judged on it, so starting over does not refill them.
+/// A model loaded from a file (or layers reused from one) brings in the
+/// epochs of its history that were not trained here, as training on data
+/// this session cannot vouch for.
 public struct TrainingLog: Codable, Equatable {
     /// Complete epochs (history entries added), summed over every training command.
     public var epochs = 0
-    /// The `data` lines, as typed, of the data those epochs trained on (each once).
+    /// The `data` lines, as typed, of the data those epochs trained on (each once), and
+    /// `a model trained elsewhere (PATH)` for epochs brought in from a file.
     public var dataLines: [String] = []
+    /// A fingerprint of each epoch trained here, so that a model saved and loaded again is recognised.
+    public var trainedHere: [String] = []
 
     public init() {}
 
-    /// Records `epochs` complete epochs trained on the data loaded by `recipe`.
-    public mutating func record(epochs n: Int, data recipe: Autosave.DataRecipe?) {
-        guard n > 0 else { return }
-        epochs += n
+    /// Records the history entries one training command added, trained on the data loaded by `recipe`.
+    public mutating func record(_ added: ArraySlice<EpochLogs>, data recipe: Autosave.DataRecipe?) {
+        guard !added.isEmpty else { return }
+        epochs += added.count
+        trainedHere += added.map(TrainingLog.fingerprint)
         let line = recipe?.line ?? "(data of unknown origin)"
         if !dataLines.contains(line) { dataLines.append(line) }
+    }
+
+    /// Counts the epochs of a loaded model's `history` that were not trained here.
+    public mutating func adopt(_ history: [EpochLogs], from source: String) {
+        let foreign = history.map(TrainingLog.fingerprint).filter { !trainedHere.contains($0) }
+        guard !foreign.isEmpty else { return }
+        epochs += foreign.count
+        trainedHere += foreign
+        let line = "a model trained elsewhere (\(source))"
+        if !dataLines.contains(line) { dataLines.append(line) }
+    }
+
+    /// Records weights trained where this session cannot see (`model import keras`).
+    public mutating func adoptWeights(from source: String) {
+        let line = "weights trained elsewhere (\(source))"
+        if !dataLines.contains(line) { dataLines.append(line) }
+    }
+
+    /// Losses and accuracies to six digits: equal for an epoch and its saved-and-loaded copy.
+    static func fingerprint(_ e: EpochLogs) -> String {
+        [e.loss, e.accuracy, e.valLoss ?? .nan, e.valAccuracy ?? .nan].map { String(format: "%.6g", $0) }.joined(separator: " ")
     }
 }

@@ -1,5 +1,5 @@
 # gradlab — `make run` starts the shell, `make test` runs every test.
-.PHONY: run test build release bench fuzz deps clean docs
+.PHONY: run test build release bench fuzz deps clean docs format lint
 
 deps:
 	@bash scripts/deps.sh
@@ -32,3 +32,12 @@ clean:
 docs:
 	@swift build 2>&1 | tail -1
 	@printf 'help markdown\n' | $$(swift build --show-bin-path)/gradlab | tail -n +2 > docs/commands.md
+
+# make format: swift-format (rules in .swift-format) on the Swift files changed
+# since main's merge base, or on every file with ALL=1; make lint only reports.
+SWIFT_FILES = $$(if [ -n "$(ALL)" ]; then git ls-files '*.swift'; else git diff --name-only --diff-filter=AM $$(git merge-base HEAD main 2>/dev/null || echo HEAD) -- '*.swift'; fi)
+format:
+	@files="$(SWIFT_FILES)"; [ -z "$$files" ] || swift format --in-place --configuration .swift-format $$files
+
+lint:
+	@files="$(SWIFT_FILES)"; [ -z "$$files" ] || swift format lint --configuration .swift-format $$files

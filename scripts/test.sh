@@ -35,6 +35,7 @@ if [ -x Tests/terminal/run.sh ] || [ -f Tests/terminal/run.sh ]; then
 fi
 
 step "crash safety: kill -9 x 100 during saves, resume bits, full disk" bash scripts/crash-safety.sh "$BIN" 100
+step "grade a class of 30 hand-ins (sandboxed, classified, no file changed)" bash scripts/check-grade.sh "$BIN"
 step "OpenBLAS pinned to the Haswell kernels" bash scripts/check-blas-pin.sh "$BIN"
 step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
 step "export keras/pytorch scripts reproduce gradlab (venv)" bash scripts/check-export.sh

@@ -30,8 +30,13 @@ public final class Session {
     public private(set) var cells: [Cell] = []
     /// The folder that saves default to.
     public var sessionsDirectory: String
-    /// When set (during replay of a file), writes must stay inside these folders.
+    /// When set, writes must stay inside these folders (tests and fuzzers confine a session so).
     public var writableRoots: [String]? = nil
+    /// During a replay: where its writes go and its relative reads resolve.
+    public var sandbox: ReplaySandbox?
+    /// Whether a replay adds the transcript's prose to this session's cells (so
+    /// an export after a replay keeps it); off where cell numbers must match.
+    public var recordsReplayedProse = true
     /// Output width in columns.
     public var width = 80
     /// Whether the output is a terminal (live progress bars, colour).
@@ -124,6 +129,7 @@ public final class Session {
             output = "error: \(error)"
             failed = true
         }
+        if let sandbox { output = sandbox.displayText(output) }
         if !output.isEmpty { onLine?(output) }
         let all = Style.plain((streamed + (output.isEmpty ? [] : [output])).joined(separator: "\n"))
         let cell = Cell(number: number, input: trimmed, output: all, failed: failed)
@@ -244,9 +250,11 @@ public final class Session {
     }
 
     /// Resolves a path for writing, refusing places outside the allowed roots.
+    /// During a replay, the write goes to the replay's scratch folder instead.
     func writablePath(_ path: String, defaultExtension: String? = nil) throws -> String {
         var p = (path as NSString).expandingTildeInPath
         if let ext = defaultExtension, (p as NSString).pathExtension.isEmpty { p += "." + ext }
+        if let sandbox { return sandbox.redirect(p) }
         if let roots = writableRoots {
             let full = URL(fileURLWithPath: p).standardizedFileURL.path
             let ok = roots.contains { root in
@@ -259,6 +267,15 @@ public final class Session {
         }
         return p
     }
+
+    /// Resolves a path for reading (during a replay: what it wrote, then the transcript's folder).
+    func readablePath(_ path: String) -> String {
+        let p = (path as NSString).expandingTildeInPath
+        return sandbox?.resolveRead(p) ?? p
+    }
+
+    /// A path as the user typed it, for output (a replay's scratch paths are not shown).
+    func shownPath(_ real: String) -> String { sandbox?.display(real) ?? real }
 
     /// Writes the autosave after a cell; a failure is reported once, as a warning.
     func saveAutomatically() {

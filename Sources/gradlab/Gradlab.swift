@@ -9,6 +9,13 @@ struct Gradlab: ParsableCommand {
         commandName: "gradlab",
         abstract: "An interactive shell for learning how deep neural networks are trained.",
         discussion: """
+            Options of the shell (the default subcommand; `gradlab shell --help` says more):
+              --seed N                 random seed (default 42; same seed, same numbers)
+              --sessions DIR           where sessions and autosaves go (default sessions)
+              --resume                 bring back the most recent saved session
+              --autosave/--no-autosave save after every cell (default: on a terminal)
+              --timings                `timing …` lines on standard error (for make bench)
+
             An interactive session saves itself after every cell under SESSIONS/autosave/ (its own folder; \
             the last \(Autosave.kept) are kept): `gradlab --resume` or the `resume` command brings it back.
 
@@ -21,7 +28,7 @@ struct Gradlab: ParsableCommand {
               GRADLAB_PARALLEL   0 runs the products on one core
             """,
         version: Session.version,
-        subcommands: [Shell.self, Run.self, Replay.self],
+        subcommands: [Shell.self, Run.self, Replay.self, Grade.self, GradeOne.self],
         defaultSubcommand: Shell.self)
 
     static func main() {
@@ -156,16 +163,20 @@ struct Run: ParsableCommand {
     }
 }
 
-/// `gradlab replay [--check] FILE…`: re-runs transcripts; exit code 1 if a check fails.
+/// `gradlab replay [--check | --record] FILE…`: re-runs transcripts; exit code 1 if a check fails.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Replay transcripts; with --check, compare every output (exit 1 on a difference).")
     @OptionGroup var options: CommonOptions
     @Flag(help: "Compare each output with the recorded one.") var check = false
     @Flag(help: "Pause before each cell.") var step = false
     @Flag(help: "Print only the report, not the cells.") var quiet = false
+    @Flag(help: "Fill in the outputs of a transcript written by hand (only `> command` lines); training cells become nocheck.")
+    var record = false
+    @Option(help: "With --record: where the filled-in transcript goes (default: the file itself).") var output: String?
     @ArgumentParser.Argument(help: "Transcript files (Markdown).") var files: [String]
 
     func run() throws {
+        if record { return try recordAll() }
         var allPassed = true
         for f in files {
             let session = makeSession(options, terminal: false)
@@ -190,5 +201,31 @@ struct Replay: ParsableCommand {
             if !report.passed { allPassed = false }
         }
         if !allPassed { throw ExitCode(1) }
+    }
+
+    /// `--record`: each file's outputs filled in and written back (or to --output), atomically.
+    func recordAll() throws {
+        guard output == nil || files.count == 1 else { throw ValidationError("--output takes one transcript") }
+        var failed = false
+        for f in files {
+            let session = makeSession(options, terminal: false)
+            let t: Transcript
+            do { t = try Transcript.load(f) } catch let e as ShellError {
+                print("FAIL \(f): \(e.message)")
+                failed = true
+                continue
+            }
+            let (filled, report) = Replayer.record(t, path: f, in: session)
+            let target = output ?? f
+            do { try filled.write(to: target) } catch {
+                print("FAIL \(f): cannot write \(target): \(error)")
+                failed = true
+                continue
+            }
+            let nocheck = filled.entries.filter { !$0.check }.count
+            print(Replayer.summary(report) + "; recorded \(filled.entries.count) outputs into \(target) (\(nocheck) nocheck)")
+            if !report.passed { failed = true }
+        }
+        if failed { throw ExitCode(1) }
     }
 }

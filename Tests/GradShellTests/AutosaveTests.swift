@@ -1,7 +1,8 @@
 import Foundation
 import GradNN
-@testable import GradShell
 import XCTest
+
+@testable import GradShell
 
 /// Resume: a session abandoned after any cell (as `kill -9` leaves it) and
 /// resumed in a new session continues with exactly the same bits.
@@ -9,7 +10,8 @@ final class AutosaveTests: XCTestCase {
     var dir = ""
 
     override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-autosave-\(UUID().uuidString)").path
+        dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-autosave-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
     override func tearDown() {
@@ -46,10 +48,16 @@ final class AutosaveTests: XCTestCase {
     /// Every variable's bits, the optimizer's slots and step, the generator.
     func fingerprint(_ s: Session) -> [String] {
         guard let m = s.model else { return ["no model"] }
-        var out = m.parameters.map { p in p.path + ":" + p.value.array.map { String($0.bitPattern, radix: 16) }.joined(separator: ",") }
+        var out = m.parameters.map { p in
+            p.path + ":" + p.value.array.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+        }
         if let o = m.optimizer {
             out.append("iterations \(o.iterations) lr \(o.currentLearningRate.bitPattern)")
-            for p in m.parameters { for slot in o.slots(of: p) { out.append(slot.array.map { String($0.bitPattern) }.joined(separator: ",")) } }
+            for p in m.parameters {
+                for slot in o.slots(of: p) {
+                    out.append(slot.array.map { String($0.bitPattern) }.joined(separator: ","))
+                }
+            }
         }
         out.append("rng \(s.rng.state)")
         out.append("epochs \(m.history.epochs.count)")
@@ -73,7 +81,9 @@ final class AutosaveTests: XCTestCase {
             for l in lines[cut...] { XCTAssertFalse(second.run(l).failed, l) }
             let got = fingerprint(second)
             let differing = zip(got, expected).filter { $0 != $1 }.map { String($0.0.prefix(40)) }
-            XCTAssertTrue(got == expected, "resumed after cell \(cut): \(differing.count) of \(expected.count) entries differ: \(differing)")
+            XCTAssertTrue(
+                got == expected,
+                "resumed after cell \(cut): \(differing.count) of \(expected.count) entries differ: \(differing)")
         }
     }
 
@@ -85,7 +95,9 @@ final class AutosaveTests: XCTestCase {
         let next = autosaving()
         next.run("help")
         XCTAssertNotEqual(next.autosave?.folder, folder)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/state.json")), before, "the earlier session's autosave is untouched")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: folder + "/state.json")), before,
+            "the earlier session's autosave is untouched")
         let listed = next.run("resume list").output
         XCTAssertTrue(listed.contains(folder), listed)
         XCTAssertTrue(listed.contains("9 cells"), listed)
@@ -109,7 +121,7 @@ final class AutosaveTests: XCTestCase {
         for l in lines[..<9] { s.run(l) }
         let folder = try XCTUnwrap(s.autosave?.folder)
         let good = fingerprint(s)
-        AtomicFile.failAfterBytes = 100   // the disk is full from now on
+        AtomicFile.failAfterBytes = 100  // the disk is full from now on
         s.run("fit epochs=1")
         s.run("fit epochs=1")
         XCTAssertEqual(warnings.count, 1, "one warning, not one per cell: \(warnings)")

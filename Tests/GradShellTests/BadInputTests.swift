@@ -574,16 +574,17 @@ final class BadInputTests: XCTestCase {
         assertRefused("replay \(medium)", in: session, "2 MiB line")
     }
 
-    /// A transcript from a stranger cannot write outside its folder and
-    /// sessions/, nor replay another transcript.
+    /// A transcript from a stranger cannot write anywhere but the replay's
+    /// scratch folder (its writes are redirected there), nor replay another.
     func testReplayCannotWriteOutsideItsFolder() throws {
         let folder = sandbox + "/downloads"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let home = "~/gradlab-badinput-export-\(UUID().uuidString).md"
         let hostile = [
             "save session \(outside)/stolen.md",
             "export md \(outside)/export.md",
             "export ipynb \(outside)/export.ipynb",
-            "export md ~/gradlab-badinput-export-\(UUID().uuidString).md",
+            "export md \(home)",
             "model save \(outside)/model",
             "model save /",
             "plot loss file=\(outside)/loss.svg",
@@ -601,8 +602,11 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(outsideFiles(), [], "a replayed transcript wrote outside its folder: \(cell.output)")
         let ran = session.cells.filter { c in hostile.contains(c.input) }
         XCTAssertEqual(ran.count, hostile.filter { !$0.hasPrefix("replay") }.count, "every hostile line but the nested replays runs as a cell")
-        for c in ran { XCTAssertTrue(c.failed && c.output.contains("error:"), "replay allowed: \(c.input)\n  \(c.output)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: (home as NSString).expandingTildeInPath), "a replay wrote in the home folder")
+        for c in ran { XCTAssertFalse(c.output.contains("gradlab-replay-"), "the scratch folder shows in the output: \(c.output)") }
+        XCTAssertTrue(cell.output.contains("files the transcript wrote went to "), cell.output)
         XCTAssertNil(session.writableRoots, "replay must restore the session's write roots")
+        XCTAssertNil(session.sandbox, "replay must end its sandbox")
         XCTAssertEqual(session.replayDepth, 0)
     }
 

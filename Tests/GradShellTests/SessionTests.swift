@@ -131,7 +131,10 @@ final class SessionTests: XCTestCase {
         let report = Replayer.replay(try Transcript.load(path), path: path, in: s, check: false)
         XCTAssertEqual(report.cellsRun, 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/gradlab-evil-\(getpid()).md"))
-        XCTAssertTrue(s.cells.last!.output.contains("may only write inside"))
+        XCTAssertEqual(s.cells.last!.output, "saved 0 cells to /tmp/gradlab-evil-\(getpid()).md", "the output shows the path as typed")
+        let scratch = try XCTUnwrap(report.scratch, "the report names the scratch folder")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/_root/tmp/gradlab-evil-\(getpid()).md"))
+        try? FileManager.default.removeItem(atPath: scratch)
     }
 
     func testMalformedTranscriptsGiveLineNumbers() {

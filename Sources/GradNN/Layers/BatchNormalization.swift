@@ -43,6 +43,9 @@ public final class BatchNormalization: Layer {
 
     public var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance].compactMap { $0 } }
 
+    /// gamma and beta (value, gradient, two optimizer slots) and the two moving statistics.
+    public func estimatedBytes(inputShape: [Int]) -> Int { (inputShape.last ?? 1) * 4 * (2 * 4 + 2) }
+
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard inputShape.count == 1 else {
             throw ModelError("batchnorm here normalizes flat features but gets shape \(shapeText(inputShape)); add flatten first")

@@ -54,10 +54,15 @@ public final class Dense: ActivatedLayer {
         return (inDim + 1) * units * 4 * 4
     }
 
-    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == 1 else {
             throw ModelError("dense needs a flat input but gets shape \(shapeText(inputShape)); add flatten first")
         }
+        return [units]
+    }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        _ = try outputShape(for: inputShape)
         let k = Parameter(name: "kernel", layerName: name, shape: [inputShape[0], units])
         kernelInitializer.fill(k.value, rng: &rng)
         k.regularizer = pendingRegularizer

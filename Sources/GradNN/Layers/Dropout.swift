@@ -21,6 +21,8 @@ public final class Dropout: Layer {
         self.name = name
     }
 
+    public var isStochastic: Bool { true }
+
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         outputShape = inputShape
         isBuilt = true
@@ -66,6 +68,8 @@ public final class AlphaDropout: Layer {
         self.rate = rate
         self.name = name
     }
+
+    public var isStochastic: Bool { true }
 
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         outputShape = inputShape

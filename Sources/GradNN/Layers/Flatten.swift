@@ -11,8 +11,10 @@ public final class Flatten: Layer {
     public var parameters: [Parameter] { [] }
     public init(name: String = "flatten") { self.name = name }
 
+    public func outputShape(for inputShape: [Int]) -> [Int] { [inputShape.reduce(1, *)] }
+
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
-        outputShape = [inputShape.reduce(1, *)]
+        outputShape = outputShape(for: inputShape)
         isBuilt = true
     }
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor { input }

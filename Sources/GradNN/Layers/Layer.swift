@@ -54,6 +54,14 @@ public protocol Layer: AnyObject {
     var config: LayerConfig { get }
     /// Bytes a build would allocate, so absurd sizes are refused first.
     func estimatedBytes(inputShape: [Int]) -> Int
+    /// The per-sample output shape for a per-sample input shape, without
+    /// building (Keras' `compute_output_shape`); a `ModelError` when it does not fit.
+    func outputShape(for inputShape: [Int]) throws -> [Int]
+    /// Whether the layer draws random numbers when dropout is on (MC Dropout
+    /// and `evaluate … mc` need at least one such layer).
+    var isStochastic: Bool { get }
+    /// Renames the layer and its variables' paths.
+    func rename(_ newName: String)
 }
 
 public extension Layer {
@@ -64,10 +72,11 @@ public extension Layer {
     var isFrozen: Bool { parameters.contains { $0.frozen } }
     func setFrozen(_ frozen: Bool) { for p in parameters { p.frozen = frozen } }
     func estimatedBytes(inputShape: [Int]) -> Int { 0 }
-    /// Renames the layer and its variables' paths.
+    /// Element-wise layers keep the shape.
+    func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+    var isStochastic: Bool { false }
     func rename(_ newName: String) {
         name = newName
-        if self is Residual { return }  // its dense layer names its own variables
         for p in parameters { p.layerName = newName }
     }
 }

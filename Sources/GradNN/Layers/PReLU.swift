@@ -16,6 +16,9 @@ public final class PReLU: Layer {
 
     public init(name: String = "p_re_lu") { self.name = name }
 
+    /// alpha per input unit: value, gradient and up to two optimizer slots.
+    public func estimatedBytes(inputShape: [Int]) -> Int { inputShape.reduce(1, *) * 4 * 4 }
+
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         alpha = Parameter(name: "alpha", layerName: name, shape: inputShape)
         outputShape = inputShape
@@ -71,6 +74,8 @@ public final class RReLU: Layer {
         self.upper = upper
         self.name = name
     }
+
+    public var isStochastic: Bool { true }
 
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         outputShape = inputShape

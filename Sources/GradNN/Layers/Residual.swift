@@ -24,13 +24,22 @@ public final class Residual: Layer {
 
     public func estimatedBytes(inputShape: [Int]) -> Int { inner.estimatedBytes(inputShape: inputShape) }
 
-    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == 1 else {
             throw ModelError("residual needs a flat input but gets shape \(shapeText(inputShape)); add flatten first")
         }
         guard inputShape[0] == inner.units else {
             throw ModelError("residual dense \(inner.units) gets \(inputShape[0]) features; a skip connection needs units=\(inputShape[0])")
         }
+        return inputShape
+    }
+
+    /// The dense layer inside is renamed after it (`<name>_dense`, by `name`'s
+    /// observer) and names its own variables.
+    public func rename(_ newName: String) { name = newName }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        _ = try outputShape(for: inputShape)
         try inner.build(inputShape: inputShape, rng: &rng)
         outputShape = inputShape
     }

@@ -194,7 +194,7 @@ extension Sequential {
         var y = [Float](repeating: 0, count: bs)
         // Layers before the first stochastic one give the same output on every
         // pass: run them once for all samples and keep the result.
-        let firstStochastic = layers.firstIndex { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU } ?? layers.count
+        let firstStochastic = layers.firstIndex { $0.isStochastic } ?? layers.count
         var prefix: Tensor? = nil
         var start = 0
         while start < n {

@@ -25,12 +25,15 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        catch { throw WriteError("cannot create \(dir): \(error.localizedDescription)") }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw WriteError("cannot create \(dir): \(error.localizedDescription)")
+        }
         let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
             try writeFlushed(data, to: tmp)
-            guard rename(tmp, path) == 0 else { throw WriteError("cannot rename into \(path): \(String(cString: strerror(errno)))") }
+            guard rename(tmp, path) == 0 else {
+                throw WriteError("cannot rename into \(path): \(String(cString: strerror(errno)))")
+            }
         } catch {
             unlink(tmp)
             throw error
@@ -42,7 +45,8 @@ public enum AtomicFile {
     /// `build` receives an empty folder to write into. An existing folder is
     /// replaced only if it holds nothing but `ownedNames` (so a user's other
     /// files are never deleted); otherwise the write is refused.
-    public static func replaceDirectory(_ path: String, ownedNames: Set<String>, build: (String) throws -> Void) throws {
+    public static func replaceDirectory(_ path: String, ownedNames: Set<String>, build: (String) throws -> Void) throws
+    {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let target = url.path
         let parent = url.deletingLastPathComponent().path
@@ -54,11 +58,13 @@ public enum AtomicFile {
             guard isDir.boolValue else { throw WriteError("\(path) exists and is a file, not a folder") }
             let names = (try? fm.contentsOfDirectory(atPath: target)) ?? []
             if let stranger = names.first(where: { !ownedNames.contains($0) && !$0.hasPrefix(".") }) {
-                throw WriteError("\(path) already holds '\(stranger)', which is not part of a saved model; choose another folder")
+                throw WriteError(
+                    "\(path) already holds '\(stranger)', which is not part of a saved model; choose another folder")
             }
         }
-        do { try fm.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        catch { throw WriteError("cannot create \(parent): \(error.localizedDescription)") }
+        do { try fm.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+            throw WriteError("cannot create \(parent): \(error.localizedDescription)")
+        }
         let fresh = sibling(target, "new")
         try? fm.removeItem(atPath: fresh)
         do {
@@ -82,7 +88,7 @@ public enum AtomicFile {
         let swapped = gradlab_exchange_paths(fresh, target)
         if swapped == 0 {
             syncDirectory(parent)
-            try? fm.removeItem(atPath: fresh)   // now the old folder
+            try? fm.removeItem(atPath: fresh)  // now the old folder
             return
         }
         // No atomic exchange here: old → .old, new → target. A crash between
@@ -109,10 +115,14 @@ public enum AtomicFile {
     public static func recoverDirectory(_ path: String) {
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
         let fm = FileManager.default
-        let fresh = sibling(target, "new"), old = sibling(target, "old")
+        let fresh = sibling(target, "new")
+        let old = sibling(target, "old")
         if !fm.fileExists(atPath: target) {
-            if fm.fileExists(atPath: fresh + "/.complete") { _ = rename(fresh, target) }
-            else if fm.fileExists(atPath: old) { _ = rename(old, target) }
+            if fm.fileExists(atPath: fresh + "/.complete") {
+                _ = rename(fresh, target)
+            } else if fm.fileExists(atPath: old) {
+                _ = rename(old, target)
+            }
         }
         // A .new without the marker was never finished; an .old was superseded.
         if fm.fileExists(atPath: target) {

@@ -233,10 +233,8 @@ public enum ModelStore {
             // Refuse lying sizes before allocating: weights, gradients and slots.
             var s = shape, bytes = 0.0
             for l in m.layers {
-                if l is Flatten { s = [s.reduce(1, *)] }
                 bytes += Double(l.estimatedBytes(inputShape: s))
-                if let dense = l as? Dense { s = [dense.units] }
-                if l is PReLU { bytes += Double(s.reduce(1, *)) * 16 }
+                s = try l.outputShape(for: s)
             }
             guard bytes <= 4 * Double(1 << 30) else { throw ModelError("model.json describes a model needing \(Int(bytes / Double(1 << 20))) MiB; the limit is 4096 MiB") }
             try m.build(inputShape: shape, rng: &rng)

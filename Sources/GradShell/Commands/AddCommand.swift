@@ -149,14 +149,8 @@ struct AddCommand: Command {
         if shape == nil, let d = session.data {
             var s = d.sampleShape
             for l in m.layers {
-                switch l {
-                case is Flatten: s = [s.reduce(1, *)]
-                case let dense as Dense:
-                    guard s.count == 1 else { throw ShellError("layer \(l.name) needs a flat input but the data has shape \(shapeText(s)); add flatten first (`undo` removes layers)") }
-                    s = [dense.units]
-                case let r as Residual:
-                    guard s.count == 1, s[0] == r.inner.units else { throw ShellError("layer \(l.name) does not fit the data's shape \(shapeText(s))") }
-                default: break
+                do { s = try l.outputShape(for: s) } catch let e as ModelError {
+                    throw ShellError("layer \(l.name) does not fit the data's shape \(shapeText(s)): \(e.message) (`undo` removes layers)")
                 }
             }
             shape = s

@@ -95,6 +95,7 @@ struct DataCommand: Command {
                 return DataCommand.describe(data)
             case .fashion: d = try FashionMNIST.load()
             case .idx(let f):
+                let f = f.map(session.readablePath)
                 let train = try IDX.load(images: f[0], labels: f[1])
                 let test = f.count == 4 ? try IDX.load(images: f[2], labels: f[3]) : nil
                 if let test, test.sampleShape != train.sampleShape {
@@ -104,15 +105,15 @@ struct DataCommand: Command {
                 d = Dataset(name: (f[0] as NSString).lastPathComponent, train: DataSplit(storage: train, range: 0..<train.count),
                             test: test.map { DataSplit(storage: $0, range: 0..<$0.count) }, classCount: classes)
             case .csv(let f, let label, let test):
-                d = try CSV.load(path: f, label: label)
+                d = try CSV.load(path: session.readablePath(f), label: label)
                 if let test {
-                    let t = try CSV.load(path: test, label: label)
+                    let t = try CSV.load(path: session.readablePath(test), label: label)
                     guard t.sampleShape == d.sampleShape else { throw DataError("\(test) has \(t.sampleShape[0]) features but \(f) has \(d.sampleShape[0])") }
                     d.test = t.train
                     d.classCount = max(d.classCount, t.classCount)
                 }
-            case .npy(let x, let y): d = try NPY.dataset(xPath: x, yPath: y)
-            case .npz(let f, let x, let y): d = try NPY.dataset(archive: f, x: x, y: y)
+            case .npy(let x, let y): d = try NPY.dataset(xPath: session.readablePath(x), yPath: session.readablePath(y))
+            case .npz(let f, let x, let y): d = try NPY.dataset(archive: session.readablePath(f), x: x, y: y)
             case .synthetic(let s, let n, let noise, let classes):
                 var rng = session.rng
                 d = s.generate(n: n, noise: noise, classes: classes, rng: &rng)

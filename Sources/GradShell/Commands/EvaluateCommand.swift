@@ -39,7 +39,7 @@ struct EvaluateCommand: Command {
         session.timing(String(format: "evaluate seconds=%.6f", Date().timeIntervalSince(t0)))
         var line = "\(splitName): loss: \(String(format: "%.4f", e.loss)) - accuracy: \(String(format: "%.4f", e.accuracy))  (\(e.count) samples)"
         guard mc else { return line }
-        guard m.layers.contains(where: { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU }) else {
+        guard m.layers.contains(where: { $0.isStochastic }) else {
             return line + "\nnote: the model has no dropout layer, so MC Dropout passes are all identical"
         }
         let t1 = Date()

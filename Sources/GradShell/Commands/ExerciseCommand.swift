@@ -61,7 +61,7 @@ struct ExerciseCommand: Command {
         case .list: return ExerciseCommand.list(session)
         case .open(let p, let fresh): return try open(p, fresh: fresh, session)
         case .submit(let name): return try submit(name, session)
-        case .seal(let p, let out): return try seal(try Transcript.load(p), path: p, output: out, session)
+        case .seal(let p, let out): return try seal(try Transcript.load(session.readablePath(p)), path: p, output: out, session)
         }
     }
 
@@ -84,6 +84,8 @@ struct ExerciseCommand: Command {
     /// `N` (from `exercise list`), a shipped exercise's name (`01-batchnorm`), or a path.
     static func resolve(_ p: String, _ session: Session) throws -> String {
         guard let n = Int(p) else {
+            // A file of that name first (in a replay: the teacher's copy a grader put there), then a shipped exercise.
+            if FileManager.default.fileExists(atPath: session.readablePath(p)) { return p }
             let shipped = session.tutorialsDirectory + "/exercises/" + p + ".md"
             if !p.contains("/"), !p.hasSuffix(".md"), FileManager.default.fileExists(atPath: shipped) { return shipped }
             return p
@@ -98,7 +100,7 @@ struct ExerciseCommand: Command {
 
     private func open(_ p: String, fresh: Bool, _ session: Session) throws -> String {
         let path = try ExerciseCommand.resolve(p, session)
-        let ex = Exercise(try Transcript.load(path), path: path)
+        let ex = Exercise(try Transcript.load(session.readablePath(path)), path: path)
         guard !ex.expectations.isEmpty else { throw ShellError("\(path) has no `expect` lines, so it is not an exercise") }
         let goals = try ex.expectations.indices.map { i -> String in
             do { return try ExerciseCommand.expectation(ex, i, session).shown() } catch let err as ShellError {
@@ -205,7 +207,7 @@ struct ExerciseCommand: Command {
         let outside = cells.map(\.input).filter { l in
             ["model load", "model reuse", "model import", "data idx", "data csv", "data npy", "data npz"].contains { l.hasPrefix($0) }
         }
-        return report + "\nhanded in: \(path) (\(cells.count) cells)"
+        return report + "\nhanded in: \(session.shownPath(path)) (\(cells.count) cells)"
             + (outside.isEmpty ? "" : "\nnote: it reads files from this computer, which a teacher replaying it will not have: "
                 + outside.map { "`\($0)`" }.joined(separator: ", "))
     }
@@ -266,7 +268,7 @@ struct ExerciseCommand: Command {
             out.items[j] = .cell(e)
         }
         do { try out.write(to: output) } catch { throw ShellError("cannot write \(output): \(error.localizedDescription)") }
-        var report = ["sealed \(plans.count) goal\(plans.count == 1 ? "" : "s") → \(output)"]
+        var report = ["sealed \(plans.count) goal\(plans.count == 1 ? "" : "s") → \(session.shownPath(output))"]
         if !kept.isEmpty { report.append("left readable: " + kept.joined(separator: "; ")) }
         if !ex.requirements.isEmpty { report.append("bound to the seals: " + ex.requirements.joined(separator: "; ")) }
         let prose = t.items.compactMap { if case .prose(let p) = $0 { return p }; return nil }.joined(separator: "\n")

@@ -261,7 +261,7 @@ struct ExplainCommand: Command {
 
     func explainMonteCarlo(_ session: Session, _ m: Sequential) throws -> String {
         let d = try session.requireData(for: m)
-        guard m.layers.contains(where: { $0 is Dropout || $0 is AlphaDropout || $0 is RReLU }) else {
+        guard m.layers.contains(where: { $0.isStochastic }) else {
             throw ShellError("the model has no dropout layer, so MC Dropout passes are all identical; `add dropout 0.2` first")
         }
         let (name, split) = d.test.map { ("test", $0) } ?? d.validation.map { ("validation", $0) } ?? ("train", d.train)

@@ -49,10 +49,10 @@ struct ModelCommand: Command {
             let m = try session.requireBuiltModel()
             let dir = try session.writablePath(path)
             do { try ModelStore.save(m, to: dir) } catch let e as ModelError { throw ShellError(e.message) }
-            return "saved \(m.layers.count) layers (\(m.counts.total.formatted) parameters) to \(dir)/"
+            return "saved \(m.layers.count) layers (\(m.counts.total.formatted) parameters) to \(session.shownPath(dir))/"
         case .load(let path):
             let m: Sequential
-            do { m = try ModelStore.load(from: path) } catch let e as ModelError { throw ShellError(e.message) }
+            do { m = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }
             if let d = session.data, let s = m.inputShape, s != d.sampleShape {
                 session.emit("note: this model expects \(shapeText(s)) but the loaded data has \(shapeText(d.sampleShape))")
             }
@@ -64,7 +64,8 @@ struct ModelCommand: Command {
             return "loaded \(m.layers.count) layers (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
         case .importKeras(let config, let weights):
             let result: (model: Sequential, notes: [String])
-            do { result = try KerasImport.load(configPath: config, weightsPath: weights) } catch let e as ModelError { throw ShellError(e.message) }
+            do { result = try KerasImport.load(configPath: session.readablePath(config), weightsPath: session.readablePath(weights)) }
+            catch let e as ModelError { throw ShellError(e.message) }
             for n in result.notes { session.emit("note: " + n) }
             let old = session.model
             session.model = result.model
@@ -74,7 +75,7 @@ struct ModelCommand: Command {
             return "imported \(m.layers.count) layers (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
             let source: Sequential
-            do { source = try ModelStore.load(from: path) } catch let e as ModelError { throw ShellError(e.message) }
+            do { source = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }
             let idx = which ?? Array(0..<max(0, source.layers.count - 1))
             if let b = idx.first(where: { $0 >= source.layers.count }) {
                 throw ShellError("layer \(b) does not exist; the saved model has layers 0…\(source.layers.count - 1)")

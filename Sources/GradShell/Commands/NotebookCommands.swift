@@ -89,7 +89,7 @@ struct SaveCommand: Command {
         p = try session.writablePath(p)
         let t = Transcript(cells: session.cells, title: title)
         do { try t.write(to: p) } catch { throw ShellError("cannot write \(p): \(error.localizedDescription)") }
-        return "saved \(t.entries.count) cells to \(p)"
+        return "saved \(t.entries.count) cells to \(session.shownPath(p))"
     }
 }
 
@@ -124,13 +124,26 @@ struct ReplayCommand: Command {
 /// `tutorial list | open N`.
 struct TutorialCommand: Command {
     static let spec = CommandSpec(name: "tutorial", summary: "list the tutorials, or replay one step by step",
-                                  usage: "tutorial list | tutorial open N [--check]", positional: .words(["list", "open"]),
-                                  examples: ["tutorial list", "tutorial open 1"], category: "notebook")
-    let open: Int?
+                                  usage: "tutorial list | tutorial open N|PATH [--check]",
+                                  discussion: "`tutorial open` takes a number from `tutorial list` or the path of any transcript (a teacher's new material, say).",
+                                  positional: .words(["list", "open"]),
+                                  examples: ["tutorial list", "tutorial open 1", "tutorial open my-lesson.md"], category: "notebook")
+    enum Target { case number(Int), path(String) }
+    let open: Target?
     let check: Bool
     init(_ args: inout Arguments, session: Session) throws {
         let w = try args.choice("action", positional: true, from: ["list", "open"], default: "list")!
-        open = w == "open" ? try args.int("n", positional: true, range: 1...999) ?? { throw ShellError("tutorial open needs a number; see `tutorial list`") }() : nil
+        if w == "open" {
+            guard let a = args.nextArgument() else { throw ShellError("tutorial open needs a number or a path; see `tutorial list`") }
+            if case .number(let v, _) = a.value {
+                guard v == v.rounded(), v >= 1, v <= 999 else { throw ShellError("tutorial numbers run from 1; see `tutorial list`", at: a.span) }
+                open = .number(Int(v))
+            } else {
+                open = .path(a.value.text.replacingOccurrences(of: "\"", with: ""))
+            }
+        } else {
+            open = nil
+        }
         check = args.flag("check")
     }
 
@@ -142,12 +155,19 @@ struct TutorialCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let files = TutorialCommand.files(session)
-        guard !files.isEmpty else { return "no tutorials found in \(session.tutorialsDirectory)" }
-        if let n = open {
-            guard n <= files.count else { throw ShellError("tutorial \(n) does not exist; there are \(files.count)") }
-            let t = try Transcript.load(files[n - 1])
+        if case .path? = open {} else if files.isEmpty { return "no tutorials found in \(session.tutorialsDirectory)" }
+        if let target = open {
+            let file: String
+            switch target {
+            case .number(let n):
+                guard n <= files.count else { throw ShellError("tutorial \(n) does not exist; there are \(files.count)") }
+                file = files[n - 1]
+            case .path(let p): file = session.readablePath(p)
+            }
+            let t = try Transcript.load(file)
+            guard !t.entries.isEmpty else { throw ShellError("\(file) has no ```gradlab blocks, so there is nothing to follow") }
             session.suppressCurrentCell = true
-            let report = Replayer.replay(t, path: files[n - 1], in: session, check: check, step: session.isTerminal ? session.stepper : nil)
+            let report = Replayer.replay(t, path: file, in: session, check: check, step: session.isTerminal ? session.stepper : nil)
             return Replayer.summary(report)
         }
         return files.enumerated().map { i, f in

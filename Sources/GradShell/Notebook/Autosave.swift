@@ -118,22 +118,28 @@ public final class Autosave {
                 modelName = name
                 modelFingerprint = fp
             }
-            summary = "model of \(m.layers.count) layer\(m.layers.count == 1 ? "" : "s")"
-                + (m.history.epochs.isEmpty ? "" : ", \(m.history.epochs.count) epoch\(m.history.epochs.count == 1 ? "" : "s") trained")
+            summary =
+                "model of \(m.layers.count) layer\(m.layers.count == 1 ? "" : "s")"
+                + (m.history.epochs.isEmpty
+                    ? "" : ", \(m.history.epochs.count) epoch\(m.history.epochs.count == 1 ? "" : "s") trained")
         } else {
             modelName = nil
             modelFingerprint = nil
         }
-        let state = State(started: started, updated: Date(), ended: ended, offered: nil, seed: session.seed, rng: session.rng.state,
-                          data: session.data == nil ? nil : session.dataRecipe,
-                          exercise: session.exercise.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path },
-                          exerciseTraining: session.exercise == nil ? nil : session.exerciseTraining,
-                          model: modelName, modelSummary: summary, cells: session.cells)
+        let state = State(
+            started: started, updated: Date(), ended: ended, offered: nil, seed: session.seed, rng: session.rng.state,
+            data: session.data == nil ? nil : session.dataRecipe,
+            exercise: session.exercise.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path },
+            exerciseTraining: session.exercise == nil ? nil : session.exerciseTraining,
+            model: modelName, modelSummary: summary, cells: session.cells)
         try Autosave.writeState(state, to: folder)
         // The readable transcript is a convenience; the state above is what resumes.
-        try? AtomicFile.write(Data(Transcript(cells: session.cells, title: "Autosaved session").render().utf8), to: folder + "/session.md")
+        try? AtomicFile.write(
+            Data(Transcript(cells: session.cells, title: "Autosaved session").render().utf8), to: folder + "/session.md"
+        )
         // Model folders that the state no longer names.
-        for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix("model-") && name != modelName {
+        for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? []
+        where name.hasPrefix("model-") && name != modelName {
             try? fm.removeItem(atPath: folder + "/" + name)
         }
     }
@@ -174,8 +180,9 @@ public final class Autosave {
         return names.compactMap { name -> Summary? in
             let folder = root + "/" + name
             guard let s = try? readState(folder) else { return nil }
-            return Summary(folder: folder, updated: s.updated, ended: s.ended, offered: s.offered ?? false,
-                           cells: resumable(s.cells).count, model: s.modelSummary)
+            return Summary(
+                folder: folder, updated: s.updated, ended: s.ended, offered: s.offered ?? false,
+                cells: resumable(s.cells).count, model: s.modelSummary)
         }.sorted { $0.updated > $1.updated }
     }
 
@@ -189,7 +196,9 @@ public final class Autosave {
     /// The cells a resumed session continues from: a session that ended with `quit` resumes before it.
     static func resumable(_ cells: [Cell]) -> [Cell] {
         var cells = cells
-        while let last = cells.last, ["quit", "exit"].contains(last.input.split(separator: " ").first.map(String.init) ?? "") { cells.removeLast() }
+        while let last = cells.last,
+            ["quit", "exit"].contains(last.input.split(separator: " ").first.map(String.init) ?? "")
+        { cells.removeLast() }
         return cells
     }
 
@@ -206,12 +215,16 @@ public final class Autosave {
         let state = try readState(folder)
         var model: Sequential? = nil
         if let name = state.model {
-            guard !name.contains("/"), !name.hasPrefix(".") else { throw ShellError("\(folder)/state.json names an invalid model folder") }
+            guard !name.contains("/"), !name.hasPrefix(".") else {
+                throw ShellError("\(folder)/state.json names an invalid model folder")
+            }
             do { model = try ModelStore.load(from: folder + "/" + name) } catch let e as ModelError {
                 throw ShellError("cannot resume \(folder): its model does not load (\(e.message))")
             }
         }
-        guard let rng = RandomGenerator(state: state.rng) else { throw ShellError("\(folder)/state.json has an invalid generator state") }
+        guard let rng = RandomGenerator(state: state.rng) else {
+            throw ShellError("\(folder)/state.json has an invalid generator state")
+        }
         var exercise: Exercise? = nil
         if let path = state.exercise {
             if let t = try? Transcript.load(path) { exercise = Exercise(t, path: path) }
@@ -219,12 +232,16 @@ public final class Autosave {
         var data: Dataset? = nil
         var notes: [String] = []
         if let recipe = state.data {
-            guard let before = RandomGenerator(state: recipe.rng) else { throw ShellError("\(folder)/state.json has an invalid data recipe") }
+            guard let before = RandomGenerator(state: recipe.rng) else {
+                throw ShellError("\(folder)/state.json has an invalid data recipe")
+            }
             do { data = try reload(recipe, generator: before, in: session) } catch let e as ShellError {
                 notes.append(e.message + "; load it again with `data …`")
             }
         }
-        if state.exercise != nil && exercise == nil { notes.append("the exercise file \(state.exercise!) is gone; `exercise open` it again") }
+        if state.exercise != nil && exercise == nil {
+            notes.append("the exercise file \(state.exercise!) is gone; `exercise open` it again")
+        }
         // Nothing can fail from here on.
         session.seed = state.seed
         session.rng = rng
@@ -238,11 +255,14 @@ public final class Autosave {
         var what = ["\(cells.count) cell\(cells.count == 1 ? "" : "s")"]
         if let d = data { what.append("data \(d.name)") }
         if let m = model {
-            what.append("a model of \(m.layers.count) layer\(m.layers.count == 1 ? "" : "s")"
-                        + (m.history.epochs.isEmpty ? "" : " trained \(m.history.epochs.count) epoch\(m.history.epochs.count == 1 ? "" : "s")"))
+            what.append(
+                "a model of \(m.layers.count) layer\(m.layers.count == 1 ? "" : "s")"
+                    + (m.history.epochs.isEmpty
+                        ? "" : " trained \(m.history.epochs.count) epoch\(m.history.epochs.count == 1 ? "" : "s")"))
         }
         if exercise != nil { what.append("the exercise") }
-        return (["resumed \(folder): " + what.joined(separator: ", ")] + notes.map { "note: " + $0 }).joined(separator: "\n")
+        return (["resumed \(folder): " + what.joined(separator: ", ")] + notes.map { "note: " + $0 }).joined(
+            separator: "\n")
     }
 
     /// Loads the data again as its `data` line did, in its folder and with its generator.
@@ -251,7 +271,10 @@ public final class Autosave {
         let here = fm.currentDirectoryPath
         let saved = (session.data, session.rng, session.dataRecipe, session.onLine)
         defer {
-            session.data = saved.0; session.rng = saved.1; session.dataRecipe = saved.2; session.onLine = saved.3
+            session.data = saved.0
+            session.rng = saved.1
+            session.dataRecipe = saved.2
+            session.onLine = saved.3
             _ = fm.changeCurrentDirectoryPath(here)
         }
         if fm.fileExists(atPath: recipe.directory) { _ = fm.changeCurrentDirectoryPath(recipe.directory) }
@@ -260,7 +283,9 @@ public final class Autosave {
         do { _ = try session.execute(recipe.line) } catch let e as ShellError {
             throw ShellError("its data did not load again (`\(recipe.line)`: \(e.message))")
         }
-        guard let d = session.data else { throw ShellError("its data did not load again (`\(recipe.line)` loaded nothing)") }
+        guard let d = session.data else {
+            throw ShellError("its data did not load again (`\(recipe.line)` loaded nothing)")
+        }
         return d
     }
 }

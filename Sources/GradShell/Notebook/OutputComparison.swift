@@ -42,26 +42,36 @@ public enum OutputComparison {
         return out
     }
 
-    /// nil when equal within tolerance; otherwise a short description of the first difference.
+    /// How many differing lines of one cell a report shows.
+    public static let reportedLines = 8
+
+    /// nil when equal within tolerance; otherwise every differing line (up to
+    /// `reportedLines`, then a count of the rest).
     public static func difference(expected: String, got: String, relative: Double, absolute: Double) -> String? {
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false).map { mask(String($0)) }
         let g = got.split(separator: "\n", omittingEmptySubsequences: false).map { mask(String($0)) }
+        var found: [String] = []
         for i in 0..<max(e.count, g.count) {
-            guard i < e.count else { return "line \(i + 1): unexpected extra output: \(g[i])" }
-            guard i < g.count else { return "line \(i + 1): missing output, expected: \(e[i])" }
-            let a = tokenize(e[i]), b = tokenize(g[i])
-            var same = a.count == b.count
-            if same {
-                for (x, y) in zip(a, b) {
-                    switch (x, y) {
-                    case (.text(let s), .text(let t)) where s == t: continue
-                    case (.number(let u, _), .number(let v, _)) where abs(u - v) <= absolute + relative * max(abs(u), abs(v)): continue
-                    default: same = false
-                    }
-                    if !same { break }
-                }
+            if let d = lineDifference(i, e, g, relative: relative, absolute: absolute) { found.append(d) }
+        }
+        guard !found.isEmpty else { return nil }
+        var text = found.prefix(reportedLines).joined(separator: "\n  ")
+        if found.count > reportedLines { text += "\n  … and \(found.count - reportedLines) more differing line\(found.count - reportedLines == 1 ? "" : "s")" }
+        return text
+    }
+
+    /// Line `i` of the expected and got lines, compared; nil when equal within tolerance.
+    static func lineDifference(_ i: Int, _ e: [String], _ g: [String], relative: Double, absolute: Double) -> String? {
+        guard i < e.count else { return "line \(i + 1): unexpected extra output: \(g[i])" }
+        guard i < g.count else { return "line \(i + 1): missing output, expected: \(e[i])" }
+        let a = tokenize(e[i]), b = tokenize(g[i])
+        guard a.count == b.count else { return "line \(i + 1):\n    expected: \(e[i])\n    got:      \(g[i])" }
+        for (x, y) in zip(a, b) {
+            switch (x, y) {
+            case (.text(let s), .text(let t)) where s == t: continue
+            case (.number(let u, _), .number(let v, _)) where abs(u - v) <= absolute + relative * max(abs(u), abs(v)): continue
+            default: return "line \(i + 1):\n    expected: \(e[i])\n    got:      \(g[i])"
             }
-            if !same { return "line \(i + 1):\n    expected: \(e[i])\n    got:      \(g[i])" }
         }
         return nil
     }

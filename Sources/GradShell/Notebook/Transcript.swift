@@ -57,7 +57,12 @@ public struct Transcript: Equatable {
             if c.isProse {
                 var t = c.input
                 if t.hasPrefix("# ") { t.removeFirst(2) } else if t.hasPrefix("#") { t.removeFirst() }
-                items.append(.prose(t))
+                // Consecutive prose lines are one paragraph (one Markdown cell in a notebook).
+                if case .prose(let before)? = items.last {
+                    items[items.count - 1] = .prose(before + "\n" + t)
+                } else {
+                    items.append(.prose(t))
+                }
             } else {
                 items.append(.cell(Entry(command: c.input, output: c.output, line: 0, check: true)))
             }

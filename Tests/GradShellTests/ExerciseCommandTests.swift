@@ -102,7 +102,7 @@ final class ExerciseCommandTests: XCTestCase {
         refused(s, "exercise", "no exercise is open")
         ok(s, "exercise open 1")
         var status = ok(s, "exercise")
-        XCTAssertTrue(status.hasPrefix("exercise: Exercise 1: moons (01-moons.md)"), status)
+        XCTAssertTrue(status.hasPrefix("exercise: Exercise 1: moons (01-moons)"), status)
         XCTAssertTrue(status.contains(row("not met", "require data moons n=200 validation=50  (no data loaded yet")), status)
         XCTAssertTrue(status.contains(row("met", "epochs <= 3  (got 0)")), status)
         XCTAssertTrue(status.contains(row("not measurable yet", "val_accuracy >= 0  (no val_accuracy yet")), status)
@@ -120,7 +120,7 @@ final class ExerciseCommandTests: XCTestCase {
         ok(s, "exercise open 1")
         for l in ["data moons n=200 validation=50"] + model + ["fit epochs=1"] { ok(s, l) }
         let check = ok(s, "check")
-        XCTAssertEqual(check.split(separator: "\n").first, "exercise: Exercise 1: moons (01-moons.md)")
+        XCTAssertEqual(check.split(separator: "\n").first, "exercise: Exercise 1: moons (01-moons)")
         XCTAssertTrue(check.contains("✓ pass  require data moons n=200 validation=50\n"), check)
         XCTAssertTrue(check.hasSuffix("3/3 goals met — exercise complete!"), check)
     }
@@ -279,5 +279,21 @@ final class ExerciseCommandTests: XCTestCase {
         XCTAssertTrue(replay.contains("FAIL"), replay)
         XCTAssertTrue(replay.contains("epochs <= 30"), replay)
         XCTAssertFalse(replay.hasSuffix(" 0 failed"), replay)
+    }
+
+    /// `exercise submit`'s hand-in graded by the teacher's grader: found by name in the teacher's copy,
+    /// requirements neither counted as goals nor ignored.
+    func testTheGraderReadsASubmittedHandIn() throws {
+        let s = session()
+        ok(s, "exercise open 1")
+        for l in ["data moons n=400 validation=50"] + model + ["fit epochs=1"] { ok(s, l) }
+        _ = ok(s, "exercise submit")
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").first { $0.hasPrefix("handin-") })
+        let r = Grader.grade(exercise: exercises + "/01-moons.md", handIn: dir + "/sessions/" + name)
+        XCTAssertNil(r.error)
+        XCTAssertTrue(r.reproduces, "\(r.flags)")
+        XCTAssertEqual(r.goals.map(\.goal), ["epochs <= 3", "val_accuracy >= 0", "layer_count >= 2"])
+        XCTAssertTrue(r.flags.contains { $0.hasPrefix("requirement not met (require data moons n=200 validation=50 — the data was loaded") },
+                      "\(r.flags)")
     }
 }

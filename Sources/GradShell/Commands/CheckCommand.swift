@@ -70,7 +70,7 @@ struct CheckCommand: Command {
 
     func run(_ session: Session) throws -> String {
         guard let ex = session.exercise else { throw ShellError("no exercise is open; `exercise open N` first (`exercise list` shows them)") }
-        var lines = ["exercise: \(ex.displayName) (\(ex.fileName))"]
+        var lines = ["exercise: \(ex.displayName) (\(ex.name))"]
         let rows = CheckCommand.evaluate(ex, session)
         for r in rows {
             let ok = r.state == .met

@@ -144,7 +144,7 @@ struct ExerciseCommand: Command {
         guard let ex = session.exercise else {
             throw ShellError("no exercise is open; `exercise list` shows them, `exercise open N` opens one")
         }
-        var lines = ["exercise: \(ex.displayName) (\(ex.fileName))"]
+        var lines = ["exercise: \(ex.displayName) (\(ex.name))"]
         for r in CheckCommand.evaluate(ex, session) {
             let mark: String
             switch r.state {

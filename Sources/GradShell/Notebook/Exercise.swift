@@ -43,11 +43,8 @@ public struct Exercise {
         rules = all
     }
 
-    /// The file's name without folder and `.md`, e.g. `01-batchnorm`.
+    /// The file's name without folder and `.md`, e.g. `01-batchnorm`: the same wherever the file was opened from.
     public var name: String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
-
-    /// The file's name, e.g. `01-batchnorm.md` (its folder differs from machine to machine).
-    public var fileName: String { (path as NSString).lastPathComponent }
 
     /// How `check` and `exercise` name it: its heading, else its file name.
     public var displayName: String { title ?? name }

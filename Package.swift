@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GradNN"], path: "Tests/TestSupport"),
         .testTarget(name: "GradTensorTests", dependencies: ["GradTensor", "TestSupport"]),
         .testTarget(name: "GradNNTests", dependencies: ["GradNN", "TestSupport"]),
-        .testTarget(name: "GradShellTests", dependencies: ["GradShell", "TestSupport"]),
+        .testTarget(name: "GradShellTests", dependencies: ["GradShell", "TestSupport"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -40,7 +40,7 @@ public enum Completer {
         case .none: return []
         case .words(let w): return w.filter { $0.hasPrefix(prefix) }
         case .layerKinds: return AddCommand.kinds.filter { $0.hasPrefix(prefix) }
-        case .commands: return Registry.names.filter { $0.hasPrefix(prefix) }
+        case .commands: return (Registry.names + HelpTopics.names).filter { $0.hasPrefix(prefix) }
         case .paths:
             let expanded = (prefix as NSString).expandingTildeInPath
             let dir = prefix.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent

@@ -37,8 +37,20 @@ public final class Session {
     /// Whether a replay adds the transcript's prose to this session's cells (so
     /// an export after a replay keeps it); off where cell numbers must match.
     public var recordsReplayedProse = true
-    /// Output width in columns.
-    public var width = 80
+    /// Output width in columns. When `resizedWidth` is set, every read first
+    /// asks it whether the terminal changed size, so a progress bar drawn during
+    /// a long command follows a resize.
+    public var width: Int {
+        get {
+            if let w = resizedWidth?() { fixedWidth = w }
+            return fixedWidth
+        }
+        set { fixedWidth = newValue }
+    }
+    private var fixedWidth = 80
+    /// The terminal's new width after a resize (SIGWINCH), nil when it has not
+    /// changed since the last call; set by the executable.
+    public var resizedWidth: (() -> Int?)?
     /// Whether the output is a terminal (live progress bars, colour).
     public var isTerminal = false
     public var useColor = false
@@ -99,7 +111,7 @@ public final class Session {
         if trimmed.hasPrefix("#") {
             if trimmed.unicodeScalars.contains(where: { ($0.value < 32 && $0.value != 9) || $0.value == 0x7F || $0.value == 0xFFFD }) || trimmed.utf8.count > Parser.maximumLineLength {
                 let cell = Cell(number: number, input: "", output: "error: prose contains control characters or is too long; type plain text", failed: true)
-                onLine?(cell.output)
+                onLine?(Style.errorLabel(enabled: useColor) + cell.output.dropFirst("error:".count))
                 return cell
             }
             let cell = Cell(number: number, input: trimmed, output: "", isProse: true)
@@ -126,7 +138,7 @@ public final class Session {
             output = render(error: e, line: line)
             failed = true
         } catch {
-            output = "error: \(error)"
+            output = Style.errorLabel(enabled: useColor) + " \(error)"
             failed = true
         }
         if let sandbox { output = sandbox.displayText(output) }
@@ -150,7 +162,7 @@ public final class Session {
 
     /// One-line rendering of an error, with a caret under the offending word on a terminal.
     public func render(error e: ShellError, line: String) -> String {
-        var text = "error: " + e.message
+        var text = Style.errorLabel(enabled: useColor) + " " + e.message
         if let span = e.span, isTerminal, span.lowerBound < 200 {
             let prefix = "[\(cells.count + 1)] "
             text = String(repeating: " ", count: prefix.count + span.lowerBound) + String(repeating: "^", count: max(1, min(span.count, 60))) + "\n" + text

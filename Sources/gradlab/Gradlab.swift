@@ -48,7 +48,8 @@ struct CommonOptions: ParsableArguments {
 func makeSession(_ o: CommonOptions, terminal: Bool) -> Session {
     let s = Session(seed: o.seed, sessionsDirectory: o.sessions)
     s.isTerminal = terminal
-    s.useColor = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    // NO_COLOR (no-color.org): present and not empty turns colour off.
+    s.useColor = terminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
     var ws = winsize()
     if terminal, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 20 { s.width = Int(ws.ws_col) }
     else if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 20 { s.width = c }
@@ -58,6 +59,7 @@ func makeSession(_ o: CommonOptions, terminal: Bool) -> Session {
     s.onProgress = { line in
         FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
     }
+    if terminal { Resize.install(s) }
     if o.timings { s.onTiming = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
     if let dir = Bundle.main.executablePath.map({ ($0 as NSString).deletingLastPathComponent }),
        !FileManager.default.fileExists(atPath: "tutorials"),

@@ -102,6 +102,6 @@ final class ExperimentTests: XCTestCase {
     func testPretrainLayerwiseReducesReconstructionError() {
         let s = session(["data moons n=400", "model new", "add dense 8 activation=elu", "add dense 8 activation=elu", "add dense 2 activation=softmax"])
         let out = s.run("pretrain layerwise epochs=3").output
-        XCTAssertTrue(out.contains("pretrained 2 hidden layer(s)"), out)
+        XCTAssertTrue(out.contains("pretrained 2 hidden layers"), out)
     }
 }

@@ -114,4 +114,13 @@ final class ReplaySandboxTests: XCTestCase {
         XCTAssertEqual(diff.components(separatedBy: "expected:").count - 1, OutputComparison.reportedLines)
         XCTAssertTrue(diff.contains("and \(20 - OutputComparison.reportedLines) more differing lines"), diff)
     }
+
+    func testAnEpochLineComparesEqualWhateverTheWidthItWasRecordedAt() {
+        let wide = "Epoch 1/1\n57/57 ━━━━━━━━━━━━━━━━━━━━ 0s 79us/step - loss: 0.5106 - accuracy: 0.7733 - val_loss: 0.4850 - val_accuracy: 0.7700"
+        let narrow = "Epoch 1/1\n57/57 ━━━━━━━━━━ 0s 81us/step - loss: 0.5106\n      - accuracy: 0.7733 - val_loss: 0.4850\n      - val_accuracy: 0.7700"
+        XCTAssertNil(OutputComparison.difference(expected: wide, got: narrow, relative: 0, absolute: 0))
+        XCTAssertNil(OutputComparison.difference(expected: narrow, got: wide, relative: 0, absolute: 0))
+        let other = narrow.replacingOccurrences(of: "val_accuracy: 0.7700", with: "val_accuracy: 0.9700")
+        XCTAssertNotNil(OutputComparison.difference(expected: wide, got: other, relative: 0, absolute: 0), "numbers still count")
+    }
 }

@@ -60,7 +60,9 @@ start_shell() {
     local name=$1; shift
     [ -z "${TT_AUTOSAVE:-}" ] && set -- --no-autosave "$@"
     rm -f "$TT_DIR/status.$name"
-    local cmd="cd '$TT_DIR/work' || exit 97; trap : INT; env NO_COLOR=1 GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*; echo \$? > '$TT_DIR/status.$name'"
+    # TT_COLOR=1: colour on (NO_COLOR empty), for the colour test.
+    local nocolor=1; [ -n "${TT_COLOR:-}" ] && nocolor=
+    local cmd="cd '$TT_DIR/work' || exit 97; trap : INT; env NO_COLOR=$nocolor GRADLAB_HISTORY='$GRADLAB_HISTORY' '$GRADLAB_BIN' $*; echo \$? > '$TT_DIR/status.$name'"
     tm new-session -d -s "$name" -x "$TT_COLS" -y "$TT_ROWS" "$cmd" ||
         { echo "tmux could not start a session" >&2; return 1; }
     local i

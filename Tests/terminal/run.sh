@@ -516,6 +516,74 @@ t_narrow() {
     stop_shell s
 }
 
+# longer_than N: the lines of standard input wider than N characters (not bytes).
+longer_than() { local LC_ALL=C.UTF-8 l; while IFS= read -r l; do [ "${#l}" -gt "$1" ] && printf '%s\n' "$l"; done; true; }
+
+t_colour() {
+    # On a terminal without NO_COLOR: error: in red, ✓ in green; the saved
+    # transcript stays plain. With NO_COLOR=1 (every other test): no colour.
+    local esc=$'\e'
+    TT_COLOR=1 start_shell c || return 1
+    wait_prompt c 1 >/dev/null || why "no prompt" || return 1
+    run_cmd c "fitt" || true
+    local coloured; coloured=$(tm capture-pane -p -e -t c)
+    grep -q "${esc}\[[0-9;]*31m[^ ]*error:" <<< "$coloured" || why "error: is not red on a colour terminal:" "$(cat -v <<< "$coloured")" || return 1
+    cmd c "model new" || return 1
+    cmd c "add dense 2 activation=softmax" || return 1
+    cmd c "expect layer 0 is dense" || return 1
+    coloured=$(tm capture-pane -p -e -t c)
+    grep -q "${esc}\[[0-9;]*32m✓" <<< "$coloured" || why "✓ is not green:" "$(cat -v <<< "$coloured")" || return 1
+    cmd c "save session plain.md" || return 1
+    grep -q "$esc" "$TT_DIR/work/plain.md" && why "escape codes in the saved transcript:" "$(cat -v "$TT_DIR/work/plain.md")" && return 1
+    grep -q '^error: ' "$TT_DIR/work/plain.md" || why "the failed cell's plain 'error:' is not in the transcript:" "$(cat "$TT_DIR/work/plain.md")" || return 1
+    start_shell n || return 1
+    wait_prompt n 1 >/dev/null || why "no prompt (NO_COLOR)" || return 1
+    run_cmd n "fitt" || true
+    tm capture-pane -p -e -t n | grep -q "${esc}\[[0-9;]*3[12]m" && why "colour despite NO_COLOR=1:" "$(tm capture-pane -p -e -t n | cat -v)" && return 1
+    stop_shell c; stop_shell n
+}
+
+t_resize() {
+    # Resizing the terminal while fit runs (SIGWINCH): the live bar is laid out
+    # again for the new width at its next redraw, the rows the terminal reflowed
+    # the old bar onto are cleared (no stale copies), and the epoch lines wrap
+    # whole metrics instead of letting the terminal cut a number.
+    start_shell s || return 1
+    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
+    local c
+    for c in "data moons n=40000 validation=2000" "model new" "add dense 256 activation=relu" "add dense 256 activation=relu" \
+             "add dense 2 activation=softmax" "compile loss=sparse_categorical_crossentropy optimizer=sgd"; do cmd s "$c" || return 1; done
+    type_text s "fit epochs=2 batch_size=1" || return 1
+    tm send-keys -t s Enter
+    wait_for s '^ *[0-9]+/38000 ━*─+ ETA' 30 || why "no live progress bar:" "$(visible s)" || return 1
+    tm resize-window -t s -x 60 -y 30 || why "tmux could not resize" || return 1
+    # The live line is redrawn at the new width: one row, off the last column.
+    local end=$(( $(now_ms) + 10000 )) line=
+    while :; do
+        line=$(current_line s)
+        [[ $line =~ ^\ *[0-9]+/38000\ ━*─+\ ETA ]] && [ -z "$(longer_than 59 <<< "$line")" ] && break
+        [ "$(now_ms)" -ge "$end" ] && { why "the live bar was not redrawn for 60 columns: '$line'" "$(visible s)"; return 1; }
+        sleep 0.05
+    done
+    wait_for s '^Epoch 2/2$' 30 || why "no second epoch:" "$(visible s)" || return 1
+    tm resize-window -t s -x 120 -y 40 || why "tmux could not resize back" || return 1
+    wait_prompt s 8 60 >/dev/null || why "fit did not finish:" "$(visible s)" || return 1
+    local out; out=$(output_of s 7 "fit epochs=2 batch_size=1")
+    local bars; bars=$(grep -c '━\|─' <<< "$out")
+    [ "$bars" -eq 2 ] || why "expected 2 bar lines (one per epoch, no stale copies of the live bar), got $bars:" "$out" || return 1
+    # Epoch 1 ended at 60 columns: no row wider, metrics wrapped whole under the bar.
+    local first; first=$(sed -n '/^Epoch 1\/2$/,/^Epoch 2\/2$/p' <<< "$out")
+    local wide; wide=$(longer_than 60 <<< "$first")
+    [ -z "$wide" ] || why "lines wider than the 60-column pane (the terminal wrapped them):" "$wide" || return 1
+    grep -Eq '^38000/38000 ━+ [0-9]+s [0-9]+(us|ms|s)/step - loss: [0-9.]+$' <<< "$first" || why "epoch 1's line at 60 columns is not the bar with the loss:" "$first" || return 1
+    grep -Eq '^ {12}- accuracy: [0-9.]+ - val_loss: [0-9.]+$' <<< "$first" || why "no continuation row of whole metrics:" "$first" || return 1
+    # Epoch 2 ended at 120 columns: the width was read again, one row.
+    local last; last=$(grep -v '^$' <<< "$out" | tail -1)
+    [[ $last =~ ^38000/38000\ ━+\ .*\ -\ val_accuracy:\ [01]\.[0-9]{4}$ ]] && [ -z "$(longer_than 120 <<< "$last")" ] ||
+        why "epoch 2's line at 120 columns is not one row: '$last'" "$out" || return 1
+    stop_shell s
+}
+
 run_test "1  startup banner and [1] prompt"                 t_banner
 run_test "1  help lists the commands; help fit"             t_help
 run_test "2  Tab completes he -> help; lists s* commands"   t_tab_command
@@ -526,6 +594,7 @@ run_test "3  history persists; Up recalls previous run"     t_history_existing
 run_test "3  history file is created when missing"          t_history_new_file
 run_test "4  fit draws a bar per epoch with val_accuracy"   t_progress
 run_test "4  bar redrawn in place in a 60-column terminal"   t_narrow
+run_test "4  resize during fit: bar re-laid out, nothing wider" t_resize
 run_test "5  Ctrl-C during fit stops, evaluate works"       t_ctrl_c_fit
 run_test "5  Ctrl-C during evaluate mc / predict mc"        t_ctrl_c_mc
 run_test "5  interrupted evaluate mc scores what it ran"    t_ctrl_c_mc_accuracy
@@ -537,6 +606,7 @@ run_test "6  a burst of Ctrl-C while fit stops never quits"  t_ctrl_c_burst
 run_test "8  quit, come back: offered, declined, resume"     t_resume
 run_test "7  unknown command suggests 'did you mean'"       t_did_you_mean
 run_test "7  Ctrl-D exits cleanly (status 0), quit too"     t_ctrl_d
+run_test "7  colour on a terminal, none with NO_COLOR or saved" t_colour
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

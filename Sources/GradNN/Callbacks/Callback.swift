@@ -55,7 +55,7 @@ public final class EarlyStopping: Callback {
         wait += 1
         if wait >= patience {
             stopTraining = true
-            return "early stopping: \(monitor) has not improved for \(patience) epoch(s); best \(String(format: "%.4f", best!)) at epoch \(bestEpoch - firstEpoch + 1) of this run"
+            return "early stopping: \(monitor) has not improved for \(patience) epoch\(patience == 1 ? "" : "s"); best \(String(format: "%.4f", best!)) at epoch \(bestEpoch - firstEpoch + 1) of this run"
         }
         return nil
     }

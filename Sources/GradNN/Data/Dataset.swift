@@ -172,7 +172,7 @@ public struct Dataset {
     /// book's `X_valid, X_train = X_train_full[:5000], X_train_full[5000:]`).
     public func withValidation(first n: Int) throws -> Dataset {
         guard n > 0, n < train.count else {
-            throw DataError("validation=\(n) must be between 1 and \(train.count - 1) (the training set has \(train.count) samples)")
+            throw DataError("validation=\(n) must be between 1 and \(train.count - 1) (the training set has \(train.count) sample\(train.count == 1 ? "" : "s"))")
         }
         var d = self
         let lo = train.range.lowerBound

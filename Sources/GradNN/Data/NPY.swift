@@ -396,7 +396,7 @@ public enum NPY {
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
             throw DataError("\(name): targets have shape \(shapeText(y.shape)); expected one per sample, (\(n),)")
         }
-        guard y.shape[0] == n else { throw DataError("\(name) has \(n) samples but \(y.shape[0]) targets") }
+        guard y.shape[0] == n else { throw DataError("\(name) has \(n) sample\(n == 1 ? "" : "s") but \(y.shape[0]) target\(y.shape[0] == 1 ? "" : "s")") }
         let sampleShape = Swift.Array(x.shape.dropFirst())
         guard sampleShape.allSatisfy({ $0 > 0 }) else { throw DataError("\(name): samples have an empty dimension \(shapeText(sampleShape))") }
         let features: SampleStorage.Features

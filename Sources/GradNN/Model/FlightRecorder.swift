@@ -84,7 +84,7 @@ public enum FlightRecorder {
             var best = 1.0
             for i in m.layers.indices {
                 let a = norms.first![i], b = norms.last![i]
-                if a > 0, b / a > best { best = b / a; fastest = "Layer \(i) \(names[i])'s gradient norm grew \(String(format: best < 1e4 ? "%.1f" : "%.2g", best))× over the last \(norms.count) steps. " }
+                if a > 0, b / a > best { best = b / a; fastest = "Layer \(i) \(names[i])'s gradient norm grew \(String(format: best < 1e4 ? "%.1f" : "%.2g", best))× over the last \(norms.count) step\(norms.count == 1 ? "" : "s"). " }
             }
         }
         let lr = m.optimizer.map { formatFloat($0.currentLearningRate) } ?? "?"

@@ -169,7 +169,7 @@ struct AddCommand: Command {
         do { try m.add(layer, rng: &rng) } catch let e as ModelError { throw ShellError(e.message) }
         session.rng = rng
         let shapeNote = layer.isBuilt ? " → \(shapeText(layer.outputShape))" : ""
-        let params = layer.isBuilt ? ", \(layer.parameterCount.formatted) params" : ""
-        return "[\(m.layers.count - 1)] \(name) (\(layer.typeName))\(shapeNote)\(params)"
+        let params = layer.isBuilt ? ", \(layer.parameterCount.formatted) param\(layer.parameterCount == 1 ? "" : "s")" : ""
+        return "layer \(m.layers.count - 1): \(name) (\(layer.typeName))\(shapeNote)\(params)"
     }
 }

@@ -50,7 +50,7 @@ struct CheckCommand: Command {
                     ok = g.holds(last.accuracy)
                     detail = "got \(String(format: "%.6g", last.accuracy))"
                     hint = g.hint
-                    row.source = "from the last `evaluate test mc` (\(last.passes) passes" + (last.passes < last.requested ? ", interrupted)" : ")")
+                    row.source = "from the last `evaluate test mc` (\(plural(last.passes, "pass", "passes"))" + (last.passes < last.requested ? ", interrupted)" : ")")
                 } else {
                     (ok, detail, hint) = try cmd.evaluate(session)
                     if cmd.goal?.quantity == "mc_accuracy" {
@@ -74,11 +74,12 @@ struct CheckCommand: Command {
         let rows = CheckCommand.evaluate(ex, session)
         for r in rows {
             let ok = r.state == .met
+            let mark = ok ? Style.pass("✓ pass", enabled: session.useColor) : Style.fail("✗ fail", enabled: session.useColor)
             if r.isGoal {
-                lines.append("\(ok ? "✓ pass" : "✗ fail")  \(r.shown)  (\(r.detail))" + (!ok && r.hint != nil ? " — hint: \(r.hint!)" : ""))
+                lines.append("\(mark)  \(r.shown)  (\(r.detail))" + (!ok && r.hint != nil ? " — hint: \(r.hint!)" : ""))
                 if let s = r.source { lines.append("        " + s) }
             } else {
-                lines.append("\(ok ? "✓ pass" : "✗ fail")  \(r.shown)" + (ok ? "" : " — \(r.detail)"))
+                lines.append("\(mark)  \(r.shown)" + (ok ? "" : " — \(r.detail)"))
             }
         }
         let goals = rows.filter(\.isGoal), passed = goals.filter { $0.state == .met }.count

@@ -61,7 +61,7 @@ struct CompileCommand: Command {
         if let out = m.outputShape, let d = session.data, d.classCount > 0 {
             let units = out.reduce(1, *)
             if loss == .sparseCategoricalCrossentropy || loss == .categoricalCrossentropy, units != d.classCount {
-                throw ShellError("the last layer has \(units) units but the data has \(d.classCount) classes; \(loss.rawValue) needs one unit per class")
+                throw ShellError("the last layer has \(plural(units, "unit")) but the data has \(plural(d.classCount, "class", "classes")); \(loss.rawValue) needs one unit per class")
             }
             if loss == .binaryCrossentropy, units != 1, units != d.classCount {
                 throw ShellError("binary_crossentropy needs one sigmoid unit (or one per class); the last layer has \(units)")

@@ -46,7 +46,7 @@ struct DataCommand: Command {
                 var files: [String] = []
                 while let f = args.nextArgument() { files.append(f.value.text.replacingOccurrences(of: "\"", with: "")) }
                 guard files.count == 2 || files.count == 4 else {
-                    throw ShellError("data idx needs TRAIN_IMAGES TRAIN_LABELS and optionally TEST_IMAGES TEST_LABELS (got \(files.count) files)")
+                    throw ShellError("data idx needs TRAIN_IMAGES TRAIN_LABELS and optionally TEST_IMAGES TEST_LABELS (got \(plural(files.count, "file")))")
                 }
                 source = .idx(files)
             case "npy":
@@ -164,7 +164,7 @@ struct DataCommand: Command {
         var s = "\(d.name): train \(d.train.count) × \(shape)"
         if let v = d.validation { s += "  valid \(v.count)" }
         if let t = d.test { s += "  test \(t.count)" }
-        s += d.classCount > 0 ? "   (\(d.classCount) classes)" : "   (regression)"
+        s += d.classCount > 0 ? "   (\(plural(d.classCount, "class", "classes")))" : "   (regression)"
         if d.train.standardization != nil { s += "  standardized" }
         return s
     }

@@ -50,7 +50,7 @@ struct DiagnoseCommand: Command {
         if m.optimizer!.clippedSteps > 0 {
             findings.append("gradient clipping fired on \(m.optimizer!.clippedSteps) of \(m.optimizer!.iterations) steps")
         }
-        var lines = ["learning rate \(formatFloat(m.optimizer!.currentLearningRate)), optimizer \(m.optimizer!.kind.name), \(m.history.epochs.count) epoch(s) trained"]
+        var lines = ["learning rate \(formatFloat(m.optimizer!.currentLearningRate)), optimizer \(m.optimizer!.kind.name), \(plural(m.history.epochs.count, "epoch")) trained"]
         if findings.isEmpty {
             lines.append("no problem found: gradients flow (every layer within 1/100 of the largest, none over 100× its weights), under 25 % saturated, under 20 % dead units")
         } else {

@@ -37,7 +37,7 @@ struct EvaluateCommand: Command {
         let t0 = Date()
         let e = m.evaluate(split, batchSize: batchSize)
         session.timing(String(format: "evaluate seconds=%.6f", Date().timeIntervalSince(t0)))
-        var line = "\(splitName): loss: \(String(format: "%.4f", e.loss)) - accuracy: \(String(format: "%.4f", e.accuracy))  (\(e.count) samples)"
+        var line = "\(splitName): loss: \(String(format: "%.4f", e.loss)) - accuracy: \(String(format: "%.4f", e.accuracy))  (\(plural(e.count, "sample")))"
         guard mc else { return line }
         guard m.layers.contains(where: { $0.isStochastic }) else {
             return line + "\nnote: the model has no dropout layer, so MC Dropout passes are all identical"
@@ -56,7 +56,7 @@ struct EvaluateCommand: Command {
         session.lastMonteCarloEvaluation = MonteCarloEvaluation(
             split: splitName.hasPrefix("val") ? "validation" : splitName,
             passes: r.passes, requested: samples, accuracy: accuracy, state: MonteCarloEvaluation.state(of: m, on: split))
-        line += "\n\(splitName) mc (\(r.passes) passes): mc accuracy: \(String(format: "%.4f", accuracy))"
+        line += "\n\(splitName) mc (\(plural(r.passes, "pass", "passes"))): mc accuracy: \(String(format: "%.4f", accuracy))"
         if r.passes < samples { line += "  (interrupted after \(r.passes) of \(samples) passes)" }
         return line
     }

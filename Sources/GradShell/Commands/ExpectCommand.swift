@@ -131,7 +131,7 @@ struct ExpectCommand: Command {
     func run(_ session: Session) throws -> String {
         let text = shown()
         let (ok, detail, hint) = try evaluate(session)
-        if ok { return "✓ \(text)\(detail.isEmpty ? "" : "  (\(detail))")" }
+        if ok { return Style.pass("✓", enabled: session.useColor) + " \(text)\(detail.isEmpty ? "" : "  (\(detail))")" }
         throw ShellError("expectation failed: \(text)\(detail.isEmpty ? "" : " — \(detail)")\(hint.map { "; hint: \($0)" } ?? "")")
     }
 

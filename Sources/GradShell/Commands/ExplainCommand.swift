@@ -81,7 +81,7 @@ struct ExplainCommand: Command {
         let byVariance = (0..<h.columns).sorted { bn.lastBatchVariance[$0] > bn.lastBatchVariance[$1] || (bn.lastBatchVariance[$0] == bn.lastBatchVariance[$1] && $0 < $1) }
         let shown = byVariance.prefix(min(units, h.columns)).sorted()
         let constant = (0..<h.columns).filter { bn.lastBatchVariance[$0] == 0 }.count
-        var lines = ["layer \(idx) \(bn.name): one training batch of \(h.rows) samples,",
+        var lines = ["layer \(idx) \(bn.name): one training batch of \(plural(h.rows, "sample")),",
                      "momentum \(formatFloat(mom)), epsilon \(formatFloat(bn.epsilon));",
                      "unit\(shown.count == 1 ? "" : "s") \(shown.map(String.init).joined(separator: ", ")) of \(h.columns): the largest batch variance"]
         if constant > 0 { lines.append("(\(constant) unit\(constant == 1 ? " has a" : "s have a") constant input on this batch, so x − μ = 0 there)") }
@@ -122,7 +122,7 @@ struct ExplainCommand: Command {
             let maxAbs = p.gradient.array.map(abs).max() ?? 0
             rows.append([p.path, String(format: "%.4g", n), String(format: "%.4g", min(n, limit)), String(format: "%.4g", global > limit ? n * limit / global : n), String(format: "%.4g", maxAbs)])
         }
-        var lines = ["one batch of \(min(batch, d.train.count)) samples; global norm of all gradients = \(String(format: "%.4g", global))"] + Table.render(rows, rightAligned: [1, 2, 3, 4])
+        var lines = ["one batch of \(plural(min(batch, d.train.count), "sample")); global norm of all gradients = \(String(format: "%.4g", global))"] + Table.render(rows, rightAligned: [1, 2, 3, 4])
         lines.append("clipvalue=v clips each element to [−v, v] (can change the direction);")
         lines.append("clipnorm=n rescales each tensor whose norm exceeds n (per tensor);")
         lines.append("global_clipnorm=n rescales all together when the global norm exceeds n")
@@ -166,8 +166,8 @@ struct ExplainCommand: Command {
         func e(_ x: Float) -> String { String(format: "%.6g", x) }
         var lines = [opt.description, "step \(t), learning rate \(formatFloat(lr))",
                      "weight: layer \(li) \(m.layers[li].name), \(p.path)\(ExplainCommand.indexText(p, j))",
-                     g == 0 ? "  (every gradient is 0 on this batch of \(min(batch, d.train.count)) samples)"
-                            : "  the entry with the largest |gradient| on this batch of \(min(batch, d.train.count)) samples",
+                     g == 0 ? "  (every gradient is 0 on this batch of \(plural(min(batch, d.train.count), "sample")))"
+                            : "  the entry with the largest |gradient| on this batch of \(plural(min(batch, d.train.count), "sample"))",
                      "w = \(e(w)), gradient g = \(e(g))"]
         switch opt.kind {
         case .sgd(let mo, let nest):
@@ -243,7 +243,7 @@ struct ExplainCommand: Command {
         let rate: Float = (m.layers[i] as? Dropout)?.rate ?? (m.layers[i] as? AlphaDropout)?.rate ?? 0
         let p = Double(rate), spread = (p * (1 - p) / Double(max(n, 1))).squareRoot()
         func pct(_ a: Int) -> String { String(format: "%.1f %%", 100 * Double(a) / Double(max(n, 1))) }
-        var lines = ["layer \(i) \(m.layers[i].name), one pass over \(input.rows) samples × \(input.columns) units = \(n) outputs:",
+        var lines = ["layer \(i) \(m.layers[i].name), one pass over \(plural(input.rows, "sample")) × \(plural(input.columns, "unit")) = \(plural(n, "output")):",
                      "  the mask dropped \(dropped) of \(n) = \(pct(dropped)): the true rate of this pass",
                      String(format: "  configured rate %@ = %.1f %% (± %.1f %% is the usual chance spread for %d)", formatFloat(rate), 100 * p, 100 * spread, n)]
         if m.layers[i] is AlphaDropout {
@@ -251,8 +251,8 @@ struct ExplainCommand: Command {
             lines.append("  to a·x + b, which keeps the mean 0 and the variance 1; at inference")
             lines.append("  alpha dropout is off.")
         } else {
-            lines.append("  \(inputZeros) inputs were already 0 before dropout (e.g. ReLU zeros): not counted;")
-            lines.append("  the output has \(outputZeros) zeros in all (\(droppedZeros) of them both already 0 and dropped)")
+            lines.append("  \(plural(inputZeros, "input")) \(inputZeros == 1 ? "was" : "were") already 0 before dropout (e.g. ReLU zeros): not counted;")
+            lines.append("  the output has \(plural(outputZeros, "zero")) in all (\(droppedZeros) of them both already 0 and dropped)")
             lines.append("survivors are scaled by 1/(1 − rate) = \(String(format: "%.4f", 1 / (1 - rate))) so the expected output is")
             lines.append("unchanged; at inference dropout is off. `explain mc` for MC Dropout.")
         }
@@ -265,7 +265,7 @@ struct ExplainCommand: Command {
             throw ShellError("the model has no dropout layer, so MC Dropout passes are all identical; `add dropout 0.2` first")
         }
         let (name, split) = d.test.map { ("test", $0) } ?? d.validation.map { ("validation", $0) } ?? ("train", d.train)
-        guard index < split.count else { throw ShellError("index=\(index) is past the \(name) split's \(split.count) samples") }
+        guard index < split.count else { throw ShellError("index=\(index) is past the \(name) split's \(plural(split.count, "sample"))") }
         let bns = m.layers.compactMap { $0 as? BatchNormalization }
         let before = bns.map { $0.movingMean.value.array + $0.movingVariance.value.array }
         var rng = session.rng
@@ -281,17 +281,17 @@ struct ExplainCommand: Command {
             rows.append([names[c] + (c == Accuracy.classIndex(target) ? " (true)" : ""), f(det[c]), f(one.mean[0, c]), f(one.std[0, c])])
         }
         func argmax(_ t: Tensor) -> Int { (0..<classes).max { t[$0] < t[$1] } ?? 0 }
-        var lines = ["MC Dropout: \(one.passes) stochastic passes with dropout on and BatchNormalization",
+        var lines = ["MC Dropout: \(plural(one.passes, "stochastic pass", "stochastic passes")) with dropout on and BatchNormalization",
                      "in inference mode (ForwardMode.monteCarlo: dropout true, batchStatistics false)",
                      "\(name) example \(index), predicted probability per class:"]
         lines += Table.render(rows, rightAligned: [1, 2, 3])
         lines.append("MC predicts \(names[argmax(one.mean)]) (mean \(f(one.mean[0, argmax(one.mean)]))); inference predicts \(names[argmax(det)])")
-        lines.append("the std is the spread of the \(one.passes) passes: the model's uncertainty on this example")
+        lines.append("the std is the spread of the \(plural(one.passes, "pass", "passes")): the model's uncertainty on this example")
         let after = bns.map { $0.movingMean.value.array + $0.movingVariance.value.array }
         if bns.isEmpty {
             lines.append("(this model has no BatchNormalization layer)")
         } else {
-            lines.append("BatchNormalization used its moving statistics: checked, the \(bns.count) BN layer(s)'")
+            lines.append("BatchNormalization used its moving statistics: checked, " + (bns.count == 1 ? "the BN layer's" : "the \(bns.count) BN layers'"))
             lines.append(before == after ? "moving statistics did not change during the passes." : "WARNING: moving statistics changed during the passes")
         }
         lines.append("(Keras' model(X, training=True) would also switch BN to batch statistics —")
@@ -308,9 +308,9 @@ struct ExplainCommand: Command {
             let correct = targets.withUnsafeMutableBufferPointer { Accuracy.correct(output: r.mean, targets: $0.baseAddress!) }
             (mc, passes, source) = (Double(correct) / Double(split.count), r.passes, "measured now")
         }
-        lines.append("\(name) accuracy over \(split.count) samples:")
+        lines.append("\(name) accuracy over \(plural(split.count, "sample")):")
         lines.append("  deterministic (inference mode): \(f(Float(deterministic)))")
-        lines.append("  MC Dropout (mean of \(passes) passes, \(source)): \(f(Float(mc)))")
+        lines.append("  MC Dropout (mean of \(plural(passes, "pass", "passes")), \(source)): \(f(Float(mc)))")
         lines.append(String(format: "  MC − deterministic = %+.4f", mc - deterministic))
         return lines.joined(separator: "\n")
     }

@@ -33,7 +33,7 @@ struct ExportCommand: Command {
         let p = try session.writablePath(path, defaultExtension: format == "ipynb" ? "ipynb" : "md")
         let data = format == "ipynb" ? try NotebookExport.ipynb(t) : Data(NotebookExport.markdown(t).utf8)
         do { try atomicWrite(data, to: p) } catch { throw ShellError("cannot write \(p): \(error.localizedDescription)") }
-        return "exported \(t.entries.count) cells to \(session.shownPath(p))"
+        return "exported \(plural(t.entries.count, "cell")) to \(session.shownPath(p))"
     }
 
     func exportScript(_ session: Session) throws -> String {

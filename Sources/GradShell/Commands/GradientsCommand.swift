@@ -61,8 +61,8 @@ struct GradientsCommand: Command {
         let v = rows.filter { $0.verdict.hasPrefix("vanishing") }.count, x = rows.filter { $0.verdict.hasPrefix("exploding") }.count
         if rows.allSatisfy({ $0.gradientNorm == 0 }) {
             lines.append(Style.paint("verdict: no gradient at all", .red, enabled: session.useColor) + " — every gradient is exactly 0 (all units dead or saturated?); try leaky_relu or a lower learning rate")
-        } else if v > 0 { lines.append(Style.paint("verdict: vanishing gradients", .red, enabled: session.useColor) + " in \(v) layer(s) — try kernel_initializer=he_normal with relu/elu, selu with lecun_normal, or batchnorm") }
-        else if x > 0 { lines.append(Style.paint("verdict: exploding gradients", .red, enabled: session.useColor) + " in \(x) layer(s) — try clipnorm=1.0, a lower learning rate or batchnorm") }
+        } else if v > 0 { lines.append(Style.paint("verdict: vanishing gradients", .red, enabled: session.useColor) + " in \(plural(v, "layer")) — try kernel_initializer=he_normal with relu/elu, selu with lecun_normal, or batchnorm") }
+        else if x > 0 { lines.append(Style.paint("verdict: exploding gradients", .red, enabled: session.useColor) + " in \(plural(x, "layer")) — try clipnorm=1.0, a lower learning rate or batchnorm") }
         else { lines.append("verdict: gradients flow (no layer below 1/100 of the largest, none above 100× its weights)") }
         return lines.joined(separator: "\n")
     }

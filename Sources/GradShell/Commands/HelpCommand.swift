@@ -1,18 +1,24 @@
-/// `help [COMMAND]`: the command list, or one command's usage, keys and examples.
+/// `help [COMMAND | TOPIC]`: the command list, one command's usage, keys and
+/// examples, or the commands and keys of a topic (`help batchnorm`).
 struct HelpCommand: Command {
     static let spec = CommandSpec(
-        name: "help", summary: "list commands, or explain one", usage: "help [COMMAND]",
-        positional: .commands, examples: ["help", "help fit"])
+        name: "help", summary: "list commands, explain one, or a topic's commands and keys",
+        usage: "help [COMMAND | TOPIC]",
+        discussion: "Topics: \(HelpTopics.names.joined(separator: ", ")).",
+        positional: .commands, examples: ["help", "help fit", "help batchnorm"])
     let topic: String?
 
     init(_ args: inout Arguments, session: Session) throws {
         if let a = args.nextArgument() {
             let w = ValueParsing.name(a.value) ?? a.value.text
             if w == "markdown" { topic = "markdown"; return }
-            guard Registry.spec(named: w) != nil else {
-                throw ShellError("no help for '\(w)'" + Suggestions.hint(for: w, in: Registry.names), at: a.span)
+            // A command first (a topic of the same name follows its help).
+            if Registry.spec(named: w) != nil { topic = w; return }
+            guard let t = HelpTopics.topic(named: w) else {
+                throw ShellError("no help for '\(w)'" + Suggestions.hint(for: w, in: Registry.names + HelpTopics.names)
+                                 + "; topics: \(HelpTopics.names.joined(separator: ", "))", at: a.span)
             }
-            topic = w
+            topic = "topic:" + t.name
         } else {
             topic = nil
         }
@@ -20,7 +26,14 @@ struct HelpCommand: Command {
 
     func run(_ session: Session) throws -> String {
         if topic == "markdown" { return HelpCommand.markdown() }
-        if let t = topic, let s = Registry.spec(named: t) { return HelpCommand.text(for: s) }
+        if let t = topic, let s = Registry.spec(named: t) {
+            // `activations` and `gradients` are commands and topics: the command, then the topic.
+            let sameName = HelpTopics.all.first { $0.name == s.name }
+            return HelpCommand.text(for: s) + (sameName.map { "\n\n" + HelpTopics.text(for: $0) } ?? "")
+        }
+        if let t = topic, t.hasPrefix("topic:"), let found = HelpTopics.topic(named: String(t.dropFirst(6))) {
+            return HelpTopics.text(for: found)
+        }
         var lines = ["gradlab \(Session.version) — train neural networks one command at a time.", ""]
         var categories: [String] = []
         for c in Registry.commands where !categories.contains(c.spec.category) { categories.append(c.spec.category) }
@@ -31,7 +44,10 @@ struct HelpCommand: Command {
             }
         }
         lines.append("")
-        lines.append("`help COMMAND` shows its keys and examples. Keys are key=value; lists are a,b,c; ranges are 0..4.")
+        lines.append("TOPICS  " + HelpTopics.names.joined(separator: ", "))
+        lines.append("")
+        lines.append("`help COMMAND` shows its keys and examples, `help TOPIC` the commands and keys of a topic.")
+        lines.append("Keys are key=value; lists are a,b,c; ranges are 0..4.")
         return lines.joined(separator: "\n")
     }
 
@@ -49,6 +65,9 @@ struct HelpCommand: Command {
             }
             if !s.examples.isEmpty { out += ["```"] + s.examples + ["```", ""] }
         }
+        out += ["## Topics", "", "`help TOPIC` lists the commands and keys that concern a topic, with examples.", ""]
+        out += HelpTopics.all.map { "- `help \($0.name)` — \($0.title)" }
+        out.append("")
         return out.joined(separator: "\n")
     }
 

@@ -45,9 +45,9 @@ struct HistCommand: Command {
         }
         let floats = values.map(Float.init)
         let std = floats.withUnsafeBufferPointer { Statistics($0).std }
-        let s = values.isEmpty ? "" : String(format: "mean %.4g  std %.4g  min %.4g  max %.4g  (%d values)",
+        let s = values.isEmpty ? "" : String(format: "mean %.4g  std %.4g  min %.4g  max %.4g  (%@)",
                                               values.reduce(0, +) / Double(values.count), std,
-                                              values.min()!, values.max()!, values.count)
+                                              values.min()!, values.max()!, plural(values.count, "value"))
         return (["\(what) of layer \(i) \(layer.name): " + s] + Histogram.render(values, bins: bins, width: max(20, min(session.width, 100) - 30))).joined(separator: "\n")
     }
 

@@ -166,7 +166,7 @@ struct LRFindCommand: Command {
         }
         let epochs = base.history.epochs.count
         if epochs > 0 || base.optimizer!.iterations > 0 {
-            let what = epochs > 0 ? "\(epochs) epoch\(epochs == 1 ? "" : "s")" : "\(base.optimizer!.iterations) steps"
+            let what = epochs > 0 ? plural(epochs, "epoch") : plural(base.optimizer!.iterations, "step")
             lines.append("warning: this model has already trained \(what); the range test starts from")
             lines.append("  its current weights, so it is not a rate for training from scratch")
         }

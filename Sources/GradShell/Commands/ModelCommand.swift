@@ -49,7 +49,7 @@ struct ModelCommand: Command {
             let m = try session.requireBuiltModel()
             let dir = try session.writablePath(path)
             do { try ModelStore.save(m, to: dir) } catch let e as ModelError { throw ShellError(e.message) }
-            return "saved \(m.layers.count) layers (\(m.counts.total.formatted) parameters) to \(session.shownPath(dir))/"
+            return "saved \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) to \(session.shownPath(dir))/"
         case .load(let path):
             let m: Sequential
             do { m = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }
@@ -61,7 +61,7 @@ struct ModelCommand: Command {
             session.pushUndo("model load") { [unowned session] in session.model = old }
             // Undo gives the old model back, but not the budget: these epochs were brought in.
             session.exerciseTraining.adopt(m.history.epochs, from: path)
-            return "loaded \(m.layers.count) layers (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
+            return "loaded \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
         case .importKeras(let config, let weights):
             let result: (model: Sequential, notes: [String])
             do { result = try KerasImport.load(configPath: session.readablePath(config), weightsPath: session.readablePath(weights)) }
@@ -72,7 +72,7 @@ struct ModelCommand: Command {
             session.pushUndo("model import") { [unowned session] in session.model = old }
             session.exerciseTraining.adoptWeights(from: weights)
             let m = result.model
-            return "imported \(m.layers.count) layers (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
+            return "imported \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
             let source: Sequential
             do { source = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }

@@ -72,7 +72,7 @@ struct NoteCommand: Command {
 /// `save session [PATH]`: writes the transcript (atomically).
 struct SaveCommand: Command {
     static let spec = CommandSpec(name: "save", summary: "save the session as a Markdown transcript", usage: "save session [PATH] [title=TEXT]",
-                                  discussion: "The transcript is Markdown: prose as is, each cell a ```gradlab block with `> command` then its output. `replay PATH --check` re-runs it and compares.",
+                                  discussion: "The transcript is Markdown: prose as is, each cell a ```gradlab block with `> command` then its output. `replay PATH --check` re-runs it and compares. Without a PATH it goes to sessions/session-DATE-HHMM.md (local time; -2, -3… when taken).",
                                   keys: [KeySpec("title", "a title line")], positional: .words(["session"]),
                                   examples: ["save session", "save session sessions/bn-demo"], category: "notebook")
     let path: String?
@@ -84,12 +84,12 @@ struct SaveCommand: Command {
         title = try args.string("title")
     }
     func run(_ session: Session) throws -> String {
-        var p = path ?? "\(session.sessionsDirectory)/session-\(Int(Date().timeIntervalSince1970)).md"
+        var p = path ?? DefaultFileName.free(in: session.sessionsDirectory, stem: "session", extension: "md")
         if (p as NSString).pathExtension.isEmpty { p += ".md" }
         p = try session.writablePath(p)
         let t = Transcript(cells: session.cells, title: title)
         do { try t.write(to: p) } catch { throw ShellError("cannot write \(p): \(error.localizedDescription)") }
-        return "saved \(t.entries.count) cells to \(session.shownPath(p))"
+        return "saved \(plural(t.entries.count, "cell")) to \(session.shownPath(p))"
     }
 }
 

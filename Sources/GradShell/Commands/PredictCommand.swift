@@ -1,3 +1,4 @@
+import Foundation
 import GradNN
 
 /// `predict [mc] index=0..4 [split=test] [samples=100]`: class probabilities,
@@ -37,33 +38,74 @@ struct PredictCommand: Command {
         var lines: [String] = []
         let det = m.predict(split, indices: idx)
         let classes = det.columns
-        let header = (0..<classes).map { String(($0 < names.count ? names[$0] : String($0)).prefix(7)).padding(toLength: 7, withPad: " ", startingAt: 0) }
         if mc {
             var rng = session.rng
             let r = m.predictMonteCarlo(split, indices: idx, samples: samples, rng: &rng, shouldStop: session.interruptRequested)
             session.rng = rng
             session.clearInterrupt()
-            lines.append("MC Dropout: \(r.passes) passes, dropout on, BatchNormalization in inference mode")
+            lines.append("MC Dropout: \(plural(r.passes, "pass", "passes")), dropout on, "
+                         + "BatchNormalization in inference mode")
             for (row, i) in idx.enumerated() {
                 let t = Accuracy.classIndex(split.target(i))
                 let pm = Accuracy.argmax(r.mean.data + row * classes, classes)
                 let pd = Accuracy.argmax(det.data + row * classes, classes)
-                lines.append("sample \(i): true \(label(t, names)) | mc predicts \(label(pm, names)) | deterministic predicts \(label(pd, names))")
-                lines.append("  class   " + header.joined(separator: " "))
-                lines.append("  mean    " + (0..<classes).map { String(format: "%7.3f", r.mean[row, $0]) }.joined(separator: " "))
-                lines.append("  std     " + (0..<classes).map { String(format: "%7.3f", r.std[row, $0]) }.joined(separator: " "))
-                lines.append("  single  " + (0..<classes).map { String(format: "%7.3f", det[row, $0]) }.joined(separator: " "))
+                lines.append("sample \(i): true \(label(t, names)) | mc: \(label(pm, names)) | "
+                             + "single: \(label(pd, names))")
+                lines += PredictCommand.table(names: names, classes: classes, corner: "  class ", rows: [
+                    ("  mean  ", { r.mean[row, $0] }), ("  std   ", { r.std[row, $0] }), ("  single", { det[row, $0] }),
+                ])
             }
             return lines.joined(separator: "\n")
         }
-        lines.append("        " + header.joined(separator: " ") + "  predicted     true")
+        // A few classes: predicted and true beside the probabilities;
+        // more (Fashion-MNIST's 10): on a line of their own.
+        let beside = 8 + classes * PredictCommand.column + 30 <= 80
+        var rows: [(String, (Int) -> Float)] = []
+        var verdicts: [String] = []
         for (row, i) in idx.enumerated() {
             let t = Accuracy.classIndex(split.target(i))
             let p = classes == 1 ? (det[row, 0] > 0.5 ? 1 : 0) : Accuracy.argmax(det.data + row * classes, classes)
-            let probs = (0..<classes).map { String(format: "%7.3f", det[row, $0]) }.joined(separator: " ")
-            lines.append(String(format: "%6d  ", i) + probs + "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + label(t, names) + (p == t ? "" : "  ✗"))
+            rows.append((String(format: "%6d  ", i), { det[row, $0] }))
+            let wrong = p == t ? "" : "  " + Style.fail("✗", enabled: session.useColor)
+            verdicts.append(beside
+                ? "  " + label(p, names).padding(toLength: 12, withPad: " ", startingAt: 0) + "  "
+                    + label(t, names) + wrong
+                : "predicted \(label(p, names)), true \(label(t, names))" + wrong)
         }
+        let table = PredictCommand.table(names: names, classes: classes, corner: "sample  ", rows: rows)
+        guard beside else {
+            if classes <= PredictCommand.perRow {
+                lines.append(table[0])
+                for (k, v) in verdicts.enumerated() { lines += [table[k + 1], "        " + v] }
+            } else {
+                lines += table + zip(idx, verdicts).map { "sample \($0): \($1)" }
+            }
+            return lines.joined(separator: "\n")
+        }
+        lines.append(table[0] + "  predicted     true")
+        for (k, v) in verdicts.enumerated() { lines.append(table[k + 1] + v) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Columns per class: a probability as `%7.3f`, a class name cut to 6 characters.
+    static let column = 7
+    /// At most this many classes per row, so a row fits 80 columns.
+    static let perRow = 10
+
+    /// A header of class names and one row of probabilities per entry, in blocks
+    /// of `perRow` classes (the header repeated per block) so each line fits 80 columns.
+    static func table(names: [String], classes: Int, corner: String, rows: [(String, (Int) -> Float)]) -> [String] {
+        var out: [String] = []
+        for lo in stride(from: 0, to: max(classes, 1), by: perRow) {
+            let cols = lo..<min(classes, lo + perRow)
+            out.append(corner + cols.map { c in
+                let n = String((c < names.count ? names[c] : String(c)).prefix(column - 1))
+                    .trimmingCharacters(in: .whitespaces)
+                return String(repeating: " ", count: column - n.count) + n
+            }.joined())
+            for (name, value) in rows { out.append(name + cols.map { String(format: "%7.3f", value($0)) }.joined()) }
+        }
+        return out
     }
 
     func label(_ i: Int, _ names: [String]) -> String { i >= 0 && i < names.count && names[i] != String(i) ? "\(i) \(names[i])" : "\(i)" }

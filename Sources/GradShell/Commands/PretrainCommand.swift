@@ -29,6 +29,6 @@ struct PretrainCommand: Command {
         session.clearInterrupt()
         var rows = [["layer", "first epoch mse", "last epoch mse"]]
         for r in reports { rows.append(["\(r.index) \(r.name)", String(format: "%.5f", r.firstLoss), String(format: "%.5f", r.lastLoss)]) }
-        return (Table.render(rows, rightAligned: [1, 2]) + ["pretrained \(reports.count) hidden layer(s) without labels; the output layer is left for `fit`"]).joined(separator: "\n")
+        return (Table.render(rows, rightAligned: [1, 2]) + ["pretrained \(plural(reports.count, "hidden layer")) without labels; the output layer is left for `fit`"]).joined(separator: "\n")
     }
 }

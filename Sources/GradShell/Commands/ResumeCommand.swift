@@ -68,16 +68,23 @@ public struct ResumeCommand: Command {
         case .path(let p):
             folder = (p as NSString).expandingTildeInPath
         }
-        // This session's own work stays in its folder; the resumed one continues in a new folder.
+        // This session's own work stays in its folder and the resumed one continues in a new
+        // folder; a session with nothing to lose gives its folder to the resumed one.
+        var earlier: Autosave? = nil
         if let a = session.autosave {
             if session.model == nil && session.data == nil && !session.cells.contains(where: \.isProse) {
                 a.discard()
             } else if !session.cells.isEmpty {
                 a.write(session, ended: true)
+                earlier = a
             }
         }
-        let report = try Autosave.restore(from: folder, into: session)
-        if session.autosave != nil { session.autosave = Autosave(sessionsDirectory: session.sessionsDirectory) }
+        var report = try Autosave.restore(from: folder, into: session)
+        if let earlier {
+            let next = Autosave(sessionsDirectory: session.sessionsDirectory)
+            session.autosave = next
+            report += "\nthe cells typed before are kept in \(earlier.folder)/; this session now saves itself to \(next.folder)/"
+        }
         session.suppressCurrentCell = true
         return report + "\nnext cell: [\(session.cells.count + 1)]"
     }

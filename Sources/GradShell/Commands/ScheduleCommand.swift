@@ -35,7 +35,7 @@ struct ScheduleCommand: Command {
         lines += Table.render([["step", "learning rate"]] + marks.map { ["\($0)", String(format: "%.6g", Double(s.rate(at: $0)))] }, rightAligned: [0, 1])
         let n = min(steps + 1, 200)
         let values = (0..<n).map { Double(s.rate(at: $0 * steps / max(n - 1, 1))) }
-        lines += LineChart(title: "learning rate over \(steps) steps", xLabel: "step (×\(max(1, steps / max(n - 1, 1))))",
+        lines += LineChart(title: "learning rate over \(plural(steps, "step"))", xLabel: "step (×\(max(1, steps / max(n - 1, 1))))",
                            series: [.init(name: "lr", values: values, marker: "●")]).render(width: min(session.width, 100), height: 8)
         return lines.joined(separator: "\n")
     }

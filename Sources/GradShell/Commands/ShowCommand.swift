@@ -32,7 +32,7 @@ struct ShowCommand: Command {
         if prediction { return try showPrediction(session) }
         let d = try session.requireData()
         guard let split = d.split(named: splitName) else { throw ShellError("the data has no \(splitName) split") }
-        guard index < split.count else { throw ShellError("sample \(index) is out of range; the \(splitName) split has \(split.count) samples (0…\(split.count - 1))") }
+        guard index < split.count else { throw ShellError("sample \(index) is out of range; the \(splitName) split has \(plural(split.count, "sample")) (0…\(split.count - 1))") }
         let label = Accuracy.classIndex(split.target(index))
         let name = label >= 0 && label < d.classNames.count ? d.classNames[label] : "target \(split.target(index))"
         var lines = ["\(splitName) sample \(index): label \(label) (\(name))"]
@@ -52,7 +52,7 @@ struct ShowCommand: Command {
         let m = try session.requireBuiltModel()
         let d = try session.requireData(for: m)
         guard let split = d.split(named: splitName) else { throw ShellError("the data has no \(splitName) split") }
-        guard index < split.count else { throw ShellError("sample \(index) is out of range; the \(splitName) split has \(split.count) samples") }
+        guard index < split.count else { throw ShellError("sample \(index) is out of range; the \(splitName) split has \(plural(split.count, "sample"))") }
         var lines = [try run(ShowCommand.sampleOnly(index, splitName), session)]
         let det = m.predict(split, indices: [index])
         let classes = det.columns
@@ -63,7 +63,7 @@ struct ShowCommand: Command {
             session.rng = rng
             mean = (0..<classes).map { r.mean[0, $0] }
             std = (0..<classes).map { r.std[0, $0] }
-            lines.append("MC Dropout, \(r.passes) passes (bar = mean, ├┤ = ± one std):")
+            lines.append("MC Dropout, \(plural(r.passes, "pass", "passes")) (bar = mean, ├┤ = ± one std):")
         }
         let width = 40
         for c in 0..<classes {

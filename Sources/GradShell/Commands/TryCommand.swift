@@ -49,7 +49,7 @@ struct TryCommand: Command {
             if case .interrupted = stop { session.clearInterrupt() }
             runs.append((name, m, grads))
         }
-        var lines = ["before: current setup    after: \(label)    (same seed, \(epochs) epoch(s))", "", "gradient norm per layer at the start:"]
+        var lines = ["before: current setup    after: \(label)    (same seed, \(plural(epochs, "epoch")))", "", "gradient norm per layer at the start:"]
         let (b0, a0) = (runs[0].2, runs[1].2)
         // Compare dense layers with dense layers (BN may come and go between the two).
         let b = b0.filter { runs[0].1.layers[$0.index] is Dense || runs[0].1.layers[$0.index] is Residual }

@@ -184,7 +184,7 @@ enum ValueParsing {
             func list(_ x: Value) -> [Value] { if case .list(let l) = x { return l }; return [x] }
             let bs = try list(b.value).map { try Arguments.int(Argument(key: nil, value: $0, span: b.span), name: "boundaries", range: 0...Int(Int32.max)) }
             let vs = try list(v.value).map { try Arguments.float(Argument(key: nil, value: $0, span: v.span), name: "values", range: 0...1e6) }
-            guard vs.count == bs.count + 1 else { throw ShellError("piecewise() needs one more value than boundaries (\(bs.count) boundaries, \(vs.count) values)", at: v.span) }
+            guard vs.count == bs.count + 1 else { throw ShellError("piecewise() needs one more value than boundaries (\(plural(bs.count, "boundary", "boundaries")), \(plural(vs.count, "value")))", at: v.span) }
             guard bs == bs.sorted() else { throw ShellError("piecewise() boundaries must increase", at: b.span) }
             return .piecewise(boundaries: bs, values: vs)
         case "one_cycle", "1cycle":

@@ -144,10 +144,21 @@ public final class Autosave {
         }
     }
 
+    /// ISO 8601 with milliseconds.
+    nonisolated(unsafe) static let timeFormat: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+
     static func writeState(_ state: State, to folder: String) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.dateEncodingStrategy = .iso8601
+        // Milliseconds: sessions saved within one second must still sort by time.
+        enc.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Autosave.timeFormat.string(from: date))
+        }
         try AtomicFile.write(enc.encode(state), to: folder + "/state.json")
     }
 
@@ -158,7 +169,13 @@ public final class Autosave {
         }
         guard data.count < 512 << 20 else { throw ShellError("\(path) is too large to be a saved session") }
         let dec = JSONDecoder()
-        dec.dateDecodingStrategy = .iso8601
+        dec.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let d = Autosave.timeFormat.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
+            }
+            return d
+        }
         guard let s = try? dec.decode(State.self, from: data), s.format == "gradlab-autosave" else {
             throw ShellError("\(path) is not a gradlab autosave (unreadable or another format)")
         }
@@ -183,7 +200,7 @@ public final class Autosave {
             return Summary(
                 folder: folder, updated: s.updated, ended: s.ended, offered: s.offered ?? false,
                 cells: resumable(s.cells).count, model: s.modelSummary)
-        }.sorted { $0.updated > $1.updated }
+        }.sorted { ($0.updated, $0.folder) > ($1.updated, $1.folder) }
     }
 
     /// Removes this session's folder (for a session with nothing worth keeping).

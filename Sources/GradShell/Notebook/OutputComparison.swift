@@ -16,6 +16,23 @@ public enum OutputComparison {
         return t
     }
 
+    /// Lines as a terminal of any width would show them: an epoch line wraps its
+    /// metrics onto indented `- name: value` lines when the window is narrow, and
+    /// its bar is shorter; both are undone here, so a transcript typed in a wide
+    /// terminal compares equal with its replay at 80 columns.
+    static func unwrapped(_ lines: [String]) -> [String] {
+        var out: [String] = []
+        for l in lines {
+            if let last = out.last, l.hasPrefix(" "), l.trimmingCharacters(in: .whitespaces).hasPrefix("- "),
+               last.contains("/step") || last.contains(" - ") {
+                out[out.count - 1] = last + " " + l.trimmingCharacters(in: .whitespaces)
+            } else {
+                out.append(l.replacingOccurrences(of: #"[━─]+"#, with: "━", options: .regularExpression))
+            }
+        }
+        return out
+    }
+
     static func tokenize(_ s: String) -> [Token] {
         var out: [Token] = []
         var text = ""
@@ -48,8 +65,8 @@ public enum OutputComparison {
     /// nil when equal within tolerance; otherwise every differing line (up to
     /// `reportedLines`, then a count of the rest).
     public static func difference(expected: String, got: String, relative: Double, absolute: Double) -> String? {
-        let e = expected.split(separator: "\n", omittingEmptySubsequences: false).map { mask(String($0)) }
-        let g = got.split(separator: "\n", omittingEmptySubsequences: false).map { mask(String($0)) }
+        let e = unwrapped(expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)).map(mask)
+        let g = unwrapped(got.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)).map(mask)
         var found: [String] = []
         for i in 0..<max(e.count, g.count) {
             if let d = lineDifference(i, e, g, relative: relative, absolute: absolute) { found.append(d) }

@@ -129,7 +129,7 @@ public enum Replayer {
         var lines: [String] = []
         for f in r.failures { lines.append("FAIL " + f) }
         if let s = r.scratch { lines.append("files the transcript wrote went to \(s)/ (your files are untouched)") }
-        lines.append("\(r.path): \(r.cellsRun) cells run, \(r.checked) checked, \(r.failures.count) failed" + (r.stoppedEarly ? " (stopped early)" : ""))
+        lines.append("\(r.path): \(plural(r.cellsRun, "cell")) run, \(r.checked) checked, \(r.failures.count) failed" + (r.stoppedEarly ? " (stopped early)" : ""))
         return lines.joined(separator: "\n")
     }
 }

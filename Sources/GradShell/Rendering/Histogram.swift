@@ -3,7 +3,7 @@ public enum Histogram {
     public static func render(_ values: [Double], bins: Int, width: Int) -> [String] {
         let finite = values.filter(\.isFinite)
         guard let lo = finite.min(), let hi = finite.max() else { return ["(no finite values)"] }
-        if lo == hi { return [String(format: "all %d values are %.4g", finite.count, lo)] }
+        if lo == hi { return [finite.count == 1 ? String(format: "one value: %.4g", lo) : String(format: "all %d values are %.4g", finite.count, lo)] }
         var counts = [Int](repeating: 0, count: bins)
         for v in finite { counts[min(bins - 1, Int((v - lo) / (hi - lo) * Double(bins)))] += 1 }
         let peak = counts.max() ?? 1

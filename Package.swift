@@ -27,6 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Authenticated encryption (ChaCha20-Poly1305) for sealed exercise goals.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "CFileOps"),
         .target(name: "GradNN", dependencies: ["GradTensor", "CZlib", "CDeflate", "CFileOps"],
                 swiftSettings: checked),
-        .target(name: "GradShell", dependencies: ["GradNN"]),
+        .target(name: "GradShell", dependencies: ["GradNN", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "gradlab", dependencies: [
             "GradShell", "CReadline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

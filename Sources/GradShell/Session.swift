@@ -74,6 +74,9 @@ public final class Session {
     public private(set) var shouldQuit = false
     /// The exercise whose expectations `check` evaluates.
     public var exercise: Exercise?
+    /// Complete epochs trained, and on which data, since `exercise open` reset it; `model new`, `model load`
+    /// and `model reuse` leave it as it is, so the exercise's epoch budget holds across them.
+    public var exerciseTraining = TrainingLog()
     /// The last `evaluate … mc` and the model state it measured (reused by `check`).
     var lastMonteCarloEvaluation: MonteCarloEvaluation?
     /// Gradient norms per epoch when `fit … track=gradients` ran.

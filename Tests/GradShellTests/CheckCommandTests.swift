@@ -12,9 +12,8 @@ final class CheckCommandTests: XCTestCase {
         let path = dir + "/ex.md"
         try "# Exercise\n\n```gradlab\n> expect mc_accuracy >= 0\n```\n".write(toFile: path, atomically: true, encoding: .utf8)
         let s = Session(seed: 7, sessionsDirectory: dir)
-        for l in ["data moons n=300 validation=50", "model new", "add dense 16 activation=relu", "add dropout 0.5",
-                  "add dense 2 activation=softmax", "compile optimizer=sgd(learning_rate=0.1) metrics=accuracy", "fit epochs=2",
-                  "exercise open \(path)"] {
+        for l in ["exercise open \(path)", "data moons n=300 validation=50", "model new", "add dense 16 activation=relu", "add dropout 0.5",
+                  "add dense 2 activation=softmax", "compile optimizer=sgd(learning_rate=0.1) metrics=accuracy", "fit epochs=2"] {
             let c = s.run(l)
             XCTAssertFalse(c.failed, "\(l): \(c.output)")
         }

@@ -127,8 +127,11 @@ struct CompareCommand: Command {
             catch let e as ModelError { throw ShellError("variant \(CompareCommand.label(knob, v)): \(e.message)") }
             var rng = RandomGenerator(seed: seed &+ 1)
             let t0 = Date()
+            let epochsBefore = m.history.epochs.count
             let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: epochs, batchSize: batchSize), rng: &rng,
                              shouldStop: session.interruptRequested)
+            // Exploring trains too: it counts toward an exercise's epoch budget.
+            session.exerciseTraining.record(m.history.epochs[epochsBefore...], data: session.dataRecipe)
             let label = CompareCommand.label(knob, v)
             if case .interrupted = stop { session.clearInterrupt(); session.emit("\(label): interrupted; keeping the finished variants"); break }
             results.append((label, m, Date().timeIntervalSince(t0)))

@@ -17,7 +17,7 @@ struct ExpectCommand: Command {
     static let spec = CommandSpec(
         name: "expect", summary: "assert something about the session (for tutorials and exercises)",
         usage: "expect QUANTITY [LAYER] OP NUMBER [hint=TEXT] | expect QUANTITY [LAYER] sealed:TOKEN | expect layer N is KIND",
-        discussion: "OP is one of >=, <=, >, <, ==, !=. Quantities: " + quantities.joined(separator: ", ") + ". Per-layer quantities take a layer index: `expect dead_fraction 2 >= 0.3`. gradient_ratio is the first layer's gradient norm over the last layer's; train_accuracy is measured in inference mode; mc_accuracy uses 30 MC Dropout passes on the test split. hint= is shown when the goal is not met. `exercise seal` turns `OP NUMBER hint=…` into a sealed:TOKEN that shows neither the target nor the hint, only pass/fail (and the hint on a failure).",
+        discussion: "OP is one of >=, <=, >, <, ==, !=. Quantities: " + quantities.joined(separator: ", ") + ". Per-layer quantities take a layer index: `expect dead_fraction 2 >= 0.3`. gradient_ratio is the first layer's gradient norm over the last layer's; train_accuracy is measured in inference mode; mc_accuracy uses 30 MC Dropout passes on the test split. hint= is shown when the goal is not met. While an exercise is open, epochs counts every complete epoch trained since `exercise open` (by fit, search, compare and try), across `model new`, `model load` and `model reuse`. `exercise seal` turns `OP NUMBER hint=…` into a sealed:TOKEN that shows neither the target nor the hint, only pass/fail (and the hint on a failure).",
         keys: [KeySpec("hint", "text shown when the goal is not met")],
         positional: .words(quantities + ["layer"]),
         examples: ["expect val_accuracy >= 0.85", "expect param_count == 271346", "expect layer 3 is batchnorm", "expect gradient_ratio < 0.01",
@@ -59,6 +59,12 @@ struct ExpectCommand: Command {
     let goal: Goal?
 
     init(_ args: inout Arguments, session: Session) throws {
+        let line = args.line.source
+        try self.init(&args) { quantity, layer in try ExpectCommand.typedBinding(line, quantity, layer, session) }
+    }
+
+    /// Parses the words; a sealed goal opens as the goal `sealedAt(quantity, layer)` says it is.
+    init(_ args: inout Arguments, sealedAt: (String, String?) throws -> SealedGoal.Binding) throws {
         hint = try args.string("hint")
         var w: [Argument] = []
         while let a = args.nextArgument() { w.append(a) }
@@ -68,12 +74,28 @@ struct ExpectCommand: Command {
             guard w.count == 4, w[2].value.text == "is" else { throw ShellError("usage: expect layer N is KIND") }
             goal = nil
         } else {
-            goal = try ExpectCommand.parseGoal(w, hint: hint)
+            goal = try ExpectCommand.parseGoal(w, hint: hint, sealedAt: sealedAt)
         }
     }
 
+    /// Where a sealed `expect` typed (or replayed) on its own line sits: it
+    /// must be one of the open exercise's goals, exactly once, since its seal
+    /// is bound to its place there.
+    static func typedBinding(_ line: String, _ quantity: String, _ layer: String?, _ session: Session) throws -> SealedGoal.Binding {
+        let text = line.trimmingCharacters(in: .whitespaces)
+        guard let ex = session.exercise else {
+            throw ShellError("a sealed goal is checked within its exercise: `exercise open` the file it comes from, then `check`")
+        }
+        let places = ex.expectations.indices.filter { ex.expectations[$0] == text }
+        guard places.count == 1 else {
+            throw ShellError(places.isEmpty ? "this sealed goal is not one of the open exercise's goals (\(ex.path))"
+                             : "this sealed goal appears \(places.count) times in \(ex.path): the file was edited")
+        }
+        return ex.binding(goal: places[0], quantity: quantity, layer: layer)
+    }
+
     /// `QUANTITY [LAYER] OP NUMBER` or `QUANTITY [LAYER] sealed:TOKEN`, a sealed comparison opened.
-    static func parseGoal(_ words: [Argument], hint: String?) throws -> Goal {
+    static func parseGoal(_ words: [Argument], hint: String?, sealedAt: (String, String?) throws -> SealedGoal.Binding) throws -> Goal {
         let first = words[0].value.text.lowercased()
         guard ExpectCommand.quantities.contains(first) else {
             throw ShellError("'\(first)' is not a quantity" + Suggestions.hint(for: first, in: ExpectCommand.quantities), at: words[0].span)
@@ -82,12 +104,13 @@ struct ExpectCommand: Command {
         if let last = rest.last, last.value.text.hasPrefix(SealedGoal.prefix) {
             guard hint == nil else { throw ShellError("a sealed goal carries its hint inside; drop hint=", at: last.span) }
             guard rest.count <= 2 else { throw ShellError("usage: expect QUANTITY [LAYER] sealed:TOKEN") }
-            let s = try SealedGoal.open(last.value.text)
+            let layer = rest.count == 2 ? rest[0] : nil
+            let s = try SealedGoal.open(last.value.text, try sealedAt(first, layer?.value.text))
             let parts = s.comparison.split(separator: " ")
             guard parts.count == 2, ExpectCommand.operators.contains(String(parts[0])), let t = Double(parts[1]), t.isFinite else {
                 throw ShellError("this sealed goal is damaged (no comparison inside)")
             }
-            return Goal(quantity: first, layer: rest.count == 2 ? rest[0] : nil, op: String(parts[0]), target: t, targetText: String(parts[1]), hint: s.hint, sealed: true)
+            return Goal(quantity: first, layer: layer, op: String(parts[0]), target: t, targetText: String(parts[1]), hint: s.hint, sealed: true)
         }
         var layerArg: Argument? = nil
         if rest.count == 3 { layerArg = rest.removeFirst() }
@@ -144,7 +167,11 @@ struct ExpectCommand: Command {
         case "best_val_loss":
             guard let v = session.model?.history.series("val_loss").min() else { throw ShellError("no val_loss yet") }
             return v
-        case "epochs": return Double(session.model?.history.epochs.count ?? 0)
+        case "epochs":
+            // In an exercise: every epoch trained since it was opened, whatever model it went into, and at
+            // least the current model's own history (a model loaded from a file brings its epochs along).
+            let own = session.model?.history.epochs.count ?? 0
+            return Double(session.exercise == nil ? own : max(own, session.exerciseTraining.epochs))
         case "param_count": return Double(try session.requireBuiltModel().counts.total)
         case "trainable_count": return Double(try session.requireBuiltModel().counts.trainable)
         case "non_trainable_count": return Double(try session.requireBuiltModel().counts.nonTrainable)

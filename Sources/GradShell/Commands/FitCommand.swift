@@ -124,6 +124,7 @@ struct FitCommand: Command {
             }
         }
         session.rng = rng
+        session.exerciseTraining.record(m.history.epochs.suffix(epochLines.count), data: session.dataRecipe)
         session.clearInterrupt()
         session.timing(String(format: "fit seconds=%.6f", Date().timeIntervalSince(started)))
         switch stop {

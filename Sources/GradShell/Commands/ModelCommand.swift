@@ -59,6 +59,8 @@ struct ModelCommand: Command {
             let old = session.model
             session.model = m
             session.pushUndo("model load") { [unowned session] in session.model = old }
+            // Undo gives the old model back, but not the budget: these epochs were brought in.
+            session.exerciseTraining.adopt(m.history.epochs, from: path)
             return "loaded \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters)\(m.isCompiled ? ", compiled with \(m.optimizer!.description)" : "") from \(path)"
         case .importKeras(let config, let weights):
             let result: (model: Sequential, notes: [String])
@@ -68,6 +70,7 @@ struct ModelCommand: Command {
             let old = session.model
             session.model = result.model
             session.pushUndo("model import") { [unowned session] in session.model = old }
+            session.exerciseTraining.adoptWeights(from: weights)
             let m = result.model
             return "imported \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
@@ -84,6 +87,7 @@ struct ModelCommand: Command {
             let old = session.model
             session.model = m
             session.pushUndo("model reuse") { [unowned session] in session.model = old }
+            session.exerciseTraining.adopt(source.history.epochs, from: path)
             return "new model from layers \(idx.map(String.init).joined(separator: ",")) of \(path)" + (trainable ? "" : " (frozen: set trainable N true to unfreeze)") +
                 "; add the new top layers, then compile"
         }

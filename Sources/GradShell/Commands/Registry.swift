@@ -9,7 +9,7 @@ public enum Registry {
         PretrainCommand.self, CompareCommand.self, TryCommand.self, DiagnoseCommand.self, LRFindCommand.self, ExplainCommand.self,
         HistoryCommand.self, RerunCommand.self, UndoCommand.self, NoteCommand.self,
         SaveCommand.self, ResumeCommand.self, ReplayCommand.self, ExportCommand.self, TutorialCommand.self,
-        ExerciseCommand.self, ExpectCommand.self, CheckCommand.self, QuitCommand.self,
+        ExerciseCommand.self, ExpectCommand.self, RequireCommand.self, CheckCommand.self, QuitCommand.self,
     ]
 
     static let aliases: [String: String] = ["exit": "quit", "?": "help", "eval": "evaluate", "train": "fit"]

@@ -61,8 +61,11 @@ struct SearchCommand: Command {
             m.loss = base.loss
             m.optimizer = Optimizer(rule: base.optimizer!.rule, learningRate: lr, clipping: base.optimizer!.clipping)
             let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
+            let epochsBefore = m.history.epochs.count
             let stop = m.fit(train: d.train, validation: v, options: FitOptions(epochs: epochs, batchSize: batchSize, callbacks: callbacks),
                              rng: &rng, shouldStop: session.interruptRequested)
+            // Exploring trains too: it counts toward an exercise's epoch budget.
+            session.exerciseTraining.record(m.history.epochs[epochsBefore...], data: session.dataRecipe)
             let accs = m.history.series("val_accuracy")
             let bestAcc = accs.max() ?? .nan
             let bestEpoch = (accs.firstIndex(of: bestAcc) ?? 0) + 1

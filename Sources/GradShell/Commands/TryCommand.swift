@@ -42,7 +42,10 @@ struct TryCommand: Command {
             var r = RandomGenerator(seed: seed &+ 1)
             let grads = try GradientsCommand.measure(session: session, model: m, data: d, batch: 256, rng: &r)
             var rng = RandomGenerator(seed: seed &+ 2)
+            let epochsBefore = m.history.epochs.count
             let stop = m.fit(train: d.train, validation: d.validation, options: FitOptions(epochs: epochs, batchSize: batchSize), rng: &rng, shouldStop: session.interruptRequested)
+            // Exploring trains too: it counts toward an exercise's epoch budget.
+            session.exerciseTraining.record(m.history.epochs[epochsBefore...], data: session.dataRecipe)
             if case .interrupted = stop { session.clearInterrupt() }
             runs.append((name, m, grads))
         }

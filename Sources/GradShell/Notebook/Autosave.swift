@@ -35,6 +35,8 @@ public final class Autosave {
         var rng: [UInt64]
         var data: DataRecipe?
         var exercise: String?
+        /// What was trained since the exercise was opened (absent in older states).
+        var exerciseTraining: TrainingLog?
         var model: String?
         var modelSummary: String?
         var cells: [Cell]
@@ -128,6 +130,7 @@ public final class Autosave {
             started: started, updated: Date(), ended: ended, offered: nil, seed: session.seed, rng: session.rng.state,
             data: session.data == nil ? nil : session.dataRecipe,
             exercise: session.exercise.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path },
+            exerciseTraining: session.exercise == nil ? nil : session.exerciseTraining,
             model: modelName, modelSummary: summary, cells: session.cells)
         try Autosave.writeState(state, to: folder)
         // The readable transcript is a convenience; the state above is what resumes.
@@ -263,6 +266,7 @@ public final class Autosave {
         session.dataRecipe = data == nil ? nil : state.data
         session.model = model
         session.exercise = exercise
+        session.exerciseTraining = exercise == nil ? TrainingLog() : state.exerciseTraining ?? TrainingLog()
         let cells = resumable(state.cells)
         session.restoreCells(cells)
         var what = ["\(cells.count) cell\(cells.count == 1 ? "" : "s")"]

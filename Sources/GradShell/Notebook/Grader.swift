@@ -101,6 +101,10 @@ public enum Grader {
         session.exercise = exercise
         let check = session.run("check")
         result.goals = parseCheck(check.output, count: exercise.expectations.count)
+        // `check` reports the exercise's `require` lines too; they are not goals, but a failed one breaks the rules.
+        for line in check.output.split(separator: "\n") where line.hasPrefix("✗ fail  require ") {
+            result.flags.append("requirement not met (" + line.dropFirst("✗ fail  ".count) + ")")
+        }
         let recordedChecks = work.entries.filter { $0.command == "check" }
         if let last = recordedChecks.last, last.output.contains("exercise complete!"),
             result.goalsMet < exercise.expectations.count
@@ -173,6 +177,7 @@ public enum Grader {
                 continue
             }
             var rest = String(line.dropFirst(6)).trimmingCharacters(in: .whitespaces)
+            if rest.hasPrefix("require ") { continue }
             if let hint = rest.range(of: " — hint: ") { rest = String(rest[..<hint.lowerBound]) }
             var value = ""
             if rest.hasSuffix(")"), let open = rest.range(of: "  (", options: .backwards) {

@@ -50,7 +50,7 @@ final class ReplaySandboxTests: XCTestCase {
         let report = Replayer.replay(
             try Transcript.load(folder + "/handin-1.md"), path: folder + "/handin-1.md", in: s, check: true)
         XCTAssertEqual(snapshot(), before, "the replay changed files")
-        XCTAssertTrue(report.passed, report.failures.joined(separator: "\n"))
+        XCTAssertTrue(report.passed, report.failures.joined(separator: " / ").replacingOccurrences(of: "\n", with: " ¶ "))
         let scratch = try XCTUnwrap(report.scratch)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         XCTAssertTrue(Replayer.summary(report).contains("files the transcript wrote went to \(scratch)/"))
@@ -82,7 +82,7 @@ final class ReplaySandboxTests: XCTestCase {
         let s = Session(seed: 42, sessionsDirectory: dir + "/grading")
         let report = Replayer.replay(
             try Transcript.load("class/relative.md"), path: "class/relative.md", in: s, check: true)
-        XCTAssertTrue(report.passed, report.failures.joined(separator: "\n"))
+        XCTAssertTrue(report.passed, report.failures.joined(separator: " / ").replacingOccurrences(of: "\n", with: " ¶ "))
         XCTAssertEqual(report.cellsRun, lines.count)
         XCTAssertEqual(snapshot(), before)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/mine"))
@@ -122,5 +122,11 @@ final class ReplaySandboxTests: XCTestCase {
         XCTAssertNil(OutputComparison.difference(expected: narrow, got: wide, relative: 0, absolute: 0))
         let other = narrow.replacingOccurrences(of: "val_accuracy: 0.7700", with: "val_accuracy: 0.9700")
         XCTAssertNotNil(OutputComparison.difference(expected: wide, got: other, relative: 0, absolute: 0), "numbers still count")
+    }
+
+    func testTheSameTextIsEqualEvenWhenItReadsAsAnInfiniteNumber() {
+        let path = "saved 7 cells to /tmp/gradlab-sandbox-F98B9357-20FE-433E-B624-40E6916C910C/class/handin-1.md"
+        XCTAssertNil(OutputComparison.difference(expected: path, got: path, relative: 1e-3, absolute: 1e-6))
+        XCTAssertNotNil(OutputComparison.difference(expected: "x 40E6916", got: "x 40E6917", relative: 1e-3, absolute: 1e-6))
     }
 }

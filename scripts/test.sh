@@ -16,7 +16,7 @@ swift build --build-tests 2>&1 | tail -3 || exit 1
 # The Python export checks run once, below, in their own step.
 GRADLAB_EXPORT_PYTHON=none swift test 2>&1 | tee /tmp/gradlab-swift-test.log | grep -E "error|failed|Executed .* tests" | tail -40
 xc=$(grep -E "^\s*Executed [0-9]+ tests" /tmp/gradlab-swift-test.log | tail -1)
-xt=$(echo "$xc" | sed -E 's/.*Executed ([0-9]+) tests.*/\1/'); XX
+xt=$(echo "$xc" | sed -E 's/.*Executed ([0-9]+) tests.*/\1/'); xf=$(echo "$xc" | sed -E 's/.* ([0-9]+) failures?.*/\1/')
 if [ -z "$xt" ]; then echo "swift test did not run"; failed=$((failed+1)); else
   xs=$(echo "$xc" | grep -oE '[0-9]+ tests skipped' | grep -oE '^[0-9]+' || true)
   passed=$((passed + xt - xf - ${xs:-0})); failed=$((failed + xf)); fi

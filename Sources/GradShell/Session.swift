@@ -172,8 +172,9 @@ public final class Session {
 
     /// Streams a line of output now (and records it in the cell).
     public func emit(_ line: String) {
-        streamed.append(line)
-        onLine?(line)
+        let shown = sandbox?.displayText(line) ?? line
+        streamed.append(shown)
+        onLine?(shown)
     }
 
     /// Shows a replayed cell's output live without recording it again.
@@ -286,8 +287,6 @@ public final class Session {
         return sandbox?.resolveRead(p) ?? p
     }
 
-    /// A path as the user typed it, for output (a replay's scratch paths are not shown).
-    func shownPath(_ real: String) -> String { sandbox?.display(real) ?? real }
 
     /// Writes the autosave after a cell; a failure is reported once, as a warning.
     func saveAutomatically() {

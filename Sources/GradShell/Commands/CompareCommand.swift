@@ -156,7 +156,7 @@ struct CompareCommand: Command {
         if let f = file {
             let p = try session.writablePath(f, defaultExtension: "svg")
             do { try atomicWrite(Data(chart.svg().utf8), to: p) } catch { throw ShellError("cannot write \(p): \(error.localizedDescription)") }
-            lines.append("wrote \(session.shownPath(p))")
+            lines.append("wrote \(p)")
         }
         if keepBest {
             let scored = results.map { ($0, $0.model.history.series("val_accuracy").max() ?? -($0.model.history.last?.loss ?? .infinity)) }

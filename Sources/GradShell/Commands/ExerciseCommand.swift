@@ -207,7 +207,7 @@ struct ExerciseCommand: Command {
         let outside = cells.map(\.input).filter { l in
             ["model load", "model reuse", "model import", "data idx", "data csv", "data npy", "data npz"].contains { l.hasPrefix($0) }
         }
-        return report + "\nhanded in: \(session.shownPath(path)) (\(cells.count) cells)"
+        return report + "\nhanded in: \(path) (\(cells.count) cells)"
             + (outside.isEmpty ? "" : "\nnote: it reads files from this computer, which a teacher replaying it will not have: "
                 + outside.map { "`\($0)`" }.joined(separator: ", "))
     }
@@ -268,7 +268,7 @@ struct ExerciseCommand: Command {
             out.items[j] = .cell(e)
         }
         do { try out.write(to: output) } catch { throw ShellError("cannot write \(output): \(error.localizedDescription)") }
-        var report = ["sealed \(plans.count) goal\(plans.count == 1 ? "" : "s") → \(session.shownPath(output))"]
+        var report = ["sealed \(plans.count) goal\(plans.count == 1 ? "" : "s") → \(output)"]
         if !kept.isEmpty { report.append("left readable: " + kept.joined(separator: "; ")) }
         if !ex.requirements.isEmpty { report.append("bound to the seals: " + ex.requirements.joined(separator: "; ")) }
         let prose = t.items.compactMap { if case .prose(let p) = $0 { return p }; return nil }.joined(separator: "\n")

@@ -33,7 +33,7 @@ struct ExportCommand: Command {
         let p = try session.writablePath(path, defaultExtension: format == "ipynb" ? "ipynb" : "md")
         let data = format == "ipynb" ? try NotebookExport.ipynb(t) : Data(NotebookExport.markdown(t).utf8)
         do { try atomicWrite(data, to: p) } catch { throw ShellError("cannot write \(p): \(error.localizedDescription)") }
-        return "exported \(plural(t.entries.count, "cell")) to \(session.shownPath(p))"
+        return "exported \(plural(t.entries.count, "cell")) to \(p)"
     }
 
     func exportScript(_ session: Session) throws -> String {
@@ -66,7 +66,7 @@ struct ExportCommand: Command {
             throw ShellError("cannot write the export next to \(script): \(error.localizedDescription)")
         }
         let names = written.dropFirst().map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
-        var lines = ["exported a \(framework) script to \(session.shownPath(script)) (beside it: \(names)); run `python \(session.shownPath(script))` to evaluate gradlab's weights on the \(e.evaluationSplit) split, or add --train"]
+        var lines = ["exported a \(framework) script to \(script) (beside it: \(names)); run `python \(script)` to evaluate gradlab's weights on the \(e.evaluationSplit) split, or add --train"]
         lines += e.notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
     }

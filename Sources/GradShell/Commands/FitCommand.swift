@@ -59,10 +59,9 @@ struct FitCommand: Command {
             let pathArg = kw["path"] ?? kw["filepath"]
             let path = try session.writablePath(pathArg.map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? session.sessionsDirectory + "/best")
             let best = try kw["save_best_only"].map { try Arguments.bool($0, name: "save_best_only") } ?? true
-            let shown = session.shownPath(path)
             return ModelCheckpoint(monitor: monitor, saveBestOnly: best) { m in
                 try ModelStore.save(m, to: path)
-                return shown
+                return path
             }
         default:
             throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint"]), at: a.span)

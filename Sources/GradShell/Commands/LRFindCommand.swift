@@ -176,7 +176,7 @@ struct LRFindCommand: Command {
                                   series: [.init(name: "loss", values: losses, marker: "●")])
             let p = svgPath ?? f
             do { try atomicWrite(Data(chart.svg().utf8), to: p) } catch { throw ShellError("cannot write \(p)") }
-            lines.append("wrote \(session.shownPath(p))")
+            lines.append("wrote \(p)")
         }
         return lines.joined(separator: "\n")
     }

@@ -49,7 +49,7 @@ struct ModelCommand: Command {
             let m = try session.requireBuiltModel()
             let dir = try session.writablePath(path)
             do { try ModelStore.save(m, to: dir) } catch let e as ModelError { throw ShellError(e.message) }
-            return "saved \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) to \(session.shownPath(dir))/"
+            return "saved \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) to \(dir)/"
         case .load(let path):
             let m: Sequential
             do { m = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }

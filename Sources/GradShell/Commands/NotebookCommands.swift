@@ -89,7 +89,7 @@ struct SaveCommand: Command {
         p = try session.writablePath(p)
         let t = Transcript(cells: session.cells, title: title)
         do { try t.write(to: p) } catch { throw ShellError("cannot write \(p): \(error.localizedDescription)") }
-        return "saved \(plural(t.entries.count, "cell")) to \(session.shownPath(p))"
+        return "saved \(plural(t.entries.count, "cell")) to \(p)"
     }
 }
 

@@ -34,7 +34,7 @@ struct PlotCommand: Command {
         if let f = file {
             let path = try session.writablePath(f, defaultExtension: "svg")
             do { try atomicWrite(Data(chart.svg().utf8), to: path) } catch { throw ShellError("cannot write \(path): \(error.localizedDescription)") }
-            lines.append("wrote \(session.shownPath(path))")
+            lines.append("wrote \(path)")
         }
         return lines.joined(separator: "\n")
     }

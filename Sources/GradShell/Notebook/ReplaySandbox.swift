@@ -52,11 +52,9 @@ public final class ReplaySandbox {
         return typed
     }
 
-    /// The path as the transcript typed it, for output.
-    public func display(_ real: String) -> String { written[real] ?? real }
-
-    /// Text with every scratch path written back as typed (for messages that
-    /// quote a path, errors included), and any other scratch path named as such.
+    /// Text with every scratch path written back as typed (the session applies
+    /// it to all output, errors included, so commands print the paths they got),
+    /// and any other scratch path named as such.
     public func displayText(_ text: String) -> String {
         guard text.contains(scratch) else { return text }
         var t = text

@@ -24,21 +24,30 @@ public enum Replayer {
     public static func replay(_ t: Transcript, path: String, in session: Session, check: Bool,
                               step: ((Transcript.Entry) -> StepAction)? = nil) -> ReplayReport {
         var report = ReplayReport(path: path)
+        sandboxed(path: path, in: session, into: &report) { report in
+            run(t, path: path, in: session, check: check, step: step, into: &report)
+        }
+        return report
+    }
+
+    /// Runs `body` as a replay: at replay depth, with every write in a scratch
+    /// folder (the outer replay's when nested) that the report then names.
+    static func sandboxed(path: String, in session: Session, into report: inout ReplayReport,
+                          _ body: (inout ReplayReport) -> Void) {
         let outer = session.sandbox
         if outer == nil {
             do { session.sandbox = try ReplaySandbox(transcript: path) } catch {
                 report.failures.append("\(path): cannot make a scratch folder for the replay's writes: \(error.localizedDescription)")
-                return report
+                return
             }
         }
         session.replayDepth += 1
-        run(t, path: path, in: session, check: check, step: step, into: &report)
+        body(&report)
         session.replayDepth -= 1
         if outer == nil {
             report.scratch = session.sandbox?.finish()
             session.sandbox = nil
         }
-        return report
     }
 
     static func run(_ t: Transcript, path: String, in session: Session, check: Bool,
@@ -105,22 +114,22 @@ public enum Replayer {
         var report = ReplayReport(path: path)
         var out = t
         session.onLine = nil
-        let outer = session.sandbox
-        if outer == nil { session.sandbox = try? ReplaySandbox(transcript: path) }
-        session.replayDepth += 1
-        for (i, item) in t.items.enumerated() {
-            guard case .cell(var e) = item else { continue }
-            let firstWord = e.command.split(separator: " ").first.map(String.init) ?? ""
-            if ["replay", "quit", "exit", "resume"].contains(firstWord) { continue }
-            let cell = session.run(e.command)
-            report.cellsRun += 1
-            if cell.failed && firstWord == "expect" { report.failures.append("\(path):\(e.line): expectation failed\n  > \(e.command)\n  \(cell.output)") }
-            e.output = cell.output
-            if e.check && e.relativeTolerance == nil && e.absoluteTolerance == nil && trainingCommands.contains(firstWord) { e.check = false }
-            out.items[i] = .cell(e)
+        sandboxed(path: path, in: session, into: &report) { report in
+            for (i, item) in t.items.enumerated() {
+                guard case .cell(var e) = item else { continue }
+                let firstWord = e.command.split(separator: " ").first.map(String.init) ?? ""
+                if ["replay", "quit", "exit", "resume"].contains(firstWord) { continue }
+                let cell = session.run(e.command)
+                report.cellsRun += 1
+                if cell.failed && firstWord == "expect" {
+                    report.failures.append("\(path):\(e.line): expectation failed\n  > \(e.command)\n  \(cell.output)")
+                }
+                e.output = cell.output
+                let flagged = e.relativeTolerance != nil || e.absoluteTolerance != nil
+                if e.check && !flagged && trainingCommands.contains(firstWord) { e.check = false }
+                out.items[i] = .cell(e)
+            }
         }
-        session.replayDepth -= 1
-        if outer == nil { report.scratch = session.sandbox?.finish(); session.sandbox = nil }
         return (out, report)
     }
 

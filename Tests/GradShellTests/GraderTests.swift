@@ -70,9 +70,9 @@ final class GraderTests: XCTestCase {
     }
 
     func testDataLinesCompareWhateverTheOrderOfTheirKeys() {
-        XCTAssertEqual(Grader.normalized("data moons noise=0.2 n=400"), Grader.normalized("data moons n=400 noise=0.2"))
+        XCTAssertEqual(Grader.canonicalData("data moons noise=0.2 n=400"), Grader.canonicalData("data moons n=400 noise=0.2"))
         XCTAssertNotEqual(
-            Grader.normalized("data moons n=4000 noise=0.2"), Grader.normalized("data moons n=400 noise=0.2"))
+            Grader.canonicalData("data moons n=4000 noise=0.2"), Grader.canonicalData("data moons n=400 noise=0.2"))
     }
 
     func testCheckOutputIsReadBack() {

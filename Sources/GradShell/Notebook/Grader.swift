@@ -120,15 +120,16 @@ public enum Grader {
     /// What breaks the exercise's rules, read from the hand-in's cells.
     static func flags(work: Transcript, exercise: Transcript, replayed: [Cell]) -> [String] {
         var flags: [String] = []
+        let scratch = Session()
         let prescribed = exercise.entries.compactMap { e -> String? in
-            if e.command.hasPrefix("require data ") { return normalized(String(e.command.dropFirst(8))) }
-            if e.command.hasPrefix("data ") { return normalized(e.command) }
+            if e.command.hasPrefix("require data ") { return canonicalData(String(e.command.dropFirst(8)), scratch) }
+            if e.command.hasPrefix("data ") { return canonicalData(e.command, scratch) }
             return nil
         }
         for e in work.entries {
             let words = e.command.split(separator: " ").map(String.init)
             guard let first = words.first else { continue }
-            if first == "data", words.count > 1, !prescribed.isEmpty, !prescribed.contains(normalized(e.command)) {
+            if first == "data", words.count > 1, !prescribed.isEmpty, !prescribed.contains(canonicalData(e.command, scratch)) {
                 flags.append("other data than prescribed (`\(e.command)`)")
             }
             if first == "model", words.count > 1, ["load", "reuse", "import"].contains(words[1]) {
@@ -154,13 +155,10 @@ public enum Grader {
         return flags
     }
 
-    /// A `data …` line with its key=value pairs in a fixed order, so that
-    /// `data moons noise=0.2 n=400` and `data moons n=400 noise=0.2` compare equal.
-    static func normalized(_ line: String) -> String {
-        let words = line.split(separator: " ").map(String.init)
-        let plain = words.filter { !$0.contains("=") }
-        let keyed = words.filter { $0.contains("=") }.sorted()
-        return (plain + keyed).joined(separator: " ")
+    /// A `data …` line reduced to what it loads, as `require data` compares them
+    /// (`RequireCommand.canonicalData`); the line itself when it does not parse.
+    static func canonicalData(_ line: String, _ session: Session = Session()) -> String {
+        (try? RequireCommand.canonicalData(line, session)) ?? line
     }
 
     /// The goals as `check` reported them (`✓ pass  GOAL  (got V)` / `✗ fail …`).

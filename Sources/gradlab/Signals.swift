@@ -2,7 +2,7 @@ import CReadline
 import Foundation
 
 /// SIGINT handling. The handler only sets flags and reads the monotonic clock
-/// (both async-signal-safe); it is installed without SA_RESTART so a blocked
+/// (`now()`: clock_gettime and arithmetic, both async-signal-safe); it is installed without SA_RESTART so a blocked
 /// read returns and readline calls `rl_signal_event_hook`, where the prompt is
 /// handled in normal context.
 ///
@@ -44,9 +44,7 @@ enum Signals {
             Signals.interrupted = 1
             Signals.pending = 1
             if Signals.atPrompt == 0 {
-                var ts = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &ts)
-                Signals.lastBusyInterrupt = Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+                Signals.lastBusyInterrupt = Signals.now()   // clock_gettime is async-signal-safe
                 // write(2) is async-signal-safe; the message is a static C string.
                 let msg: StaticString = "\n^C - stopping after the current step...\n"
                 _ = write(2, msg.utf8Start, msg.utf8CodeUnitCount)

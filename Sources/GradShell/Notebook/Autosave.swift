@@ -53,7 +53,7 @@ public final class Autosave {
         public var line: String {
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd HH:mm"
-            return "\(f.string(from: updated))  \(cells) cell\(cells == 1 ? "" : "s")"
+            return "\(f.string(from: updated))  \(plural(cells, "cell"))"
                 + (model.map { ", " + $0 } ?? ", no model") + (ended ? "" : ", did not end cleanly")
         }
     }
@@ -119,9 +119,9 @@ public final class Autosave {
                 modelFingerprint = fp
             }
             summary =
-                "model of \(m.layers.count) layer\(m.layers.count == 1 ? "" : "s")"
+                "model of \(plural(m.layers.count, "layer"))"
                 + (m.history.epochs.isEmpty
-                    ? "" : ", \(m.history.epochs.count) epoch\(m.history.epochs.count == 1 ? "" : "s") trained")
+                    ? "" : ", \(plural(m.history.epochs.count, "epoch")) trained")
         } else {
             modelName = nil
             modelFingerprint = nil
@@ -269,13 +269,13 @@ public final class Autosave {
         session.exerciseTraining = exercise == nil ? TrainingLog() : state.exerciseTraining ?? TrainingLog()
         let cells = resumable(state.cells)
         session.restoreCells(cells)
-        var what = ["\(cells.count) cell\(cells.count == 1 ? "" : "s")"]
+        var what = [plural(cells.count, "cell")]
         if let d = data { what.append("data \(d.name)") }
         if let m = model {
             what.append(
-                "a model of \(m.layers.count) layer\(m.layers.count == 1 ? "" : "s")"
+                "a model of \(plural(m.layers.count, "layer"))"
                     + (m.history.epochs.isEmpty
-                        ? "" : " trained \(m.history.epochs.count) epoch\(m.history.epochs.count == 1 ? "" : "s")"))
+                        ? "" : " trained \(plural(m.history.epochs.count, "epoch"))"))
         }
         if exercise != nil { what.append("the exercise") }
         return (["resumed \(folder): " + what.joined(separator: ", ")] + notes.map { "note: " + $0 }).joined(

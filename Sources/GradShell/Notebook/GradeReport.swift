@@ -40,7 +40,7 @@ public enum GradeReport {
         let flagged = results.filter { !$0.flags.isEmpty || $0.error != nil }
         var out = ["# Grades: \((exercise as NSString).lastPathComponent)", ""]
         out.append(
-            "\(results.count) hand-in\(results.count == 1 ? "" : "s"): \(complete.count) complete and clean, "
+            "\(plural(results.count, "hand-in")): \(complete.count) complete and clean, "
                 + "\(flagged.count) flagged, \(results.count - graded.count) not graded.")
         out.append("Goals: " + names.enumerated().map { "\($0.offset + 1). `\($0.element)`" }.joined(separator: "  "))
         out.append("")

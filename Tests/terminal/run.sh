@@ -231,13 +231,18 @@ t_progress() {
     stop_shell s
 }
 
-t_ctrl_c_fit() {
+# start_long_fit: shell `s` with the moons model, running `fit epochs=200 batch_size=1`.
+start_long_fit() {
     start_shell s || return 1
     wait_prompt s 1 >/dev/null || why "no prompt" || return 1
     local c
     for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
     type_text s "fit epochs=200 batch_size=1" || return 1
     tm send-keys -t s Enter
+}
+
+t_ctrl_c_fit() {
+    start_long_fit || return 1
     # a live, partially filled bar redrawn in place (N/18000 with N < 18000)
     wait_for s '^ *[0-9]+/18000 ━*[─ ]' 20 || why "no live progress bar:" "$(visible s)" || return 1
     wait_for s '^Epoch 2/200$' 30 || why "training never reached epoch 2:" "$(visible s)" || return 1
@@ -443,12 +448,7 @@ t_resume() {
 # People press Ctrl-C several times to stop training: the presses that land
 # while it stops never quit the shell; two presses at an idle prompt still do.
 t_ctrl_c_burst() {
-    start_shell s || return 1
-    wait_prompt s 1 >/dev/null || why "no prompt" || return 1
-    local c
-    for c in "${SETUP_MOONS[@]}"; do cmd s "$c" || return 1; done
-    type_text s "fit epochs=200 batch_size=1" || return 1
-    tm send-keys -t s Enter
+    start_long_fit || return 1
     wait_for s '^Epoch 2/200$' 30 || why "training never reached epoch 2:" "$(visible s)" || return 1
     local i
     for i in 1 2 3 4; do tm send-keys -t s C-c; sleep 0.15; done

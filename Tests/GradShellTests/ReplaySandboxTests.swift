@@ -129,4 +129,14 @@ final class ReplaySandboxTests: XCTestCase {
         XCTAssertNil(OutputComparison.difference(expected: path, got: path, relative: 1e-3, absolute: 1e-6))
         XCTAssertNotNil(OutputComparison.difference(expected: "x 40E6916", got: "x 40E6917", relative: 1e-3, absolute: 1e-6))
     }
+
+    /// `exercise submit` on a terminal put its coloured `check` into the hand-in,
+    /// which then never reproduced; a transcript is plain whatever made its cells.
+    func testATranscriptOfColouredCellsIsPlain() throws {
+        let coloured = Style.pass("✓ pass", enabled: true) + "  val_accuracy >= 0.85  (got 0.9)"
+        XCTAssertTrue(coloured.contains("\u{1B}"), "the test needs a coloured line")
+        let t = Transcript(cells: [Cell(number: 1, input: "check", output: coloured)])
+        XCTAssertFalse(t.render().contains("\u{1B}"))
+        XCTAssertEqual(t.entries[0].output, "✓ pass  val_accuracy >= 0.85  (got 0.9)")
+    }
 }

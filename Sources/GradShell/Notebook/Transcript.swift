@@ -64,7 +64,8 @@ public struct Transcript: Equatable {
                     items.append(.prose(t))
                 }
             } else {
-                items.append(.cell(Entry(command: c.input, output: c.output, line: 0, check: true)))
+                // A transcript is plain text whatever made the cell (colour is for the terminal only).
+                items.append(.cell(Entry(command: c.input, output: Style.plain(c.output), line: 0, check: true)))
             }
         }
         self.init(items: items, title: title)

@@ -258,6 +258,25 @@ final class ExerciseCommandTests: XCTestCase {
         XCTAssertTrue(replay.hasSuffix("\(t.entries.count) cells run, \(t.entries.count) checked, 0 failed"), replay)
     }
 
+    /// The executable finds the tutorials as `<bin>/../../tutorials`, and resume
+    /// keeps the exercise's resolved path: a shipped exercise must still go into
+    /// the hand-in by name, not by this machine's path.
+    func testAShippedExerciseIsHandedInByNameAfterAResume() throws {
+        let tutorials = dir + "/tutorials/exercises/../../tutorials"
+        let first = session()
+        first.tutorialsDirectory = tutorials
+        first.autosave = Autosave(sessionsDirectory: first.sessionsDirectory)
+        ok(first, "exercise open 1")
+        let folder = try XCTUnwrap(first.autosave?.folder)
+        let s = session()
+        s.tutorialsDirectory = tutorials
+        ok(s, "resume \(folder)")
+        ok(s, "exercise submit ada")
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").first { $0.hasPrefix("handin-") })
+        let text = try String(contentsOfFile: dir + "/sessions/" + name, encoding: .utf8)
+        XCTAssertTrue(text.contains("\n> exercise open 01-moons\n"), text)
+    }
+
     func testSubmitNeedsAnOpenExercise() {
         refused(session(), "exercise submit", "no exercise is open")
     }

@@ -173,7 +173,8 @@ struct ExerciseCommand: Command {
         // The seed the exercise started from, spelled out so the hand-in replays the same whatever `--seed` replays it.
         let seed = ex.seed ?? session.seed
         // A shipped exercise by name, found wherever the teacher's shell starts; another by its path.
-        let shipped = (ex.path as NSString).deletingLastPathComponent == session.tutorialsDirectory + "/exercises"
+        let folder = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
+        let shipped = folder((ex.path as NSString).deletingLastPathComponent) == folder(session.tutorialsDirectory + "/exercises")
         var cells = [Cell(number: 1, input: "exercise open \(shipped ? ex.name : ex.path)", output: session.cells[start].output),
                      Cell(number: 2, input: "seed \(seed)", output: "seed \(seed)")]
         for c in session.cells[(start + 1)...] where !c.failed {

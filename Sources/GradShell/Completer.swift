@@ -60,14 +60,6 @@ public enum Completer {
 extension AddCommand {
     /// The keys that make sense for a layer kind (for completion).
     static func keys(for kind: String) -> [String] {
-        switch kind {
-        case "dense", "residual": return ["units", "activation", "kernel_initializer", "bias_initializer", "use_bias", "kernel_regularizer", "kernel_constraint", "name"]
-        case "batchnorm", "batch_normalization", "bn": return ["momentum", "epsilon", "center", "scale", "name"]
-        case "dropout", "alpha_dropout": return ["rate", "name"]
-        case "activation": return ["activation", "name"]
-        case "leaky_relu": return ["alpha", "name"]
-        case "rrelu": return ["lower", "upper", "name"]
-        default: return ["name"]
-        }
+        (LayerRegistry.spec(keyword: kind)?.keys.map(\.name) ?? []) + ["name"]
     }
 }

@@ -80,11 +80,11 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(s.std, 1, accuracy: 0.03)
     }
 
-    func testPReLUAndRReLUAndActivationLayerAndResidualGradients() {
+    func testPReLUAndRReLUAndActivationLayerAndResidualGradients() throws {
         let p = built(PReLU(), [5])
         for i in 0..<5 { p.alpha.value[i] = 0.1 * Float(i) }
         Check.gradients(of: p, input: Check.random([4, 5], seed: 21))
-        Check.gradients(of: built(RReLU(), [5]), input: Check.random([4, 5], seed: 22), mode: .inference)
+        Check.gradients(of: built(try RReLU(), [5]), input: Check.random([4, 5], seed: 22), mode: .inference)
         Check.gradients(of: built(ActivationLayer(.elu(alpha: 0.5)), [5]), input: Check.random([4, 5], seed: 23))
         Check.gradients(of: built(Residual(Dense(units: 5, activation: .tanh)), [5]), input: Check.random([4, 5], seed: 24))
     }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import GradShell
+import GradNN
 import XCTest
 
 final class ParserTests: XCTestCase {

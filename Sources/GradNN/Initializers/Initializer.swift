@@ -122,3 +122,49 @@ public enum Initializer: Equatable, Sendable {
         }
     }
 }
+
+extension Initializer {
+    /// The initializer a call names, with Keras' keys and defaults:
+    /// `he_normal`, `constant(0.1)`, `random_normal(stddev=0.1)`,
+    /// `variance_scaling(scale=2, mode=fan_in, distribution=uniform)`.
+    public init(_ call: ComponentCall) throws {
+        let n = call.name
+        switch n {
+        case "constant":
+            let a = try call.arguments(["value"])
+            self = .constant(try call.number("value", in: a, default: 0))
+        case "random_normal", "truncated_normal":
+            let a = try call.arguments(["mean", "stddev"])
+            let m = try call.number("mean", in: a, default: 0), s = try call.number("stddev", in: a, default: 0.05, range: 0...1e6)
+            self = n == "random_normal" ? .randomNormal(mean: m, stddev: s) : .truncatedNormal(mean: m, stddev: s)
+        case "random_uniform":
+            let a = try call.arguments(["minval", "maxval"])
+            let lo = try call.number("minval", in: a, default: -0.05), hi = try call.number("maxval", in: a, default: 0.05)
+            guard hi >= lo else { throw ComponentError("random_uniform needs minval ≤ maxval", at: call.span) }
+            self = .randomUniform(minval: lo, maxval: hi)
+        case "variance_scaling":
+            let a = try call.arguments(["scale", "mode", "distribution"])
+            let scale = try call.number("scale", in: a, default: 1, range: 1e-12...1e6)
+            let mode = try call.word("mode", in: a, default: "fan_in", from: FanMode.allCases.map(\.rawValue))
+            let dist = try call.word("distribution", in: a, default: "truncated_normal", from: Distribution.allCases.map(\.rawValue) + ["normal"])
+            self = .varianceScaling(scale: scale, mode: FanMode(rawValue: mode)!,
+                                    distribution: Distribution(rawValue: dist == "normal" ? "truncated_normal" : dist)!, name: nil)
+        default:
+            guard let i = Initializer.named(n) else {
+                throw ComponentError("'\(n)' is not an initializer" + nameHint(n, Initializer.names), at: call.span)
+            }
+            // A preset (he_normal…) takes a scale at most: Keras' VarianceScaling presets take a seed only.
+            let a = try call.arguments(i.isVarianceScaling ? ["scale"] : [])
+            if case .varianceScaling(_, let mode, let dist, _) = i, a["scale"] != nil {
+                self = .varianceScaling(scale: try call.number("scale", in: a, default: 1, range: 1e-12...1e6), mode: mode, distribution: dist, name: nil)
+            } else {
+                self = i
+            }
+        }
+    }
+
+    var isVarianceScaling: Bool {
+        if case .varianceScaling = self { return true }
+        return false
+    }
+}

@@ -165,3 +165,25 @@ public func formatFloat(_ x: Float) -> String {
     if s.contains("e") { s = String(format: "%.6g", d) }
     return s
 }
+
+extension Activation {
+    /// The activation a call names: `relu`, `elu(0.5)`, `leaky_relu(negative_slope=0.3)`.
+    public init(_ call: ComponentCall) throws {
+        let args = try call.arguments(["alpha", "negative_slope"])
+        if args["alpha"] != nil && args["negative_slope"] != nil {
+            throw ComponentError("\(call.name)(): give alpha or negative_slope, not both", at: call.span)
+        }
+        let slopeKey = args["negative_slope"] != nil ? "negative_slope" : "alpha"
+        let alpha = args[slopeKey] == nil ? nil : try call.number(slopeKey, in: args, default: 0, range: 0...100)
+        guard let a = Activation(name: call.name, alpha: alpha) else {
+            if ["prelu", "rrelu"].contains(call.name) {
+                throw ComponentError("\(call.name) has learned or random slopes, so it is a layer: `add \(call.name)` after a linear dense", at: call.span)
+            }
+            throw ComponentError("'\(call.name)' is not an activation" + nameHint(call.name, Activation.names), at: call.span)
+        }
+        if alpha != nil, !["leaky_relu", "elu"].contains(a.baseName) {
+            throw ComponentError("\(call.name) takes no arguments", at: call.span)
+        }
+        self = a
+    }
+}

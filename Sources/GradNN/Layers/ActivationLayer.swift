@@ -41,5 +41,40 @@ public final class ActivationLayer: ActivatedLayer {
         preActivationGradient
     }
 
-    public var config: LayerConfig { [("activation", activation.name)] }
+    public var spec: LayerSpec {
+        switch typeName {
+        case "LeakyReLU": return ActivationLayer.leakyReLUSpec
+        case "ELU": return ActivationLayer.eluSpec
+        default: return ActivationLayer.spec
+        }
+    }
+
+    public var settings: LayerValues {
+        switch activation {
+        case .leakyRelu(let a) where typeName == "LeakyReLU": return LayerValues(["alpha": .float(a)])
+        case .elu(let a) where typeName == "ELU": return LayerValues(["alpha": .float(a)])
+        default: return LayerValues(["activation": .activation(activation)])
+        }
+    }
+
+    public static let spec = LayerSpec(
+        keyword: "activation", kerasClass: "Activation", baseName: "activation", summary: "applies an activation function on its own",
+        keys: [LayerKey("activation", .activation, positional: true, alwaysShown: true, help: "activation: the function, e.g. relu, elu(0.5)")],
+        example: "add activation elu") { v, name in ActivationLayer(v.activation("activation"), name: name) }
+
+    /// Keras' `LeakyReLU` layer (its slope is `negative_slope` there).
+    public static let leakyReLUSpec = LayerSpec(
+        keyword: "leaky_relu", aliases: ["leakyrelu"], kerasClass: "LeakyReLU", baseName: "leaky_re_lu",
+        summary: "x if x > 0 else alpha·x, as a layer",
+        keys: [LayerKey("alpha", .float(0...10), default: .float(0.2), keras: "negative_slope", kerasDefault: .float(0.3), positional: true, alwaysShown: true,
+                        help: "leaky_relu: slope for x < 0 (default 0.2)")],
+        example: "add leaky_relu alpha=0.3") { v, name in
+        ActivationLayer(.leakyRelu(alpha: v.float("alpha")), name: name, typeName: "LeakyReLU")
+    }
+
+    /// Keras' `ELU` layer.
+    public static let eluSpec = LayerSpec(
+        keyword: "elu", kerasClass: "ELU", baseName: "elu", summary: "x if x > 0 else alpha·(exp(x) − 1), as a layer",
+        keys: [LayerKey("alpha", .float(0...100), default: .float(1), positional: true, alwaysShown: true, help: "elu: the value approached for x → −∞ is −alpha (default 1)")],
+        example: "add elu alpha=0.5") { v, name in ActivationLayer(.elu(alpha: v.float("alpha")), name: name, typeName: "ELU") }
 }

@@ -159,10 +159,20 @@ public final class BatchNormalization: Layer {
                            gammaGradient: gamma?.gradient.data ?? s.sumDyXh, betaGradient: beta?.gradient.data ?? s.sumDy)
     }
 
-    public var config: LayerConfig {
-        var c: LayerConfig = [("momentum", formatFloat(momentum)), ("epsilon", formatFloat(epsilon))]
-        if !center { c.append(("center", "false")) }
-        if !scale { c.append(("scale", "false")) }
-        return c
+    public var spec: LayerSpec { BatchNormalization.spec }
+    public var settings: LayerValues {
+        LayerValues(["momentum": .float(momentum), "epsilon": .float(epsilon), "center": .bool(center), "scale": .bool(scale)])
+    }
+
+    public static let spec = LayerSpec(
+        keyword: "batchnorm", aliases: ["batch_normalization", "bn"], kerasClass: "BatchNormalization", baseName: "batch_normalization",
+        summary: "normalizes each feature over the batch, then scales by gamma and shifts by beta",
+        keys: [LayerKey("momentum", .float(0...1), default: .float(0.99), alwaysShown: true, help: "batchnorm: weight of the moving average (default 0.99)"),
+               LayerKey("epsilon", .float(1e-12...10), default: .float(0.001), alwaysShown: true, help: "batchnorm: added to the variance (default 0.001)"),
+               LayerKey("center", .bool, default: .bool(true), help: "batchnorm: learn beta (default true)"),
+               LayerKey("scale", .bool, default: .bool(true), help: "batchnorm: learn gamma (default true)")],
+        refusedKerasKeys: ["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm"],
+        example: "add batchnorm momentum=0.9") { v, name in
+        BatchNormalization(momentum: v.float("momentum"), epsilon: v.float("epsilon"), center: v.bool("center"), scale: v.bool("scale"), name: name)
     }
 }

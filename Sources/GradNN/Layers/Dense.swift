@@ -176,18 +176,44 @@ public final class Dense: ActivatedLayer {
         if let rate, let b = bias { Vectorized.axpy(b.value.data, b.gradient.data, units, scale: -rate) }
     }
 
-    public var config: LayerConfig {
-        var c: LayerConfig = [("units", "\(units)"), ("activation", activation.name)]
-        if !useBias { c.append(("use_bias", "false")) }
-        c.append(("kernel_initializer", kernelInitializer.name))
-        if biasInitializer != .zeros { c.append(("bias_initializer", biasInitializer.name)) }
-        if let r = kernel?.regularizer ?? pendingRegularizer { c.append(("kernel_regularizer", r.name)) }
-        if let k = kernel?.constraint ?? pendingConstraint { c.append(("kernel_constraint", k.name)) }
-        return c
+    public var spec: LayerSpec { Dense.spec }
+    public var settings: LayerValues {
+        var v: [String: LayerValue] = ["units": .int(units), "activation": .activation(activation), "use_bias": .bool(useBias),
+                                       "kernel_initializer": .initializer(kernelInitializer), "bias_initializer": .initializer(biasInitializer)]
+        if let r = kernel?.regularizer ?? pendingRegularizer { v["kernel_regularizer"] = .regularizer(r) }
+        if let c = kernel?.constraint ?? pendingConstraint { v["kernel_constraint"] = .constraint(c) }
+        return LayerValues(v)
     }
 }
 
 /// `(None, 300)`-style text of a per-sample shape.
 public func shapeText(_ shape: [Int]) -> String {
     "(None, " + shape.map(String.init).joined(separator: ", ") + ")"
+}
+
+extension Dense {
+    /// The settings of Keras' `Dense`, shared by `Residual`.
+    static let keys: [LayerKey] = [
+        LayerKey("units", .int(1...1_000_000), positional: true, alwaysShown: true, help: "dense: number of units"),
+        LayerKey("activation", .activation, default: .activation(.linear), alwaysShown: true,
+                 help: "dense: linear (default), sigmoid, tanh, relu, leaky_relu(alpha), elu(alpha), selu, softmax"),
+        LayerKey("use_bias", .bool, default: .bool(true), help: "dense: whether to add a bias (default true)"),
+        LayerKey("kernel_initializer", .initializer, default: .initializer(.named("glorot_uniform")!), alwaysShown: true,
+                 help: "glorot_uniform (default), he_normal, lecun_normal, variance_scaling(…)…"),
+        LayerKey("bias_initializer", .initializer, default: .initializer(.zeros), help: "zeros (default), ones, constant(v)…"),
+        LayerKey("kernel_regularizer", .regularizer, help: "l1(0.01), l2(0.01), l1_l2(l1=…, l2=…)"),
+        LayerKey("kernel_constraint", .constraint, help: "max_norm(2.0), non_neg"),
+    ]
+
+    static func make(_ v: LayerValues, name: String) -> Dense {
+        Dense(units: v.int("units"), activation: v.activation("activation"), useBias: v.bool("use_bias"),
+              kernelInitializer: v.initializer("kernel_initializer"), biasInitializer: v.initializer("bias_initializer"),
+              kernelRegularizer: v.regularizer("kernel_regularizer"), kernelConstraint: v.constraint("kernel_constraint"), name: name)
+    }
+
+    public static let spec = LayerSpec(
+        keyword: "dense", kerasClass: "Dense", baseName: "dense",
+        summary: "a fully connected layer: activation(input · kernel + bias)", keys: keys,
+        refusedKerasKeys: ["bias_regularizer", "activity_regularizer", "bias_constraint", "lora_rank"],
+        example: "add dense 300 activation=elu kernel_initializer=he_normal") { v, name in make(v, name: name) }
 }

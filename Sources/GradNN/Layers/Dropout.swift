@@ -44,7 +44,14 @@ public final class Dropout: Layer {
         return gradient
     }
 
-    public var config: LayerConfig { [("rate", formatFloat(rate))] }
+    public var spec: LayerSpec { Dropout.spec }
+    public var settings: LayerValues { LayerValues(["rate": .float(rate)]) }
+
+    public static let spec = LayerSpec(
+        keyword: "dropout", kerasClass: "Dropout", baseName: "dropout",
+        summary: "in training, zeroes each input with probability rate and scales the rest by 1/(1 − rate)",
+        keys: [LayerKey("rate", .float(0...0.99), positional: true, alwaysShown: true, help: "dropout: fraction of units dropped")],
+        refusedKerasKeys: ["noise_shape"], example: "add dropout 0.2") { v, name in Dropout(rate: v.float("rate"), name: name) }
 }
 
 /// Keras' `AlphaDropout(rate)` for SELU networks: dropped units are set to
@@ -104,5 +111,12 @@ public final class AlphaDropout: Layer {
         return gradient
     }
 
-    public var config: LayerConfig { [("rate", formatFloat(rate))] }
+    public var spec: LayerSpec { AlphaDropout.spec }
+    public var settings: LayerValues { LayerValues(["rate": .float(rate)]) }
+
+    public static let spec = LayerSpec(
+        keyword: "alpha_dropout", kerasClass: "AlphaDropout", baseName: "alpha_dropout",
+        summary: "dropout for SELU networks: keeps the mean and variance of its input",
+        keys: [LayerKey("rate", .float(0...0.99), positional: true, alwaysShown: true, help: "alpha_dropout: fraction of units dropped")],
+        refusedKerasKeys: ["noise_shape"], example: "add alpha_dropout 0.1") { v, name in AlphaDropout(rate: v.float("rate"), name: name) }
 }

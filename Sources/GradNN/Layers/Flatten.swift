@@ -19,5 +19,10 @@ public final class Flatten: Layer {
     }
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor { input }
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor { outputGradient }
-    public var config: LayerConfig { [] }
+    public var spec: LayerSpec { Flatten.spec }
+    public var settings: LayerValues { LayerValues([:]) }
+
+    public static let spec = LayerSpec(
+        keyword: "flatten", kerasClass: "Flatten", baseName: "flatten", summary: "turns each sample into one row of features",
+        example: "add flatten") { _, name in Flatten(name: name) }
 }

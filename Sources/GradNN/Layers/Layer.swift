@@ -50,7 +50,12 @@ public protocol Layer: AnyObject {
     /// The backward pass: fills parameter gradients and returns dL/dinput
     /// (or an empty tensor when `needsInputGradient` is false).
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor
-    /// Settings that define the layer (for summary, save and export).
+    /// What this kind of layer is: keyword, Keras class, settings and maker.
+    var spec: LayerSpec { get }
+    /// The settings the layer was made with, by its spec's keys.
+    var settings: LayerValues { get }
+    /// Settings that define the layer, as text (for summary, save and export);
+    /// by default its spec's rendering of `settings`.
     var config: LayerConfig { get }
     /// Bytes a build would allocate, so absurd sizes are refused first.
     func estimatedBytes(inputShape: [Int]) -> Int
@@ -72,6 +77,7 @@ public extension Layer {
     var isFrozen: Bool { parameters.contains { $0.frozen } }
     func setFrozen(_ frozen: Bool) { for p in parameters { p.frozen = frozen } }
     func estimatedBytes(inputShape: [Int]) -> Int { 0 }
+    var config: LayerConfig { spec.config(settings) }
     /// Element-wise layers keep the shape.
     func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
     var isStochastic: Bool { false }

@@ -50,7 +50,13 @@ public final class PReLU: Layer {
         return gradient
     }
 
-    public var config: LayerConfig { [] }
+    public var spec: LayerSpec { PReLU.spec }
+    public var settings: LayerValues { LayerValues([:]) }
+
+    public static let spec = LayerSpec(
+        keyword: "prelu", kerasClass: "PReLU", baseName: "p_re_lu",
+        summary: "leaky ReLU whose slopes (one per feature, starting at 0) are learned",
+        refusedKerasKeys: ["alpha_regularizer", "alpha_constraint"], example: "add prelu") { _, name in PReLU(name: name) }
 }
 
 /// Randomized leaky ReLU (Xu et al. 2015, PyTorch's `RReLU`): in training each
@@ -69,7 +75,9 @@ public final class RReLU: Layer {
     private let slopes = Tensor(zeros: [0])
     private let gradient = Tensor(zeros: [0])
 
-    public init(lower: Float = 1.0 / 8, upper: Float = 1.0 / 3, name: String = "rrelu") {
+    /// Throws when lower > upper (no slope could be drawn).
+    public init(lower: Float = 1.0 / 8, upper: Float = 1.0 / 3, name: String = "rrelu") throws {
+        guard lower <= upper else { throw ComponentError("rrelu needs lower ≤ upper (lower=\(formatFloat(lower)), upper=\(formatFloat(upper)))") }
         self.lower = lower
         self.upper = upper
         self.name = name
@@ -101,5 +109,13 @@ public final class RReLU: Layer {
         return gradient
     }
 
-    public var config: LayerConfig { [("lower", formatFloat(lower)), ("upper", formatFloat(upper))] }
+    public var spec: LayerSpec { RReLU.spec }
+    public var settings: LayerValues { LayerValues(["lower": .float(lower), "upper": .float(upper)]) }
+
+    public static let spec = LayerSpec(
+        keyword: "rrelu", kerasClass: "RReLU", baseName: "rrelu",
+        summary: "leaky ReLU with a random slope in training, the mean slope at inference",
+        keys: [LayerKey("lower", .float(0...10), default: .float(1.0 / 8), alwaysShown: true, help: "rrelu: lowest random slope (default 1/8)"),
+               LayerKey("upper", .float(0...10), default: .float(1.0 / 3), alwaysShown: true, help: "rrelu: highest random slope (default 1/3)")],
+        isKerasBuiltIn: false, example: "add rrelu lower=0.1 upper=0.3") { v, name in try RReLU(lower: v.float("lower"), upper: v.float("upper"), name: name) }
 }

@@ -64,3 +64,42 @@ public enum Constraint: Equatable, Sendable {
         }
     }
 }
+
+extension Regularizer {
+    public static let names = ["l1", "l2", "l1_l2"]
+
+    /// `l1(0.01)`, `l2(0.01)`, `l1_l2(l1=0.01, l2=0.01)`, with Keras' defaults (0.01).
+    public init(_ call: ComponentCall) throws {
+        switch call.name {
+        case "l1":
+            let a = try call.arguments(["l1"])
+            self.init(l1: try call.number("l1", in: a, default: 0.01, range: 0...1e6))
+        case "l2":
+            let a = try call.arguments(["l2"])
+            self.init(l2: try call.number("l2", in: a, default: 0.01, range: 0...1e6))
+        case "l1_l2":
+            let a = try call.arguments(["l1", "l2"])
+            self.init(l1: try call.number("l1", in: a, default: 0.01, range: 0...1e6), l2: try call.number("l2", in: a, default: 0.01, range: 0...1e6))
+        default:
+            throw ComponentError("'\(call.name)' is not a regularizer" + nameHint(call.name, Regularizer.names), at: call.span)
+        }
+    }
+}
+
+extension Constraint {
+    public static let names = ["max_norm", "non_neg"]
+
+    /// `max_norm(2.0)` (Keras' default max_value 2) or `non_neg`.
+    public init(_ call: ComponentCall) throws {
+        switch call.name {
+        case "max_norm":
+            let a = try call.arguments(["max_value"])
+            self = .maxNorm(try call.number("max_value", in: a, default: 2, range: 1e-12...1e12))
+        case "non_neg":
+            _ = try call.arguments([])
+            self = .nonNeg
+        default:
+            throw ComponentError("'\(call.name)' is not a constraint" + nameHint(call.name, Constraint.names), at: call.span)
+        }
+    }
+}

@@ -62,4 +62,14 @@ public final class Residual: Layer {
     }
 
     public var config: LayerConfig { [("skip", "input + dense(input)")] + inner.config }
+    public var spec: LayerSpec { Residual.spec }
+    public var settings: LayerValues { inner.settings }
+
+    public static let spec = LayerSpec(
+        keyword: "residual", kerasClass: "Residual", baseName: "residual",
+        summary: "a skip connection around a dense layer: input + dense(input)", keys: Dense.keys, innerKeyword: "dense",
+        refusedKerasKeys: Dense.spec.refusedKerasKeys, isKerasBuiltIn: false,
+        example: "add residual dense 100 activation=elu") { v, name in
+        Residual(Dense.make(v, name: name + "_dense"), name: name)
+    }
 }

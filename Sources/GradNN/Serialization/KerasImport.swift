@@ -109,36 +109,6 @@ public enum KerasImport {
             switch lc {
             case "InputLayer":
                 made = nil
-            case "Flatten":
-                made = Flatten(name: name)
-            case "Dense", "Residual":
-                try refuse(["bias_regularizer", "activity_regularizer", "bias_constraint", "lora_rank"])
-                guard let units = c["units"] as? Int, units > 0, units <= 1_000_000 else { throw ModelError("\(what): units is missing or out of range") }
-                let dense = Dense(units: units, activation: try activation(c["activation"], what),
-                                  useBias: bool("use_bias", true),
-                                  kernelInitializer: initializer(c["kernel_initializer"], default: Initializer.named("glorot_uniform")!, notes: &notes, what),
-                                  biasInitializer: initializer(c["bias_initializer"], default: .zeros, notes: &notes, what),
-                                  kernelRegularizer: try regularizer(c["kernel_regularizer"], what),
-                                  kernelConstraint: try constraint(c["kernel_constraint"], what),
-                                  name: lc == "Residual" ? ((c["dense_name"] as? String) ?? name + "_dense") : name)
-                made = lc == "Residual" ? Residual(dense, name: name) : dense
-            case "BatchNormalization":
-                try lastAxis()
-                try refuse(["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm"])
-                made = BatchNormalization(momentum: try num("momentum", 0.99), epsilon: try num("epsilon", 0.001),
-                                          center: bool("center", true), scale: bool("scale", true), name: name)
-            case "Dropout":
-                try refuse(["noise_shape"])
-                let r = try num("rate", 0.5)
-                guard r >= 0, r < 1 else { throw ModelError("\(what): rate \(r) is outside [0, 1)") }
-                made = Dropout(rate: r, name: name)
-            case "AlphaDropout":
-                try refuse(["noise_shape"])
-                let r = try num("rate", 0.1)
-                guard r >= 0, r < 1 else { throw ModelError("\(what): rate \(r) is outside [0, 1)") }
-                made = AlphaDropout(rate: r, name: name)
-            case "Activation":
-                made = ActivationLayer(try activation(c["activation"], what), name: name)
             case "ReLU":
                 let maxValue = c["max_value"], slope = try num("negative_slope", 0), threshold = try num("threshold", 0)
                 guard maxValue == nil || maxValue is NSNull, threshold == 0 else {
@@ -148,21 +118,26 @@ public enum KerasImport {
             case "Softmax":
                 try lastAxis()
                 made = ActivationLayer(.softmax, name: name)
-            case "LeakyReLU":
-                let slope = c["negative_slope"] != nil ? try num("negative_slope", 0.3) : try num("alpha", 0.3)
-                made = ActivationLayer(.leakyRelu(alpha: slope), name: name, typeName: "LeakyReLU")
-            case "ELU":
-                made = ActivationLayer(.elu(alpha: try num("alpha", 1)), name: name, typeName: "ELU")
-            case "PReLU":
-                if let s = c["shared_axes"], !(s is NSNull) {
+            default:
+                guard let spec = LayerRegistry.spec(kerasClass: lc) else {
+                    let names = ["InputLayer", "ReLU", "Softmax"] + LayerRegistry.all.map(\.kerasClass)
+                    throw ModelError("\(what) cannot be imported: gradlab supports " + names.joined(separator: ", "))
+                }
+                try refuse(spec.refusedKerasKeys)
+                if lc == "BatchNormalization" { try lastAxis() }
+                if lc == "PReLU", let s = c["shared_axes"], !(s is NSNull) {
                     throw ModelError("\(what) cannot be imported: gradlab's PReLU learns one alpha per unit (shared_axes must be None)")
                 }
-                try refuse(["alpha_regularizer", "alpha_constraint"])
-                made = PReLU(name: name)
-            case "RReLU":
-                made = RReLU(lower: try num("lower", 1.0 / 8), upper: try num("upper", 1.0 / 3), name: name)
-            default:
-                throw ModelError("\(what) cannot be imported: gradlab supports InputLayer, Flatten, Dense, BatchNormalization, Dropout, AlphaDropout, Activation, ReLU, Softmax, LeakyReLU, ELU, PReLU (and its own RReLU, Residual)")
+                var raw: [String: LayerValue] = [:]
+                for k in spec.keys {
+                    // Keras 2 called LeakyReLU's negative_slope alpha.
+                    guard let v = c[k.kerasName] ?? c[k.name], !(v is NSNull) else {
+                        raw[k.name] = k.kerasDefault
+                        continue
+                    }
+                    raw[k.name] = try kerasValue(v, for: k, notes: &notes, what)
+                }
+                do { made = try spec.make(raw, name: name) } catch let e as ComponentError { throw ModelError("\(what): \(e.message)") }
             }
             guard let l = made else { continue }
             if m.layers.contains(where: { $0.name == name }) { throw ModelError("the Keras config has two layers named \(name)") }
@@ -219,6 +194,31 @@ public enum KerasImport {
     }
 
     // MARK: pieces of a layer config
+
+    /// One setting of a Keras config as the value of a gradlab layer key.
+    static func kerasValue(_ v: Any, for k: LayerKey, notes: inout [String], _ what: String) throws -> LayerValue {
+        switch k.kind {
+        case .int:
+            guard let i = v as? Int else { throw ModelError("\(what): \(k.kerasName) is not a whole number") }
+            return .int(i)
+        case .float:
+            guard let n = v as? NSNumber, !(v is Bool), n.floatValue.isFinite else { throw ModelError("\(what): \(k.kerasName) is not a number") }
+            return .float(n.floatValue)
+        case .bool:
+            guard let b = v as? Bool else { throw ModelError("\(what): \(k.kerasName) is not true or false") }
+            return .bool(b)
+        case .activation: return .activation(try activation(v, what))
+        case .initializer:
+            guard case .initializer(let d)? = k.defaultValue else { throw ModelError("\(what): \(k.kerasName) has no default") }
+            return .initializer(initializer(v, default: d, notes: &notes, what))
+        case .regularizer:
+            guard let r = try regularizer(v, what) else { throw ModelError("\(what): \(k.kerasName) is empty") }
+            return .regularizer(r)
+        case .constraint:
+            guard let c = try constraint(v, what) else { throw ModelError("\(what): \(k.kerasName) is empty") }
+            return .constraint(c)
+        }
+    }
 
     static func activation(_ any: Any?, _ what: String) throws -> Activation {
         var name = "linear"

@@ -159,26 +159,6 @@ public enum ModelStore {
         return d
     }
 
-    static func parseActivation(_ s: String) throws -> Activation {
-        if let a = Activation(name: s) { return a }
-        if let open = s.firstIndex(of: "("), s.hasSuffix(")"), let alpha = Float(s[s.index(after: open)..<s.index(before: s.endIndex)]),
-           let a = Activation(name: String(s[..<open]), alpha: alpha) { return a }
-        throw ModelError("unknown activation '\(s)' in model.json")
-    }
-
-    static func parseInitializer(_ s: String) -> Initializer {
-        Initializer.named(s) ?? Initializer.named("glorot_uniform")!
-    }
-
-    static func parseRegularizer(_ s: String?) -> Regularizer? {
-        guard let s else { return nil }
-        let nums = s.split(whereSeparator: { !"0123456789.e-".contains($0) }).compactMap { Float($0) }
-        if s.hasPrefix("l1_l2"), nums.count >= 2 { return Regularizer(l1: nums[nums.count - 2], l2: nums[nums.count - 1]) }
-        if s.hasPrefix("l1"), let v = nums.last { return Regularizer(l1: v) }
-        if s.hasPrefix("l2"), let v = nums.last { return Regularizer(l2: v) }
-        return nil
-    }
-
     /// Rebuilds a model (fresh weights) from its architecture description.
     public static func fromArchitecture(_ d: [String: Any]) throws -> Sequential {
         guard let layers = d["layers"] as? [[String: Any]] else { throw ModelError("model.json has no layers list") }
@@ -188,38 +168,20 @@ public enum ModelStore {
         var frozen = Set<String>()
         for l in layers {
             guard let cls = l["class_name"] as? String, let name = l["name"] as? String else { throw ModelError("a layer in model.json lacks class_name or name") }
-            let c = l["config"] as? [String: String] ?? [:]
-            func f(_ k: String, _ d: Float, _ range: ClosedRange<Float> = -1e30...1e30) throws -> Float {
-                guard let s = c[k] else { return d }
-                guard let v = Float(s), v.isFinite else { throw ModelError("layer \(name): \(k)=\(s) is not a number") }
-                guard range.contains(v) else { throw ModelError("layer \(name): \(k)=\(s) is out of range \(range.lowerBound)…\(range.upperBound)") }
-                return v
+            var c = l["config"] as? [String: String] ?? [:]
+            guard let spec = LayerRegistry.spec(kerasClass: cls) else { throw ModelError("model.json: layer type '\(cls)' is not supported") }
+            if ["LeakyReLU", "ELU"].contains(cls), c["alpha"] == nil, let text = c["activation"] {
+                // Written before these layers had their own spec: the slope was in the activation's name.
+                switch try? Activation(ComponentCall(parsing: text)) {
+                case .leakyRelu(let a)?, .elu(let a)?: c["alpha"] = formatFloat(a)
+                default: break
+                }
             }
             let layer: Layer
-            switch cls {
-            case "Dense", "Residual":
-                guard let u = c["units"].flatMap(Int.init), u > 0, u <= 1_000_000 else { throw ModelError("layer \(name): bad units") }
-                var maxNorm: Constraint? = nil
-                if let k = c["kernel_constraint"], k.hasPrefix("max_norm"), let v = Float(k.dropFirst(9).dropLast()) { maxNorm = .maxNorm(v) }
-                if c["kernel_constraint"] == "non_neg" { maxNorm = .nonNeg }
-                let dense = Dense(units: u, activation: try parseActivation(c["activation"] ?? "linear"), useBias: c["use_bias"] != "false",
-                                  kernelInitializer: parseInitializer(c["kernel_initializer"] ?? "glorot_uniform"),
-                                  biasInitializer: parseInitializer(c["bias_initializer"] ?? "zeros"),
-                                  kernelRegularizer: parseRegularizer(c["kernel_regularizer"]), kernelConstraint: maxNorm, name: name)
-                layer = cls == "Residual" ? Residual(dense, name: name) : dense
-            case "Flatten": layer = Flatten(name: name)
-            case "BatchNormalization":
-                layer = BatchNormalization(momentum: try f("momentum", 0.99, 0...1), epsilon: try f("epsilon", 0.001, 1e-12...10),
-                                           center: c["center"] != "false", scale: c["scale"] != "false", name: name)
-            case "Dropout": layer = Dropout(rate: try f("rate", 0.5, 0...0.99), name: name)
-            case "AlphaDropout": layer = AlphaDropout(rate: try f("rate", 0.1, 0...0.99), name: name)
-            case "Activation", "LeakyReLU", "ELU": layer = ActivationLayer(try parseActivation(c["activation"] ?? "linear"), name: name, typeName: cls)
-            case "PReLU": layer = PReLU(name: name)
-            case "RReLU":
-                let lo = try f("lower", 0.125, 0...10), hi = try f("upper", 1.0 / 3, 0...10)
-                guard lo <= hi else { throw ModelError("layer \(name): lower > upper") }
-                layer = RReLU(lower: lo, upper: hi, name: name)
-            default: throw ModelError("model.json: layer type '\(cls)' is not supported")
+            do {
+                layer = try spec.make(spec.values(fromConfig: c), name: name)
+            } catch let e as ComponentError {
+                throw ModelError("layer \(name) in model.json: \(e.message)")
             }
             try m.add(layer, rng: &rng)
             if (l["trainable"] as? Bool) == false { frozen.insert(name) }

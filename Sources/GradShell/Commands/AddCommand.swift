@@ -3,29 +3,35 @@ import GradTensor
 
 /// `add KIND …`: appends a layer to the model, built at once when the input shape is known.
 struct AddCommand: Command {
-    static let kinds = ["dense", "flatten", "batchnorm", "dropout", "alpha_dropout", "activation",
-                        "leaky_relu", "prelu", "rrelu", "residual"]
+    /// The `add` words, from the layer registry.
+    static var kinds: [String] { LayerRegistry.keywords }
+
+    /// Every layer kind's keys, once each, for `help add` and the parser's key check.
+    static let layerKeys: [KeySpec] = {
+        var out: [KeySpec] = []
+        for spec in LayerRegistry.all {
+            for k in spec.keys {
+                if let i = out.firstIndex(where: { $0.name == k.name }) {
+                    if !out[i].help.contains(k.help) { out[i].help += "; " + k.help }
+                } else {
+                    out.append(KeySpec(k.name, k.help, k.words.isEmpty ? .none : .words(k.words)))
+                }
+            }
+        }
+        return out
+    }()
+
     static let spec = CommandSpec(
-        name: "add", summary: "add a layer (dense, flatten, batchnorm, dropout, activation, prelu, rrelu, residual…)",
-        usage: "add dense UNITS [activation=…] [kernel_initializer=…] | add flatten | add batchnorm | add dropout RATE | add activation NAME | add leaky_relu [alpha=0.2] | add prelu | add rrelu | add alpha_dropout RATE | add residual dense UNITS …",
-        discussion: "Names and defaults follow Keras: dense kernels start glorot_uniform, biases zeros; batchnorm momentum 0.99, epsilon 0.001. For BN before the activation: `add dense 300 use_bias=false`, `add batchnorm`, `add activation elu`.",
-        keys: [KeySpec("units", "dense: number of units"),
-               KeySpec("activation", "linear, sigmoid, tanh, relu, leaky_relu(alpha), elu(alpha), selu, softmax", .words(Activation.names)),
-               KeySpec("kernel_initializer", "glorot_uniform (default), he_normal, lecun_normal, variance_scaling(…)…", .words(Initializer.names)),
-               KeySpec("bias_initializer", "zeros (default), ones, constant(v)…", .words(Initializer.names)),
-               KeySpec("use_bias", "dense: whether to add a bias (default true)", .words(["true", "false"])),
-               KeySpec("kernel_regularizer", "l1(0.01), l2(0.01), l1_l2(l1=…, l2=…)", .words(["l1", "l2", "l1_l2"])),
-               KeySpec("kernel_constraint", "max_norm(1.0)", .words(["max_norm", "non_neg"])),
-               KeySpec("rate", "dropout: fraction of units dropped"),
-               KeySpec("momentum", "batchnorm: weight of the moving average (default 0.99)"),
-               KeySpec("epsilon", "batchnorm: added to the variance (default 0.001)"),
-               KeySpec("center", "batchnorm: learn beta (default true)", .words(["true", "false"])),
-               KeySpec("scale", "batchnorm: learn gamma (default true)", .words(["true", "false"])),
-               KeySpec("alpha", "leaky_relu: slope for x < 0 (default 0.2)"),
-               KeySpec("lower", "rrelu: lowest random slope (default 1/8)"),
-               KeySpec("upper", "rrelu: highest random slope (default 1/3)"),
-               KeySpec("name", "a name for the layer"),
-               KeySpec("repeat", "add this many identical layers (default 1), e.g. a 20-layer net in one line")],
+        name: "add", summary: "add a layer (" + LayerRegistry.keywords.prefix(8).joined(separator: ", ") + "…)",
+        usage: LayerRegistry.all.map { s in
+            "add \(s.keyword)" + (s.innerKeyword.map { " \($0)" } ?? "")
+                + (s.positionalKey.map { $0.isRequired ? " \($0.name.uppercased())" : " [\($0.name.uppercased())]" } ?? "")
+                + (s.keys.contains { !$0.positional } ? " [key=…]" : "")
+        }.joined(separator: " | "),
+        discussion: "Names and defaults follow Keras: dense kernels start glorot_uniform, biases zeros; batchnorm momentum 0.99, epsilon 0.001. For BN before the activation: `add dense 300 use_bias=false`, `add batchnorm`, `add activation elu`.\n"
+            + LayerRegistry.all.map { "  \($0.keyword): \($0.summary) (" + ($0.isKerasBuiltIn ? "Keras \($0.kerasClass)" : "gradlab's own; exports define it") + ")" }.joined(separator: "\n"),
+        keys: layerKeys + [KeySpec("name", "a name for the layer"),
+                           KeySpec("repeat", "add this many identical layers (default 1), e.g. a 20-layer net in one line")],
         positional: .layerKinds,
         examples: ["add flatten", "add dense 300 activation=elu kernel_initializer=he_normal", "add batchnorm", "add dropout 0.2",
                    "add dense 100 use_bias=false", "add activation elu", "add residual dense 100 activation=relu",
@@ -34,88 +40,59 @@ struct AddCommand: Command {
 
     /// Refuse layers whose weights would need more than this.
     static let memoryLimit = 4 << 30
-    let make: (String) -> Layer
+    let layerSpec: LayerSpec
+    let values: [String: LayerValue]
     let baseName: String
-    let keyword: String
     let count: Int
 
     init(_ args: inout Arguments, session: Session) throws {
         count = try args.int("repeat", default: 1, range: 1...1000)!
         guard let a = args.nextArgument() else { throw ShellError("add what? one of: " + AddCommand.kinds.joined(separator: ", ")) }
-        var kind = try Arguments.choice(a, name: "layer kind", from: AddCommand.kinds + ["batch_normalization", "bn", "leakyrelu"])
-        if kind == "batch_normalization" || kind == "bn" { kind = "batchnorm" }
-        if kind == "leakyrelu" { kind = "leaky_relu" }
-        var residual = false
-        if kind == "residual" {
-            guard let b = args.nextArgument() else { throw ShellError("add residual needs a layer: `add residual dense 100 activation=relu`") }
-            _ = try Arguments.choice(b, name: "residual layer", from: ["dense"])
-            residual = true
-            kind = "dense"
+        let word = try Arguments.choice(a, name: "layer kind", from: LayerRegistry.all.flatMap { [$0.keyword] + $0.aliases })
+        let spec = LayerRegistry.spec(keyword: word)!
+        if let inner = spec.innerKeyword {
+            guard let b = args.nextArgument() else { throw ShellError("add \(spec.keyword) needs a layer: `\(spec.example)`") }
+            _ = try Arguments.choice(b, name: "\(spec.keyword) layer", from: [inner])
         }
-        keyword = residual ? "residual" : kind
+        layerSpec = spec
         let custom = try args.string("name")
         if let c = custom, c.isEmpty || !c.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             throw ShellError("name must be letters, digits and _")
         }
-        switch kind {
-        case "dense":
-            guard let units = try args.int("units", positional: true, range: 1...Int.max) else {
-                throw ShellError("add dense needs a number of units, e.g. `add dense 100 activation=relu`")
+        if custom != nil && count > 1 { throw ShellError("name= names one layer; drop it or repeat=") }
+        var raw: [String: LayerValue] = [:]
+        for k in spec.keys {
+            guard let arg = args.argument(k.name, positional: k.positional) else {
+                if k.isRequired {
+                    throw ShellError("add \(spec.keyword) needs \(k.positional ? "a \(k.name)" : "\(k.name)="), e.g. `\(spec.example)`")
+                }
+                continue
             }
-            let act = try args.keyword("activation").map(ValueParsing.activation) ?? .linear
-            let ki = try args.keyword("kernel_initializer").map(ValueParsing.initializer) ?? Initializer.named("glorot_uniform")!
-            let bi = try args.keyword("bias_initializer").map(ValueParsing.initializer) ?? .zeros
-            let useBias = try args.bool("use_bias", default: true)
-            let reg = try args.keyword("kernel_regularizer").map(ValueParsing.regularizer)
-            let con = try args.keyword("kernel_constraint").map(ValueParsing.constraint)
-            let inputDim = session.model?.outputShape?.reduce(1, *) ?? 1
-            let bytes = Double(inputDim + 1) * Double(units) * 16
-            let repeated = Double(count - 1) * Double(units + 1) * Double(units) * 16
-            if custom != nil && count > 1 { throw ShellError("name= names one layer; drop it or repeat=") }
-            if bytes + repeated > Double(AddCommand.memoryLimit) {
-                throw ShellError("dense \(units)\(count > 1 ? " ×\(count)" : "") would need \(AddCommand.bytesText(bytes + repeated)) for its weights, gradients and optimizer slots; the limit is \(AddCommand.bytesText(Double(AddCommand.memoryLimit)))")
+            if k.name == "units", case .number(let d, _) = arg.value, d.isFinite, d >= 1 {
+                try AddCommand.checkMemory(units: d, count: count, keyword: spec.keyword, session: session)
             }
-            baseName = custom ?? (residual ? "residual" : "dense")
-            make = { name in
-                let d = Dense(units: units, activation: act, useBias: useBias, kernelInitializer: ki, biasInitializer: bi,
-                              kernelRegularizer: reg, kernelConstraint: con, name: residual ? name + "_dense" : name)
-                return residual ? Residual(d, name: name) : d
-            }
-        case "flatten":
-            baseName = custom ?? "flatten"
-            make = { Flatten(name: $0) }
-        case "batchnorm":
-            let m = try args.float("momentum", default: 0.99, range: 0...1)!
-            let e = try args.float("epsilon", default: 0.001, range: 1e-12...10)!
-            let c = try args.bool("center", default: true), s = try args.bool("scale", default: true)
-            baseName = custom ?? "batch_normalization"
-            make = { BatchNormalization(momentum: m, epsilon: e, center: c, scale: s, name: $0) }
-        case "dropout", "alpha_dropout":
-            guard let r = try args.float("rate", positional: true, range: 0...0.99) else {
-                throw ShellError("add \(kind) needs a rate between 0 and 0.99, e.g. `add \(kind) 0.2`")
-            }
-            baseName = custom ?? kind
-            make = kind == "dropout" ? { Dropout(rate: r, name: $0) } : { AlphaDropout(rate: r, name: $0) }
-        case "activation":
-            guard let act = try args.argument("activation", positional: true).map(ValueParsing.activation) else {
-                throw ShellError("add activation needs a function: " + Activation.names.joined(separator: ", "))
-            }
-            baseName = custom ?? "activation"
-            make = { ActivationLayer(act, name: $0) }
-        case "leaky_relu":
-            let alpha = try args.float("alpha", positional: true, default: 0.2, range: 0...10)!
-            baseName = custom ?? "leaky_re_lu"
-            make = { ActivationLayer(.leakyRelu(alpha: alpha), name: $0, typeName: "LeakyReLU") }
-        case "prelu":
-            baseName = custom ?? "p_re_lu"
-            make = { PReLU(name: $0) }
-        default:
-            let lo = try args.float("lower", default: 1.0 / 8, range: 0...10)!
-            let hi = try args.float("upper", default: 1.0 / 3, range: 0...10)!
-            guard lo <= hi else { throw ShellError("rrelu needs lower ≤ upper") }
-            baseName = custom ?? "rrelu"
-            make = { RReLU(lower: lo, upper: hi, name: $0) }
+            raw[k.name] = try ValueParsing.layerValue(arg, for: k)
         }
+        // The settings are checked once here, by making a throwaway layer: `run` cannot fail on them.
+        do { _ = try spec.make(raw, name: spec.baseName) } catch let e as ComponentError { throw ShellError(e.message) }
+        values = raw
+        baseName = custom ?? spec.baseName
+    }
+
+    /// Refuses a dense layer whose weights, gradients and slots would pass the memory limit.
+    static func checkMemory(units: Double, count: Int, keyword: String, session: Session) throws {
+        let inputDim = Double(session.model?.outputShape?.reduce(1, *) ?? 1)
+        let bytes = (inputDim + 1) * units * 16
+        let repeated = Double(count - 1) * (units + 1) * units * 16
+        if bytes + repeated > Double(memoryLimit) {
+            throw ShellError("\(keyword) \(shortCount(units))\(count > 1 ? " ×\(count)" : "") would need \(bytesText(bytes + repeated)) for its weights, gradients and optimizer slots; the limit is \(bytesText(Double(memoryLimit)))")
+        }
+    }
+
+    static func shortCount(_ d: Double) -> String { d < 1e15 ? String(Int(d)) : String(format: "%g", d) }
+
+    func make(_ name: String) throws -> Layer {
+        do { return try layerSpec.make(values, name: name) } catch let e as ComponentError { throw ShellError(e.message) }
     }
 
     static func bytesText(_ b: Double) -> String {
@@ -164,7 +141,7 @@ struct AddCommand: Command {
             do { try m.build(inputShape: d.sampleShape, rng: &session.rng) } catch let e as ModelError { throw ShellError(e.message) }
         }
         if m.layers.contains(where: { $0.name == name }) { throw ShellError("a layer named \(name) exists") }
-        let layer = make(name)
+        let layer = try make(name)
         var rng = session.rng
         do { try m.add(layer, rng: &rng) } catch let e as ModelError { throw ShellError(e.message) }
         session.rng = rng

@@ -1,3 +1,4 @@
+import GradNN
 /// `help [COMMAND | TOPIC]`: the command list, one command's usage, keys and
 /// examples, or the commands and keys of a topic (`help batchnorm`).
 struct HelpCommand: Command {

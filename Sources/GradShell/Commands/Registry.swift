@@ -1,3 +1,4 @@
+import GradNN
 /// The one list of commands: help, completion, parsing and the docs read it.
 public enum Registry {
     public static let commands: [any Command.Type] = [

@@ -33,90 +33,43 @@ enum ValueParsing {
         return try Arguments.float(a, name: name, range: range)
     }
 
-    static func activation(_ a: Argument) throws -> Activation {
-        guard let n = name(a.value) else { throw ShellError("activation must be a name like relu or elu(alpha=0.5), not '\(a.value.text)'", at: a.span) }
-        let (pos, kw) = try callArgs(a.value)
-        try checkKeys(kw, allowed: ["alpha", "negative_slope"], in: n)
-        let alphaArg = kw["alpha"] ?? kw["negative_slope"] ?? pos.first
-        let alpha = try alphaArg.map { try Arguments.float($0, name: "alpha", range: 0...100) }
-        guard let act = Activation(name: n, alpha: alpha) else {
-            if ["prelu", "rrelu"].contains(n) {
-                throw ShellError("\(n) has learned or random slopes, so it is a layer: `add \(n)` after a linear dense", at: a.span)
-            }
-            throw ShellError("'\(n)' is not an activation" + Suggestions.hint(for: n, in: Activation.names), at: a.span)
-        }
-        return act
-    }
-
-    static func initializer(_ a: Argument) throws -> Initializer {
-        guard let n = name(a.value) else { throw ShellError("an initializer is a name like he_normal, not '\(a.value.text)'", at: a.span) }
-        let (pos, kw) = try callArgs(a.value)
-        switch n {
-        case "constant":
-            try checkKeys(kw, allowed: ["value"], in: n)
-            return .constant(try number(kw["value"] ?? pos.first, "value", default: 0))
-        case "random_normal", "truncated_normal":
-            try checkKeys(kw, allowed: ["mean", "stddev"], in: n)
-            let m = try number(kw["mean"], "mean", default: 0)
-            let s = try number(kw["stddev"] ?? pos.first, "stddev", default: 0.05, range: 0...1e6)
-            return n == "random_normal" ? .randomNormal(mean: m, stddev: s) : .truncatedNormal(mean: m, stddev: s)
-        case "random_uniform":
-            try checkKeys(kw, allowed: ["minval", "maxval"], in: n)
-            let lo = try number(kw["minval"], "minval", default: -0.05)
-            let hi = try number(kw["maxval"], "maxval", default: 0.05)
-            guard hi >= lo else { throw ShellError("random_uniform needs minval ≤ maxval", at: a.span) }
-            return .randomUniform(minval: lo, maxval: hi)
-        case "variance_scaling":
-            try checkKeys(kw, allowed: ["scale", "mode", "distribution"], in: n)
-            let scale = try number(kw["scale"] ?? pos.first, "scale", default: 1, range: 1e-12...1e6)
-            let mode = try kw["mode"].map { try Arguments.choice($0, name: "mode", from: Initializer.FanMode.allCases.map(\.rawValue)) } ?? "fan_in"
-            let dist = try kw["distribution"].map { try Arguments.choice($0, name: "distribution", from: Initializer.Distribution.allCases.map(\.rawValue) + ["normal"]) } ?? "truncated_normal"
-            return .varianceScaling(scale: scale, mode: Initializer.FanMode(rawValue: mode)!,
-                                    distribution: Initializer.Distribution(rawValue: dist == "normal" ? "truncated_normal" : dist)!, name: nil)
-        default:
-            guard let i = Initializer.named(n) else {
-                throw ShellError("'\(n)' is not an initializer" + Suggestions.hint(for: n, in: Initializer.names), at: a.span)
-            }
-            if !kw.isEmpty || !pos.isEmpty {
-                if case .varianceScaling(_, let mode, let dist, _) = i, let s = kw["scale"] {
-                    return .varianceScaling(scale: try Arguments.float(s, name: "scale", range: 1e-12...1e6), mode: mode, distribution: dist, name: nil)
-                }
-                throw ShellError("\(n) takes no arguments here", at: a.span)
-            }
-            return i
+    /// A typed argument as the model library reads it (names, numbers, calls).
+    static func component(_ v: Value, span: Range<Int>) throws -> ComponentCall.Argument {
+        switch v {
+        case .word(let w), .string(let w): return .word(w)
+        case .number(let d, let t): return .number(d, text: t)
+        case .call(let n, let p, let k):
+            return .call(ComponentCall(name: n.lowercased(), positional: try p.map { (try component($0.value, span: $0.span), $0.span) },
+                                       keywords: try k.map { ($0.key ?? "", try component($0.value, span: $0.span), $0.span) }, span: span))
+        case .list, .range: throw ShellError("'\(v.text)' is not a single value here", at: span)
         }
     }
 
-    static func regularizer(_ a: Argument) throws -> Regularizer {
-        guard let n = name(a.value) else { throw ShellError("a regularizer is l1(0.01), l2(0.01) or l1_l2(l1=…, l2=…)", at: a.span) }
-        let (pos, kw) = try callArgs(a.value)
-        switch n {
-        case "l1":
-            try checkKeys(kw, allowed: ["l1"], in: n)
-            return Regularizer(l1: try number(kw["l1"] ?? pos.first, "l1", default: 0.01, range: 0...1e6))
-        case "l2":
-            try checkKeys(kw, allowed: ["l2"], in: n)
-            return Regularizer(l2: try number(kw["l2"] ?? pos.first, "l2", default: 0.01, range: 0...1e6))
-        case "l1_l2":
-            try checkKeys(kw, allowed: ["l1", "l2"], in: n)
-            return Regularizer(l1: try number(kw["l1"] ?? pos.first, "l1", default: 0.01, range: 0...1e6),
-                               l2: try number(kw["l2"] ?? (pos.count > 1 ? pos[1] : nil), "l2", default: 0.01, range: 0...1e6))
-        default:
-            throw ShellError("'\(n)' is not a regularizer" + Suggestions.hint(for: n, in: ["l1", "l2", "l1_l2"]), at: a.span)
+    /// A call-shaped argument (`relu`, `l2(0.01)`) for the model library's parsers.
+    static func call(_ a: Argument) throws -> ComponentCall {
+        switch try component(a.value, span: a.span) {
+        case .word(let w): return ComponentCall(name: w.lowercased(), span: a.span)
+        case .call(let c): return c
+        case .number(_, let t): throw ShellError("expected a name like relu or l2(0.01), not '\(t)'", at: a.span)
         }
     }
 
-    static func constraint(_ a: Argument) throws -> Constraint {
-        guard let n = name(a.value) else { throw ShellError("a constraint is max_norm(1.0) or non_neg", at: a.span) }
-        let (pos, kw) = try callArgs(a.value)
-        switch n {
-        case "max_norm":
-            try checkKeys(kw, allowed: ["max_value"], in: n)
-            return .maxNorm(try number(kw["max_value"] ?? pos.first, "max_value", default: 2, range: 1e-12...1e12))
-        case "non_neg": return .nonNeg
-        default: throw ShellError("'\(n)' is not a constraint" + Suggestions.hint(for: n, in: ["max_norm", "non_neg"]), at: a.span)
+    /// Runs one of the model library's parsers, its error pointing at the argument.
+    static func parsing<T>(_ a: Argument, _ parse: (ComponentCall) throws -> T) throws -> T {
+        do { return try parse(call(a)) } catch let e as ComponentError { throw ShellError(e.message, at: e.span ?? a.span) }
+    }
+
+    /// The value of one layer setting, checked against its spec.
+    static func layerValue(_ a: Argument, for key: LayerKey) throws -> LayerValue {
+        do { return try key.value(component(a.value, span: a.span), span: a.span) } catch let e as ComponentError {
+            throw ShellError(e.message, at: e.span ?? a.span)
         }
     }
+
+    static func activation(_ a: Argument) throws -> Activation { try parsing(a, Activation.init) }
+    static func initializer(_ a: Argument) throws -> Initializer { try parsing(a, Initializer.init) }
+    static func regularizer(_ a: Argument) throws -> Regularizer { try parsing(a, Regularizer.init) }
+    static func constraint(_ a: Argument) throws -> Constraint { try parsing(a, Constraint.init) }
 
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)` and friends.
     static func optimizer(_ a: Argument) throws -> (any OptimizerRule, learningRate: Float?, decay: Float?, clipping: Clipping) {

@@ -216,50 +216,31 @@ enum KerasScript {
 
     // MARK: layers, one emitter per kind
 
-    /// The Keras layer for a gradlab layer, named as in gradlab.
+    /// The Keras layer for a gradlab layer, named as in gradlab: its spec's
+    /// Keras class, the positional setting first, then every setting that
+    /// differs from Keras' own default, under Keras' key names.
     static func layer(_ l: Layer) throws -> String {
-        let name = "name=\(l.name.py)"
-        switch l {
-        case let r as Residual:
-            return "Residual(\(r.inner.units), \(denseArguments(r.inner)), dense_name=\(r.inner.name.py), \(name))"
-        case let d as Dense: return "layers.Dense(\(d.units), \(denseArguments(d)), \(name))"
-        case is Flatten: return "layers.Flatten(\(name))"
-        case let b as BatchNormalization: return batchNormalization(b, name)
-        case let d as Dropout: return "layers.Dropout(\(d.rate.py), \(name))"
-        case let d as AlphaDropout: return "layers.AlphaDropout(\(d.rate.py), \(name))"
-        case let a as ActivationLayer: return activationLayer(a, name)
-        case is PReLU: return "layers.PReLU(\(name))"
-        case let r as RReLU: return "RReLU(lower=\(r.lower.py), upper=\(r.upper.py), \(name))"
-        default: throw ShellError("cannot export layer \(l.name) (\(l.typeName)) to Keras")
+        let spec = l.spec, values = l.settings
+        var args: [String] = []
+        for k in spec.keys {
+            guard let v = values[k.name], k.positional || v != k.kerasDefault else { continue }
+            args.append(k.positional ? value(v) : "\(k.kerasName)=\(value(v))")
         }
+        args.append("name=\(l.name.py)")
+        return (spec.isKerasBuiltIn ? "layers." : "") + spec.kerasClass + "(" + args.joined(separator: ", ") + ")"
     }
 
-    static func batchNormalization(_ b: BatchNormalization, _ name: String) -> String {
-        var s = "layers.BatchNormalization(momentum=\(b.momentum.py), epsilon=\(b.epsilon.py)"
-        if !b.center { s += ", center=False" }
-        if !b.scale { s += ", scale=False" }
-        return s + ", \(name))"
-    }
-
-    /// LeakyReLU and ELU keep their own classes (and `alpha`); the rest is `layers.Activation`.
-    static func activationLayer(_ a: ActivationLayer, _ name: String) -> String {
-        switch (a.typeName, a.activation) {
-        case ("LeakyReLU", .leakyRelu(let al)): return "layers.LeakyReLU(negative_slope=\(al.py), \(name))"
-        case ("ELU", .elu(let al)): return "layers.ELU(alpha=\(al.py), \(name))"
-        default: return "layers.Activation(\(activation(a.activation)), \(name))"
+    /// A layer setting as a Python expression Keras accepts.
+    static func value(_ v: LayerValue) -> String {
+        switch v {
+        case .int(let i): return String(i)
+        case .float(let f): return f.py
+        case .bool(let b): return b.py
+        case .activation(let a): return activation(a)
+        case .initializer(let i): return initializer(i)
+        case .regularizer(let r): return regularizer(r)
+        case .constraint(let c): return constraint(c)
         }
-    }
-
-    /// A Dense layer's keyword arguments after `units`, the defaults left out.
-    static func denseArguments(_ d: Dense) -> String {
-        var a: [String] = []
-        if d.activation != .linear { a.append("activation=\(activation(d.activation))") }
-        if !d.useBias { a.append("use_bias=False") }
-        a.append("kernel_initializer=\(initializer(d.kernelInitializer))")
-        if d.biasInitializer != .zeros { a.append("bias_initializer=\(initializer(d.biasInitializer))") }
-        if let r = d.kernel?.regularizer { a.append("kernel_regularizer=\(regularizer(r))") }
-        if let c = d.kernel?.constraint { a.append("kernel_constraint=\(constraint(c))") }
-        return a.joined(separator: ", ")
     }
 
     static func activation(_ a: Activation) -> String {

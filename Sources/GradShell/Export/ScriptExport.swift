@@ -6,11 +6,10 @@ import GradNN
 /// data comes from, and the gradlab commands that made them. Both script
 /// generators are pure functions of this value; they write nothing.
 ///
-/// Exporting a new layer kind: add it to `validate`'s list and to
-/// `command(for:)` here, give it a case in `KerasScript.layer(_:)` (and a
-/// `KerasScript.Helper` if Keras lacks the class) and an emitter in
-/// `PyTorchScript.module(_:input:names:)`; then add it to a session of
-/// `ExportSnapshotTests` and re-record. Optimizers, schedules and callbacks
+/// Exporting a new layer kind: the `add` line and the Keras layer come from
+/// its `LayerSpec` (a `KerasScript.Helper` defines the class when Keras lacks
+/// it); PyTorch needs an emitter in `PyTorchScript.module(_:input:names:)`,
+/// which `ComponentTests` checks for every registered layer. Optimizers, schedules and callbacks
 /// likewise have one emitter per kind in each script's MARK section.
 struct ScriptExport {
     /// Where the script reads its samples.
@@ -118,42 +117,7 @@ struct ScriptExport {
     // MARK: the gradlab commands
 
     /// The gradlab command that makes a layer like this one.
-    static func command(for layer: Layer) -> String {
-        func dense(_ d: Dense) -> String {
-            var s = "dense \(d.units)"
-            if d.activation != .linear { s += " activation=\(d.activation.name)" }
-            if d.kernelInitializer != Initializer.named("glorot_uniform")! {
-                s += " kernel_initializer=\(d.kernelInitializer.name)"
-            }
-            if d.biasInitializer != .zeros { s += " bias_initializer=\(d.biasInitializer.name)" }
-            if !d.useBias { s += " use_bias=false" }
-            if let r = d.kernel?.regularizer { s += " kernel_regularizer=\(r.name)" }
-            if let c = d.kernel?.constraint { s += " kernel_constraint=\(c.name)" }
-            return s
-        }
-        switch layer {
-        case let r as Residual: return "add residual " + dense(r.inner)
-        case let d as Dense: return "add " + dense(d)
-        case is Flatten: return "add flatten"
-        case let b as BatchNormalization:
-            var s = "add batchnorm"
-            if b.momentum != 0.99 { s += " momentum=\(formatFloat(b.momentum))" }
-            if b.epsilon != 0.001 { s += " epsilon=\(formatFloat(b.epsilon))" }
-            if !b.center { s += " center=false" }
-            if !b.scale { s += " scale=false" }
-            return s
-        case let d as Dropout: return "add dropout \(formatFloat(d.rate))"
-        case let d as AlphaDropout: return "add alpha_dropout \(formatFloat(d.rate))"
-        case let a as ActivationLayer:
-            if a.typeName == "LeakyReLU", case .leakyRelu(let al) = a.activation {
-                return "add leaky_relu alpha=\(formatFloat(al))"
-            }
-            return "add activation \(a.activation.name)"
-        case is PReLU: return "add prelu"
-        case let r as RReLU: return "add rrelu lower=\(formatFloat(r.lower)) upper=\(formatFloat(r.upper))"
-        default: return "add \(layer.keyword)"
-        }
-    }
+    static func command(for layer: Layer) -> String { layer.spec.addLine(layer.settings) }
 
     // MARK: sections both scripts share
 

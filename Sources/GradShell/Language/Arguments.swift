@@ -1,3 +1,4 @@
+import GradNN
 /// Typed access to a parsed line's arguments for one command. Every
 /// accessor throws a `ShellError` naming the word at fault; `finish()`
 /// rejects keys the command did not read, with a suggestion.

@@ -62,11 +62,11 @@ def build_model():
     # gradlab: add dense 32 activation=elu kernel_initializer=he_normal
     model.add(layers.Dense(32, activation="elu", kernel_initializer="he_normal", name="dense"))
     # gradlab: add batchnorm
-    model.add(layers.BatchNormalization(momentum=0.99, epsilon=0.001, name="batch_normalization"))
+    model.add(layers.BatchNormalization(name="batch_normalization"))
     # gradlab: add dropout 0.2
     model.add(layers.Dropout(0.2, name="dropout"))
     # gradlab: add dense 3 activation=softmax
-    model.add(layers.Dense(3, activation="softmax", kernel_initializer="glorot_uniform", name="dense_1"))
+    model.add(layers.Dense(3, activation="softmax", name="dense_1"))
     return model
 
 

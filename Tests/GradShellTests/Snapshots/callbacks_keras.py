@@ -60,9 +60,9 @@ def build_model():
     model = keras.Sequential(name="sequential")
     model.add(keras.Input(shape=(2,)))
     # gradlab: add dense 8 activation=relu
-    model.add(layers.Dense(8, activation="relu", kernel_initializer="glorot_uniform", name="dense"))
+    model.add(layers.Dense(8, activation="relu", name="dense"))
     # gradlab: add dense 2 activation=softmax
-    model.add(layers.Dense(2, activation="softmax", kernel_initializer="glorot_uniform", name="dense_1"))
+    model.add(layers.Dense(2, activation="softmax", name="dense_1"))
     return model
 
 

@@ -93,13 +93,13 @@ def build_model():
     model = keras.Sequential(name="sequential")
     model.add(keras.Input(shape=(2,)))
     # gradlab: add dense 16 activation=relu
-    model.add(layers.Dense(16, activation="relu", kernel_initializer="glorot_uniform", name="dense"))
+    model.add(layers.Dense(16, activation="relu", name="dense"))
     # gradlab: add residual dense 16 activation=tanh kernel_regularizer=l2(0.001)
-    model.add(Residual(16, activation="tanh", kernel_initializer="glorot_uniform", kernel_regularizer=keras.regularizers.L2(0.001), dense_name="residual_dense", name="residual"))
+    model.add(Residual(16, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.001), name="residual"))
     # gradlab: add batchnorm
-    model.add(layers.BatchNormalization(momentum=0.99, epsilon=0.001, name="batch_normalization"))
+    model.add(layers.BatchNormalization(name="batch_normalization"))
     # gradlab: add dense 2 activation=softmax
-    model.add(layers.Dense(2, activation="softmax", kernel_initializer="glorot_uniform", name="dense_1"))
+    model.add(layers.Dense(2, activation="softmax", name="dense_1"))
     # gradlab: set trainable 0 false
     model.get_layer("dense").trainable = False
     # gradlab: set trainable 2 false  (a frozen BatchNormalization runs in inference mode, in Keras 3 as in gradlab)

@@ -14,8 +14,9 @@ public final class TerminateOnNaN: Callback {
     public func batchEnd(_ logs: BatchLogs, model: Sequential) -> String? {
         guard !logs.batchLoss.isFinite else { return nil }
         stopTraining = true
+        let loss = logs.batchLoss.isNaN ? "nan" : "\(logs.batchLoss)"  // Swift would print "-nan" for some NaNs
         return
-            "terminate_on_nan: epoch \(logs.epoch), step \(logs.step): invalid loss (\(logs.batchLoss)), "
+            "terminate_on_nan: epoch \(logs.epoch), step \(logs.step): invalid loss (\(loss)), "
             + "terminating training"
     }
 }

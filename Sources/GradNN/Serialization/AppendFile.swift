@@ -13,12 +13,7 @@ public final class AppendFile {
     /// Opens (creating the folders and the file) for appending; `truncate` empties it first.
     public init(path: String, truncate: Bool = false) throws {
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw AtomicFile.WriteError("cannot create the folder \(dir): \(AppendFile.reason(error))")
-            }
-        }
+        try AppendFile.makeDirectories((path as NSString).deletingLastPathComponent)
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0o644)
         guard fd >= 0 else { throw AtomicFile.WriteError("cannot write \(path): \(String(cString: strerror(errno)))") }
         var st = stat()
@@ -42,11 +37,18 @@ public final class AppendFile {
         }
     }
 
-    private static func reason(_ error: Error) -> String {
-        let e = error as NSError
-        if let u = e.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(u.code)))
+    /// `mkdir -p`, with the system's reason when it fails ("Not a directory", "Permission denied").
+    static func makeDirectories(_ dir: String) throws {
+        var prefix = dir.hasPrefix("/") ? "" : "."
+        for part in dir.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw AtomicFile.WriteError("cannot create the folder \(prefix): \(String(cString: strerror(errno)))")
+            }
         }
-        return e.localizedDescription
+        var isDir: ObjCBool = false
+        guard dir.isEmpty || (FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) else {
+            throw AtomicFile.WriteError("cannot create the folder \(dir): Not a directory")
+        }
     }
 }

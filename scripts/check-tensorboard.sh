@@ -74,11 +74,33 @@ for tag in sorted(want):
 k = train.Histograms("dense/kernel/histogram")[-1].histogram_value
 print(f"dense/kernel/histogram at epoch 2: {int(k.num)} values in {len(k.bucket)} buckets, min {k.min:.4f} max {k.max:.4f}")
 
+# The framing, checked with tensorboard's own CRC-32C: every record whole in the
+# finished files; after kill -9 at most the last one cut short.
+from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+assert masked_crc32c(b"123456789") == (((0xE3069283 >> 15) | (0xE3069283 << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+def framing(path):
+    b = open(path, "rb").read()
+    i = n = 0
+    while i + 12 <= len(b):
+        size = int.from_bytes(b[i:i + 8], "little")
+        assert int.from_bytes(b[i + 8:i + 12], "little") == masked_crc32c(b[i:i + 8]), (path, i)
+        if i + 16 + size > len(b): break
+        data = b[i + 12:i + 12 + size]
+        assert int.from_bytes(b[i + 12 + size:i + 16 + size], "little") == masked_crc32c(data), (path, i)
+        i += 16 + size; n += 1
+    return n, len(b) - i
+for path in glob.glob(os.path.join(tmp, "logs", "*", "events.out.tfevents.*")):
+    n, rest = framing(path)
+    assert rest == 0, (path, rest)
+    print(f"{os.path.relpath(path, tmp).split('/events')[0]}: {n} records, checksums hold, no trailing bytes")
+
 killed = glob.glob(os.path.join(tmp, "killed", "train", "events.out.tfevents.*.v2"))
+n, rest = framing(killed[0])
+print(f"after kill -9: {n} whole records" + (f" and a cut-short last one ({rest} bytes)" if rest else ", nothing cut short"))
 acc = EventAccumulator(killed[0], size_guidance={"scalars": 0})
 acc.Reload()
 n = len(acc.Scalars("epoch_loss"))
 assert n >= 2 and all(math.isfinite(e.value) for e in acc.Scalars("epoch_loss")), n
-print(f"after kill -9: {n} epochs of epoch_loss read back, every record whole")
+print(f"after kill -9: tensorboard reads back {n} epochs of epoch_loss")
 print("tensorboard: OK")
 PY

@@ -38,6 +38,7 @@ step "crash safety: kill -9 x 100 during saves, resume bits, full disk" bash scr
 step "grade a class of 30 hand-ins (sandboxed, classified, no file changed)" bash scripts/check-grade.sh "$BIN"
 step "OpenBLAS pinned to the Haswell kernels" bash scripts/check-blas-pin.sh "$BIN"
 step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
+step "tensorboard reads fit callbacks=tensorboard(…) logs back (venv)" bash scripts/check-tensorboard.sh "$BIN"
 step "export keras/pytorch scripts reproduce gradlab (venv)" bash scripts/check-export.sh
 step "bench harness smoke test (QUICK=1)" env QUICK=1 PEERS=none REPEAT=1 bash bench/run.sh
 step "bench sweep smoke test (SWEEP=1 QUICK=1)" env SWEEP=1 QUICK=1 PEERS=none bash bench/run.sh

@@ -1,10 +1,12 @@
 import GradTensor
 
-/// Something `fit` calls at the end of each epoch, as Keras callbacks.
+/// Something `fit` calls at the end of each epoch (and, if it asks, of each step), as Keras callbacks.
 public protocol Callback: AnyObject {
     /// Set to stop training after this epoch.
     var stopTraining: Bool { get }
     func trainBegin(model: Sequential)
+    /// Called after every training step, before `fit` checks the loss is finite. Returns a line to print, if any.
+    func batchEnd(_ logs: BatchLogs, model: Sequential) -> String?
     /// Returns a line to print, if any.
     func epochEnd(_ logs: EpochLogs, model: Sequential) -> String?
     func trainEnd(model: Sequential) -> String?
@@ -13,7 +15,22 @@ public protocol Callback: AnyObject {
 public extension Callback {
     var stopTraining: Bool { false }
     func trainBegin(model: Sequential) {}
+    func batchEnd(_ logs: BatchLogs, model: Sequential) -> String? { nil }
     func trainEnd(model: Sequential) -> String? { nil }
+}
+
+/// Keras' batch logs: `loss` and `accuracy` are the epoch's running means, as the progress bar shows.
+public struct BatchLogs {
+    /// The epoch in the model's history (1 = its first).
+    public var epoch: Int
+    /// The step within the epoch, from 1.
+    public var step: Int
+    /// The optimizer's step count after this step (Keras' `optimizer.iterations`).
+    public var iteration: Int
+    /// This step's own loss, before averaging.
+    public var batchLoss: Double
+    public var loss: Double
+    public var accuracy: Double
 }
 
 /// Reads a monitored metric, and whether lower is better (`*loss`).

@@ -98,6 +98,16 @@ extension Sequential {
                     }
                 }
                 let r = y.withUnsafeBufferPointer { trainStep(x, targets: $0.baseAddress!, rng: &rng) }
+                if !options.callbacks.isEmpty {
+                    let count = Double(seen + hi - lo)
+                    let logs = BatchLogs(epoch: epoch, step: s + 1, iteration: optimizer.iterations,
+                                         batchLoss: Double(r.loss),
+                                         loss: (lossSum + Double(r.loss) * Double(hi - lo)) / count,
+                                         accuracy: Double(correct + r.correct) / count)
+                    for cb in options.callbacks {
+                        if let msg = cb.batchEnd(logs, model: self) { onEvent(.message(msg)) }
+                    }
+                }
                 if !r.loss.isFinite {
                     restore(checkpoint.weights)
                     optimizer.restoreState(checkpoint.optimizer)

@@ -7,16 +7,18 @@ import GradNN
 struct FitCommand: Command {
     static let spec = CommandSpec(
         name: "fit", summary: "train for some epochs (Ctrl-C stops cleanly, keeping what was learned)",
-        usage: "fit [epochs=1] [batch_size=32] [shuffle=true] [callbacks=early_stopping(…),reduce_lr_on_plateau(…),model_checkpoint(…)] [track=gradients]",
-        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true). A NaN or Inf loss stops training, rolls the model and optimizer back to the last finite step and says why. Ctrl-C stops after the current step and keeps the weights learned so far; that partial epoch is shown but neither validated nor added to the history, and a replay of the transcript stops at the same step.",
+        usage: "fit [epochs=1] [batch_size=32] [shuffle=true] [callbacks=early_stopping(…),reduce_lr_on_plateau(…),model_checkpoint(…),tensorboard(…),csv_logger(…),terminate_on_nan] [track=gradients]",
+        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true), tensorboard(log_dir=sessions/logs, histogram_freq=0, update_freq=epoch) writes event files for `tensorboard --logdir` (update_freq=batch or N adds batch_loss every N steps; histogram_freq=N a histogram of every variable every N epochs), csv_logger(path, separator=\",\", append=false) writes one CSV row per epoch, terminate_on_nan says so in Keras' words at the first NaN or Inf loss. A NaN or Inf loss stops training, rolls the model and optimizer back to the last finite step and says why. Ctrl-C stops after the current step and keeps the weights learned so far; that partial epoch is shown but neither validated nor added to the history, and a replay of the transcript stops at the same step.",
         keys: [KeySpec("epochs", "number of passes over the training data"),
                KeySpec("batch_size", "samples per gradient step (default 32)"),
                KeySpec("shuffle", "shuffle before each epoch (default true)", .words(["true", "false"])),
-               KeySpec("callbacks", "early_stopping(…), reduce_lr_on_plateau(…), model_checkpoint(…)", .words(["early_stopping", "reduce_lr_on_plateau", "model_checkpoint"])),
+               KeySpec("callbacks", "early_stopping(…), reduce_lr_on_plateau(…), model_checkpoint(…), tensorboard(…), csv_logger(…), terminate_on_nan", .words(callbackNames)),
                KeySpec("track", "gradients: record per-layer gradient norms after every epoch", .words(["gradients"])),
                KeySpec("verbose", "0 silent, 1 progress (default)", .words(["0", "1"]))],
         examples: ["fit epochs=3 batch_size=32", "fit epochs=100 callbacks=early_stopping(patience=10, restore_best_weights=true)"],
         category: "train")
+    static let callbackNames = ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint",
+                                "tensorboard", "csv_logger", "terminate_on_nan"]
     let epochs: Int
     let batchSize: Int
     let shuffle: Bool
@@ -41,7 +43,7 @@ struct FitCommand: Command {
 
     static func makeCallback(_ a: Argument, session: Session, dryRun: Bool) throws -> Callback {
         guard let n = ValueParsing.name(a.value) else { throw ShellError("a callback is a name like early_stopping(patience=10)", at: a.span) }
-        let (_, kw) = try ValueParsing.callArgs(a.value)
+        let (pos, kw) = try ValueParsing.callArgs(a.value)
         let monitors = ["val_loss", "val_accuracy", "loss", "accuracy"]
         let monitor = try kw["monitor"].map { try Arguments.choice($0, name: "monitor", from: monitors) } ?? "val_loss"
         switch n {
@@ -63,8 +65,49 @@ struct FitCommand: Command {
                 try ModelStore.save(m, to: path)
                 return path
             }
+        case "tensorboard":
+            try ValueParsing.checkKeys(kw, allowed: ["log_dir", "histogram_freq", "update_freq"], in: n)
+            if pos.count > 1 {
+                throw ShellError("tensorboard() takes one folder: tensorboard(log_dir=sessions/logs)", at: pos[1].span)
+            }
+            let dirText = (kw["log_dir"] ?? pos.first).map { $0.value.text.replacingOccurrences(of: "\"", with: "") }
+            let dir = try session.writablePath(dirText ?? session.sessionsDirectory + "/logs")
+            var freq = TensorBoard.UpdateFrequency.epoch
+            if let f = kw["update_freq"], ValueParsing.name(f.value) != "epoch" {
+                let batch = ValueParsing.name(f.value) == "batch"
+                freq = .steps(batch ? 1 : try Arguments.int(f, name: "update_freq", range: 1...1_000_000_000))
+            }
+            let histogramFreq = try kw["histogram_freq"].map {
+                try Arguments.int($0, name: "histogram_freq", range: 0...100_000)
+            }
+            let tb = TensorBoard(logDir: dir, histogramFreq: histogramFreq ?? 0, updateFreq: freq)
+            if !dryRun {
+                do { try tb.open() } catch { throw ShellError("tensorboard: \(error)", at: a.span) }
+            }
+            return tb
+        case "csv_logger":
+            try ValueParsing.checkKeys(kw, allowed: ["path", "filename", "separator", "append"], in: n)
+            if pos.count > 1 {
+                throw ShellError("csv_logger() takes one file: csv_logger(sessions/training.csv)", at: pos[1].span)
+            }
+            guard let p = kw["path"] ?? kw["filename"] ?? pos.first else {
+                throw ShellError("csv_logger needs a file: csv_logger(path=sessions/training.csv)", at: a.span)
+            }
+            let append = try kw["append"].map { try Arguments.bool($0, name: "append") } ?? false
+            let separator = kw["separator"].map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? ","
+            guard !separator.isEmpty else { throw ShellError("csv_logger's separator cannot be empty", at: a.span) }
+            let path = try session.writablePath(p.value.text.replacingOccurrences(of: "\"", with: ""))
+            let logger = CSVLogger(path: path, separator: separator, append: append)
+            if !dryRun {
+                do { try logger.open() } catch { throw ShellError("csv_logger: \(error)", at: a.span) }
+            }
+            return logger
+        case "terminate_on_nan":
+            try ValueParsing.checkKeys(kw, allowed: [], in: n)
+            if let p = pos.first { throw ShellError("terminate_on_nan takes no arguments", at: p.span) }
+            return TerminateOnNaN()
         default:
-            throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint"]), at: a.span)
+            throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: callbackNames), at: a.span)
         }
     }
 

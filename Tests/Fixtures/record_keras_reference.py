@@ -188,6 +188,18 @@ def record_activations():
         "LeakyReLU_layer_default": lambda x: keras.layers.LeakyReLU()(x),
         "elu": lambda x: A.elu(x, alpha=1.0),
         "selu": A.selu,
+        "softplus": A.softplus,
+        "softsign": A.softsign,
+        "hard_sigmoid": A.hard_sigmoid,
+        "relu6": A.relu6,
+        "celu": A.celu,
+        "celu_0.5": lambda x: A.celu(x, alpha=0.5),
+        "exponential": A.exponential,
+        "silu": A.silu,
+        "swish": A.swish,
+        "gelu": A.gelu,
+        "gelu_approximate": lambda x: A.gelu(x, approximate=True),
+        "mish": A.mish,
     }
     x = jnp.array(ACT_X, dtype=jnp.float32)
     values, grads = {}, {}

@@ -137,4 +137,25 @@ final class ComponentTests: XCTestCase {
             Check.gradients(of: layer, input: x, mode: layer.isStochastic ? .inference : .training)
         }
     }
+
+    /// Every activation name: its text form reads back, an activation layer of it
+    /// passes a gradient check, and both exporters write it (Keras' values are
+    /// checked against recorded ones in KerasParityTests).
+    func testEveryActivationRoundTripsExportsAndPassesAGradientCheck() throws {
+        var variants = Activation.names.compactMap { Activation(name: $0) }
+        variants += [.leakyRelu(alpha: 0.3), .elu(alpha: 0.5), .celu(alpha: 0.5), .gelu(approximate: true)]
+        XCTAssertEqual(variants.count, Activation.names.count + 4, "every name makes an activation")
+        for a in variants {
+            XCTAssertEqual(try Activation(ComponentCall(parsing: a.name)), a, a.name)
+            XCTAssertFalse(KerasScript.activation(a).isEmpty, a.name)
+            if a != .linear { XCTAssertNotNil(PyTorchScript.activationModule(a), a.name) }
+            let layer = ActivationLayer(a)
+            var rng = RandomGenerator(seed: 2)
+            try layer.build(inputShape: [5], rng: &rng)
+            let x = Check.random([3, 5], seed: 41, scale: 2)
+            // Away from the kinks (relu family at 0, relu6 at 6, hard_sigmoid at ±3).
+            for i in 0..<x.count where abs(x[i]) < 0.05 { x[i] = x[i] < 0 ? -0.4 : 0.4 }
+            Check.gradients(of: layer, input: x)
+        }
+    }
 }

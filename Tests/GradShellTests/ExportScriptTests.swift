@@ -662,8 +662,8 @@ final class ExportScriptTests: XCTestCase {
         XCTAssertThrowsError(try KerasImport.load(config: Data(config.replacingOccurrences(of: "\"Softmax\"", with: "\"Conv2D\"").utf8), weights: w)) {
             XCTAssertTrue("\($0)".contains("layer 2 'softmax' (Conv2D) cannot be imported"), "\($0)")
         }
-        XCTAssertThrowsError(try KerasImport.load(config: Data(config.replacingOccurrences(of: "\"relu\"", with: "\"gelu\"").utf8), weights: w)) {
-            XCTAssertTrue("\($0)".contains("activation 'gelu'"), "\($0)")
+        XCTAssertThrowsError(try KerasImport.load(config: Data(config.replacingOccurrences(of: "\"relu\"", with: "\"gelux\"").utf8), weights: w)) {
+            XCTAssertTrue("\($0)".contains("activation 'gelux'"), "\($0)")
         }
         let partial = try SafeTensors.encode([("sequential/dense/kernel", kernel)])
         XCTAssertThrowsError(try KerasImport.load(config: Data(config.utf8), weights: partial)) {

@@ -17,6 +17,25 @@ public enum Activation: Equatable, Sendable {
     case selu
     /// `exp(x_i) / sum_j exp(x_j)` over each row.
     case softmax
+    /// `log(1 + exp(x))`.
+    case softplus
+    /// `x / (1 + |x|)`.
+    case softsign
+    /// Keras 3's `relu6(x + 3) / 6` (Keras 2 had `0.2·x + 0.5`).
+    case hardSigmoid
+    /// `min(max(x, 0), 6)`.
+    case relu6
+    /// `x if x ≥ 0 else alpha·(exp(x / alpha) − 1)` (Barron 2017).
+    case celu(alpha: Float)
+    /// `exp(x)`.
+    case exponential
+    /// `x · sigmoid(x)`: Keras' `silu`, also named `swish`.
+    case silu
+    /// `0.5·x·(1 + erf(x / √2))`, or with `approximate` the tanh form
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+    case gelu(approximate: Bool)
+    /// `x · tanh(softplus(x))` (Misra 2019).
+    case mish
 
     public static let seluAlpha: Float = 1.6732632423543772848170429916717
     public static let seluScale: Float = 1.0507009873554804934193349852946
@@ -32,6 +51,15 @@ public enum Activation: Equatable, Sendable {
         case .elu(let a): return a == 1 ? "elu" : "elu(\(formatFloat(a)))"
         case .selu: return "selu"
         case .softmax: return "softmax"
+        case .softplus: return "softplus"
+        case .softsign: return "softsign"
+        case .hardSigmoid: return "hard_sigmoid"
+        case .relu6: return "relu6"
+        case .celu(let a): return a == 1 ? "celu" : "celu(\(formatFloat(a)))"
+        case .exponential: return "exponential"
+        case .silu: return "silu"
+        case .gelu(let approximate): return approximate ? "gelu(approximate=true)" : "gelu"
+        case .mish: return "mish"
         }
     }
 
@@ -40,12 +68,24 @@ public enum Activation: Equatable, Sendable {
         switch self {
         case .leakyRelu: return "leaky_relu"
         case .elu: return "elu"
+        case .celu: return "celu"
+        case .gelu: return "gelu"
         default: return name
         }
     }
 
     /// Names accepted by `activation=`.
-    public static let names = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softmax"]
+    public static let names = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softmax", "softplus", "softsign",
+                               "hard_sigmoid", "relu6", "celu", "exponential", "silu", "swish", "gelu", "mish"]
+
+    /// Whether the derivative needs the input as well as the output (swish,
+    /// GELU and Mish are not monotonic: the output alone does not tell x).
+    public var needsInput: Bool {
+        switch self {
+        case .silu, .gelu, .mish: return true
+        default: return false
+        }
+    }
 
     /// The activation for a name and optional alpha; nil for an unknown name.
     public init?(name: String, alpha: Float? = nil) {
@@ -58,6 +98,15 @@ public enum Activation: Equatable, Sendable {
         case "elu": self = .elu(alpha: alpha ?? 1.0)
         case "selu": self = .selu
         case "softmax": self = .softmax
+        case "softplus": self = .softplus
+        case "softsign": self = .softsign
+        case "hard_sigmoid": self = .hardSigmoid
+        case "relu6": self = .relu6
+        case "celu": self = .celu(alpha: alpha ?? 1.0)
+        case "exponential": self = .exponential
+        case "silu", "swish": self = .silu
+        case "gelu": self = .gelu(approximate: false)
+        case "mish": self = .mish
         default: return nil
         }
     }
@@ -99,6 +148,8 @@ public enum Activation: Equatable, Sendable {
         case .leakyRelu(let a): Vectorized.leakyRelu(p, n, alpha: a)
         case .elu(let a): Vectorized.elu(p, n, alpha: a)
         case .selu: Vectorized.elu(p, n, alpha: Activation.seluAlpha, scale: Activation.seluScale)
+        case .softplus, .softsign, .hardSigmoid, .relu6, .celu, .exponential, .silu, .gelu, .mish:
+            for i in 0..<n { p[i] = value(p[i]) }
         case .softmax:
             for r in 0..<rows {
                 let row = p + r * cols
@@ -112,17 +163,63 @@ public enum Activation: Equatable, Sendable {
         }
     }
 
-    /// Turns `grad` (dL/dy) into dL/dx in place, given the output `y`.
-    public func backward(output y: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    /// Turns `grad` (dL/dy) into dL/dx in place, given the output `y` (and the
+    /// input `x`, which activations that `needsInput` require).
+    public func backward(input x: UnsafePointer<Float>? = nil, output y: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
+                         rows: Int, cols: Int) {
+        precondition(!needsInput || x != nil, "\(name)'s derivative needs the input")
         switch self {
         case .linear: return
         case .softmax: break
+        case .silu, .gelu, .mish:
+            let f = self, xs = x!
+            Parallel.halves(rows * cols, kind: 2) { lo, hi in for i in lo..<hi { g[i] *= f.derivative(x: xs[i], y: y[i]) } }
+            return
         default:
             let f = self
             Parallel.halves(rows * cols, kind: 2) { lo, hi in f.backwardElementwise(y + lo, g + lo, hi - lo, rows: rows, cols: cols) }
             return
         }
         backwardElementwise(y, g, rows * cols, rows: rows, cols: cols)
+    }
+
+    /// f(x) for the activations computed one value at a time.
+    func value(_ x: Float) -> Float {
+        switch self {
+        case .softplus: return max(x, 0) + log1pf(expf(-abs(x)))
+        case .softsign: return x / (1 + abs(x))
+        case .hardSigmoid: return min(max(x + 3, 0), 6) / 6
+        case .relu6: return min(max(x, 0), 6)
+        case .celu(let a): return x >= 0 ? x : a * (expf(x / a) - 1)
+        case .exponential: return expf(x)
+        case .silu: return x / (1 + expf(-x))
+        case .gelu(false): return 0.5 * x * (1 + erff(x * 0.70710678118654752))
+        case .gelu(true):
+            let k: Float = 0.79788456080286536  // √(2/π)
+            return 0.5 * x * (1 + tanhf(k * (x + 0.044715 * x * x * x)))
+        case .mish: return x * tanhf(max(x, 0) + log1pf(expf(-abs(x))))
+        default: preconditionFailure("\(name) is applied by a vector kernel")
+        }
+    }
+
+    /// f′ at x, for the activations whose output alone does not give it.
+    func derivative(x: Float, y: Float) -> Float {
+        switch self {
+        case .silu:
+            let s = 1 / (1 + expf(-x))
+            return s * (1 + x * (1 - s))
+        case .gelu(false):
+            return 0.5 * (1 + erff(x * 0.70710678118654752)) + x * expf(-0.5 * x * x) * 0.39894228040143268
+        case .gelu(true):
+            let k: Float = 0.79788456080286536
+            let t = tanhf(k * (x + 0.044715 * x * x * x))
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+        case .mish:
+            let sp = max(x, 0) + log1pf(expf(-abs(x)))
+            let t = tanhf(sp), s = 1 / (1 + expf(-x))
+            return t + x * (1 - t * t) * s
+        default: preconditionFailure("\(name)'s derivative comes from its output")
+        }
     }
 
     private func backwardElementwise(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int, rows: Int, cols: Int) {
@@ -134,6 +231,13 @@ public enum Activation: Equatable, Sendable {
         case .leakyRelu(let a): Vectorized.reluBackward(y, g, n, alpha: a)
         case .elu(let a): Vectorized.eluBackward(y, g, n, alpha: a)
         case .selu: Vectorized.eluBackward(y, g, n, alpha: Activation.seluAlpha, scale: Activation.seluScale)
+        case .softplus: for i in 0..<n { g[i] *= -expm1f(-y[i]) }
+        case .softsign: for i in 0..<n { let d = 1 - abs(y[i]); g[i] *= d * d }
+        case .hardSigmoid: for i in 0..<n { g[i] = y[i] > 0 && y[i] < 1 ? g[i] / 6 : 0 }
+        case .relu6: for i in 0..<n where !(y[i] > 0 && y[i] < 6) { g[i] = 0 }
+        case .celu(let a): for i in 0..<n where y[i] < 0 { g[i] *= y[i] / a + 1 }
+        case .exponential: for i in 0..<n { g[i] *= y[i] }
+        case .silu, .gelu, .mish: preconditionFailure("\(name)'s derivative needs the input")
         case .softmax:
             for r in 0..<rows {
                 let yr = y + r * cols, gr = g + r * cols
@@ -169,6 +273,12 @@ public func formatFloat(_ x: Float) -> String {
 extension Activation {
     /// The activation a call names: `relu`, `elu(0.5)`, `leaky_relu(negative_slope=0.3)`.
     public init(_ call: ComponentCall) throws {
+        if call.name == "gelu" {
+            let args = try call.arguments(["approximate"])
+            let approx = try call.word("approximate", in: args, default: "false", from: ["true", "false"])
+            self = .gelu(approximate: approx == "true")
+            return
+        }
         let args = try call.arguments(["alpha", "negative_slope"])
         if args["alpha"] != nil && args["negative_slope"] != nil {
             throw ComponentError("\(call.name)(): give alpha or negative_slope, not both", at: call.span)
@@ -181,7 +291,7 @@ extension Activation {
             }
             throw ComponentError("'\(call.name)' is not an activation" + nameHint(call.name, Activation.names), at: call.span)
         }
-        if alpha != nil, !["leaky_relu", "elu"].contains(a.baseName) {
+        if alpha != nil, !["leaky_relu", "elu", "celu"].contains(a.baseName) {
             throw ComponentError("\(call.name) takes no arguments", at: call.span)
         }
         self = a

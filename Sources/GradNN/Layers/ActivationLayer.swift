@@ -13,6 +13,8 @@ public final class ActivationLayer: ActivatedLayer {
     public var parameters: [Parameter] { [] }
     private let output = Tensor(zeros: [0])
     private let gradient = Tensor(zeros: [0])
+    /// The input, kept for activations whose derivative needs it (swish, GELU, Mish).
+    private let input = Tensor(zeros: [0])
 
     public init(_ activation: Activation, name: String = "activation", typeName: String = "Activation") {
         self.activation = activation
@@ -26,6 +28,7 @@ public final class ActivationLayer: ActivatedLayer {
     }
 
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
+        if activation.needsInput { self.input.assign(input) }
         output.assign(input)
         activation.apply(output.data, rows: output.rows, cols: output.columns)
         return output
@@ -33,7 +36,8 @@ public final class ActivationLayer: ActivatedLayer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         gradient.assign(outputGradient)
-        activation.backward(output: output.data, gradient: gradient.data, rows: output.rows, cols: output.columns)
+        activation.backward(input: activation.needsInput ? UnsafePointer(input.data) : nil, output: output.data, gradient: gradient.data,
+                            rows: output.rows, cols: output.columns)
         return gradient
     }
 

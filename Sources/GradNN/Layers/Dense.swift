@@ -22,6 +22,8 @@ public final class Dense: ActivatedLayer {
     public var fusedSGDRate: Float?
     private let output = Tensor(zeros: [0])
     private let preGradient = Tensor(zeros: [0])
+    /// x·W + b, kept only for activations whose derivative needs it.
+    private let preActivation = Tensor(zeros: [0])
     private let inputGradient = Tensor(zeros: [0])
     /// Σ dz when there is no bias gradient to hold it (folded backward pass).
     private let columnScratch = Tensor(zeros: [0])
@@ -83,8 +85,12 @@ public final class Dense: ActivatedLayer {
         // Bias and an element-wise activation on each range of columns right after the thread
         // that computed it; softmax needs whole rows, so it runs afterwards.
         let (bias, activation, units) = (self.bias?.value.data, self.activation, units)
+        // Swish, GELU and Mish need z = x·W + b for their derivative: keep a copy.
+        if activation.needsInput { preActivation.resize([n, units]) }
+        let z = activation.needsInput ? preActivation.data : nil
         BLAS.matmul(input, kernel.value, into: output) { columns in
             if let b = bias { Vectorized.addRows(o, rows: n, cols: units, columns: columns, b) }
+            if let z { for r in 0..<n { (z + r * units + columns.lowerBound).update(from: o + r * units + columns.lowerBound, count: columns.count) } }
             if activation.isElementwise { activation.apply(o, rows: n, cols: units, columns: columns) }
         }
         if !activation.isElementwise { activation.apply(o, rows: n, cols: units) }
@@ -99,7 +105,8 @@ public final class Dense: ActivatedLayer {
     /// dL/dz from dL/d(output), through the activation's derivative, in `preGradient`.
     private func preActivationGradient(_ outputGradient: Tensor) -> Tensor {
         preGradient.assign(outputGradient)
-        activation.backward(output: output.data, gradient: preGradient.data, rows: output.rows, cols: units)
+        activation.backward(input: activation.needsInput ? UnsafePointer(preActivation.data) : nil, output: output.data,
+                            gradient: preGradient.data, rows: output.rows, cols: units)
         return preGradient
     }
 
@@ -196,7 +203,7 @@ extension Dense {
     static let keys: [LayerKey] = [
         LayerKey("units", .int(1...1_000_000), positional: true, alwaysShown: true, help: "dense: number of units"),
         LayerKey("activation", .activation, default: .activation(.linear), alwaysShown: true,
-                 help: "dense: linear (default), sigmoid, tanh, relu, leaky_relu(alpha), elu(alpha), selu, softmax"),
+                 help: "dense: linear (default), sigmoid, tanh, relu, leaky_relu(alpha), elu(alpha), selu, softmax, softplus, softsign, hard_sigmoid, relu6, celu(alpha), exponential, silu (swish), gelu(approximate), mish"),
         LayerKey("use_bias", .bool, default: .bool(true), help: "dense: whether to add a bias (default true)"),
         LayerKey("kernel_initializer", .initializer, default: .initializer(.named("glorot_uniform")!), alwaysShown: true,
                  help: "glorot_uniform (default), he_normal, lecun_normal, variance_scaling(…)…"),

@@ -232,6 +232,8 @@ public enum KerasImport {
         switch lower {
         case "leaky_relu": return .leakyRelu(alpha: (cfg["negative_slope"] as? NSNumber)?.floatValue ?? 0.2)
         case "elu": return .elu(alpha: (cfg["alpha"] as? NSNumber)?.floatValue ?? 1)
+        case "celu": return .celu(alpha: (cfg["alpha"] as? NSNumber)?.floatValue ?? 1)
+        case "gelu": return .gelu(approximate: cfg["approximate"] as? Bool ?? false)
         default:
             if let a = Activation(name: lower) { return a }
             throw ModelError("\(what) cannot be imported: activation '\(name)' is not one of gradlab's (\(Activation.names.joined(separator: ", ")))")

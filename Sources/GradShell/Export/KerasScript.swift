@@ -248,6 +248,8 @@ enum KerasScript {
         case .leakyRelu(let al) where al != 0.2:
             return "lambda x: keras.activations.leaky_relu(x, negative_slope=\(al.py))"
         case .elu(let al) where al != 1: return "lambda x: keras.activations.elu(x, alpha=\(al.py))"
+        case .celu(let al) where al != 1: return "lambda x: keras.activations.celu(x, alpha=\(al.py))"
+        case .gelu(true): return "lambda x: keras.activations.gelu(x, approximate=True)"
         default: return a.baseName.py
         }
     }

@@ -51,7 +51,8 @@ enum PyTorchScript {
                 return {k: (torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(np.ascontiguousarray(y)))
                         for k, (x, y) in load_data().items()}
             """#)
-        for helper in ModuleClass.allCases where modules.contains(where: { $0.helper == helper }) {
+        for helper in ModuleClass.allCases
+        where modules.contains(where: { m in m.helper == helper || m.entries.contains { $0.1 == helper.module } }) {
             w.blank(2)
             w.write(helper.source)
         }
@@ -411,6 +412,15 @@ enum PyTorchScript {
         case .elu(let al): return "nn.ELU(alpha=\(al.py))"
         case .selu: return "nn.SELU()"
         case .softmax: return "nn.Softmax(dim=-1)"
+        case .softplus: return "nn.Softplus()"
+        case .softsign: return "nn.Softsign()"
+        case .hardSigmoid: return "nn.Hardsigmoid()"
+        case .relu6: return "nn.ReLU6()"
+        case .celu(let al): return "nn.CELU(alpha=\(al.py))"
+        case .exponential: return ModuleClass.exponential.module
+        case .silu: return "nn.SiLU()"
+        case .gelu(let approximate): return approximate ? #"nn.GELU(approximate="tanh")"# : "nn.GELU()"
+        case .mish: return "nn.Mish()"
         }
     }
 
@@ -453,7 +463,10 @@ enum PyTorchScript {
 
     /// A class the script defines when a layer's module needs it, in this order.
     enum ModuleClass: CaseIterable {
-        case kerasBatchNorm1d, residual, elementwisePReLU
+        case kerasBatchNorm1d, residual, elementwisePReLU, exponential
+
+        /// The module an activation entry uses, for classes that stand for an activation.
+        var module: String? { self == .exponential ? "Exp()" : nil }
 
         var source: String {
             switch self {
@@ -486,6 +499,14 @@ enum PyTorchScript {
 
                         def forward(self, x):
                             return x + self.activation(self.dense(x))
+                    """#
+            case .exponential:
+                return #"""
+                    class Exp(nn.Module):
+                        """Keras' exponential activation, exp(x), which torch.nn has no module for."""
+
+                        def forward(self, x):
+                            return torch.exp(x)
                     """#
             case .elementwisePReLU:
                 return #"""

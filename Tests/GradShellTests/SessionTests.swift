@@ -197,3 +197,21 @@ final class SessionTests: XCTestCase {
         XCTAssertTrue(ok(s, "evaluate test mc samples=10").contains("mc accuracy"))
     }
 }
+
+final class SetTrainableRangeTests: XCTestCase {
+    func testARangeFreezesTheLayersWithVariablesAndUndoesAsOne() {
+        let s = Session()
+        s.run("data moons n=100")
+        s.run("model new")
+        for l in ["add dense 8", "add batchnorm", "add activation relu", "add dense 2 activation=softmax"] { s.run(l) }
+        let r = s.run("set trainable 0..2 false")
+        XCTAssertFalse(r.failed, r.output)
+        XCTAssertEqual(s.model!.layers.map(\.isFrozen), [true, true, false, false])
+        s.run("undo")
+        XCTAssertEqual(s.model!.layers.map(\.isFrozen), [false, false, false, false])
+        XCTAssertTrue(s.run("set trainable 0..9 false").output.contains("the model has layers 0 to 3"))
+        XCTAssertTrue(s.run("set trainable 2..2 false").failed)
+        XCTAssertFalse(s.run("set trainable 0,3 false").failed)
+        XCTAssertEqual(s.model!.layers.map(\.isFrozen), [true, false, false, true])
+    }
+}

@@ -284,9 +284,10 @@ final class KerasParityTests: XCTestCase {
         case "leaky_relu_0.3": return .leakyRelu(alpha: 0.3)
         // `keras.activations.leaky_relu` defaults to 0.2: so must gradlab's `leaky_relu` name.
         case "leaky_relu_function_default": return Activation(name: "leaky_relu")
-        // The `keras.layers.LeakyReLU` layer defaults to 0.3. gradlab's layer default
-        // lives in GradShell (AddCommand), out of this module; use Keras' value.
-        case "LeakyReLU_layer_default": return .leakyRelu(alpha: 0.3)
+        // The `keras.layers.LeakyReLU` layer defaults to 0.3: so must `add leaky_relu`.
+        case "LeakyReLU_layer_default":
+            guard case .float(let slope)? = ActivationLayer.leakyReLUSpec.keys.first?.defaultValue else { return nil }
+            return .leakyRelu(alpha: slope)
         case "elu": return Activation(name: "elu")
         case "selu": return .selu
         case "celu_0.5": return .celu(alpha: 0.5)

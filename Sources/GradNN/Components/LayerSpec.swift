@@ -84,7 +84,7 @@ public struct LayerSpec: Sendable {
     public func values(fromConfig c: [String: String]) throws -> [String: LayerValue] {
         var raw: [String: LayerValue] = [:]
         for k in keys {
-            guard let text = c[k.name] else { continue }
+            guard let text = c[k.name] ?? k.aliases.lazy.compactMap({ c[$0] }).first else { continue }
             do {
                 raw[k.name] = try k.value(ComponentCall(parsing: text).asArgument)
             } catch let e as ComponentError {
@@ -108,6 +108,8 @@ public struct LayerKey: Sendable {
     }
 
     public var name: String
+    /// Other names accepted for it (Keras 2's `alpha` for `negative_slope`).
+    public var aliases: [String]
     /// The key in a Keras config (`negative_slope` for gradlab's `alpha`).
     public var kerasName: String
     public var kind: Kind
@@ -122,9 +124,10 @@ public struct LayerKey: Sendable {
     public var alwaysShown: Bool
     public var help: String
 
-    public init(_ name: String, _ kind: Kind, default d: LayerValue? = nil, keras: String? = nil, kerasDefault: LayerValue? = nil,
-                positional: Bool = false, alwaysShown: Bool = false, help: String) {
+    public init(_ name: String, _ kind: Kind, default d: LayerValue? = nil, aliases: [String] = [], keras: String? = nil,
+                kerasDefault: LayerValue? = nil, positional: Bool = false, alwaysShown: Bool = false, help: String) {
         self.name = name
+        self.aliases = aliases
         self.kerasName = keras ?? name
         self.kind = kind
         self.defaultValue = d

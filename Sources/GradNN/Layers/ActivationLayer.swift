@@ -55,7 +55,7 @@ public final class ActivationLayer: ActivatedLayer {
 
     public var settings: LayerValues {
         switch activation {
-        case .leakyRelu(let a) where typeName == "LeakyReLU": return LayerValues(["alpha": .float(a)])
+        case .leakyRelu(let a) where typeName == "LeakyReLU": return LayerValues(["negative_slope": .float(a)])
         case .elu(let a) where typeName == "ELU": return LayerValues(["alpha": .float(a)])
         default: return LayerValues(["activation": .activation(activation)])
         }
@@ -66,14 +66,15 @@ public final class ActivationLayer: ActivatedLayer {
         keys: [LayerKey("activation", .activation, positional: true, alwaysShown: true, help: "activation: the function, e.g. relu, elu(0.5)")],
         example: "add activation elu") { v, name in ActivationLayer(v.activation("activation"), name: name) }
 
-    /// Keras' `LeakyReLU` layer (its slope is `negative_slope` there).
+    /// Keras 3's `LeakyReLU` layer: its default slope is 0.3, where the
+    /// `leaky_relu` function's (`activation=leaky_relu`) is 0.2.
     public static let leakyReLUSpec = LayerSpec(
         keyword: "leaky_relu", aliases: ["leakyrelu"], kerasClass: "LeakyReLU", baseName: "leaky_re_lu",
-        summary: "x if x > 0 else alpha·x, as a layer",
-        keys: [LayerKey("alpha", .float(0...10), default: .float(0.2), keras: "negative_slope", kerasDefault: .float(0.3), positional: true, alwaysShown: true,
-                        help: "leaky_relu: slope for x < 0 (default 0.2)")],
-        example: "add leaky_relu alpha=0.3") { v, name in
-        ActivationLayer(.leakyRelu(alpha: v.float("alpha")), name: name, typeName: "LeakyReLU")
+        summary: "x if x > 0 else negative_slope·x, as a layer",
+        keys: [LayerKey("negative_slope", .float(0...10), default: .float(0.3), aliases: ["alpha"], positional: true, alwaysShown: true,
+                        help: "leaky_relu: slope for x < 0 (default 0.3, as Keras' LeakyReLU layer; the leaky_relu function's is 0.2)")],
+        example: "add leaky_relu negative_slope=0.2") { v, name in
+        ActivationLayer(.leakyRelu(alpha: v.float("negative_slope")), name: name, typeName: "LeakyReLU")
     }
 
     /// Keras' `ELU` layer.

@@ -130,8 +130,8 @@ public enum KerasImport {
                 }
                 var raw: [String: LayerValue] = [:]
                 for k in spec.keys {
-                    // Keras 2 called LeakyReLU's negative_slope alpha.
-                    guard let v = c[k.kerasName] ?? c[k.name], !(v is NSNull) else {
+                    // Keras 2 called LeakyReLU's negative_slope alpha (the key's alias).
+                    guard let v = c[k.kerasName] ?? k.aliases.lazy.compactMap({ c[$0] }).first, !(v is NSNull) else {
                         raw[k.name] = k.kerasDefault
                         continue
                     }

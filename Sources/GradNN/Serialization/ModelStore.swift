@@ -170,10 +170,11 @@ public enum ModelStore {
             guard let cls = l["class_name"] as? String, let name = l["name"] as? String else { throw ModelError("a layer in model.json lacks class_name or name") }
             var c = l["config"] as? [String: String] ?? [:]
             guard let spec = LayerRegistry.spec(kerasClass: cls) else { throw ModelError("model.json: layer type '\(cls)' is not supported") }
-            if ["LeakyReLU", "ELU"].contains(cls), c["alpha"] == nil, let text = c["activation"] {
+            if ["LeakyReLU", "ELU"].contains(cls), c["alpha"] == nil, c["negative_slope"] == nil, let text = c["activation"] {
                 // Written before these layers had their own spec: the slope was in the activation's name.
                 switch try? Activation(ComponentCall(parsing: text)) {
-                case .leakyRelu(let a)?, .elu(let a)?: c["alpha"] = formatFloat(a)
+                case .leakyRelu(let a)?: c["negative_slope"] = formatFloat(a)
+                case .elu(let a)?: c["alpha"] = formatFloat(a)
                 default: break
                 }
             }

@@ -16,6 +16,7 @@ struct AddCommand: Command {
                 } else {
                     out.append(KeySpec(k.name, k.help, k.words.isEmpty ? .none : .words(k.words)))
                 }
+                for a in k.aliases where !out.contains(where: { $0.name == a }) { out.append(KeySpec(a, "same as \(k.name)=")) }
             }
         }
         return out
@@ -102,7 +103,9 @@ struct AddCommand: Command {
         if custom != nil && count > 1 { throw ShellError("name= names one layer; drop it or repeat=") }
         var raw: [String: LayerValue] = [:]
         for k in spec.keys {
-            guard let arg = args.argument(k.name, positional: k.positional) else {
+            var alias: Argument? = nil
+            for name in k.aliases where alias == nil { alias = args.keyword(name) }
+            guard let arg = args.keyword(k.name) ?? alias ?? (k.positional ? args.nextArgument() : nil) else {
                 if k.isRequired {
                     throw ShellError("add \(spec.keyword) needs \(k.positional ? "a \(k.name)" : "\(k.name)="), e.g. `\(spec.example)`")
                 }

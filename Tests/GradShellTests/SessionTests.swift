@@ -215,3 +215,33 @@ final class SetTrainableRangeTests: XCTestCase {
         XCTAssertEqual(s.model!.layers.map(\.isFrozen), [true, false, false, true])
     }
 }
+
+final class CompileClippingTests: XCTestCase {
+    /// Keras 3 refuses two clipping arguments ("Only one of `clipnorm`, `clipvalue`
+    /// and `global_clipnorm` can be set", checked with keras 3.15.1); so does gradlab.
+    func testTwoClippingArgumentsAreRefused() {
+        let s = Session()
+        s.run("data moons n=100")
+        s.run("model new")
+        s.run("add dense 2 activation=softmax")
+        for line in ["compile optimizer=sgd clipnorm=1 clipvalue=1", "compile optimizer=sgd(clipnorm=1, clipvalue=1)",
+                     "compile optimizer=sgd(clipvalue=1) global_clipnorm=1"] {
+            let r = s.run(line)
+            XCTAssertTrue(r.failed && r.output.contains("only one of clipnorm, clipvalue and global_clipnorm"), "\(line): \(r.output)")
+        }
+        XCTAssertFalse(s.run("compile optimizer=sgd clipnorm=1").failed)
+    }
+
+    /// After a schedule, `set learning_rate` reports the rate in force, not the schedule's start.
+    func testSetLearningRateReportsTheCurrentRate() {
+        let s = Session()
+        s.run("data moons n=320")
+        s.run("model new")
+        s.run("add dense 2 activation=softmax")
+        s.run("compile optimizer=sgd learning_rate=exponential(0.1, decay_steps=10, decay_rate=0.5)")
+        s.run("fit epochs=1 batch_size=32")
+        let rate = s.model!.optimizer!.currentLearningRate
+        XCTAssertLessThan(rate, 0.09)
+        XCTAssertTrue(s.run("set learning_rate 0.001").output.hasPrefix("learning rate \(formatFloat(rate)) → 0.001"))
+    }
+}

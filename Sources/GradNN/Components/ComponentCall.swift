@@ -103,8 +103,11 @@ public struct ComponentError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// "; did you mean 'relu'?" or the accepted names, as the shell words it.
-func nameHint(_ word: String, _ names: [String]) -> String { Suggestions.hint(for: word, in: names) }
+/// "; did you mean 'relu'?", or else every accepted name (a component kind has few).
+func nameHint(_ word: String, _ names: [String]) -> String {
+    if let best = Suggestions.closest(to: word, in: names).first { return "; did you mean '\(best)'?" }
+    return "; accepted: " + names.joined(separator: ", ")
+}
 
 func shortNumber(_ d: Double) -> String {
     if d >= 1e30 { return "∞" }

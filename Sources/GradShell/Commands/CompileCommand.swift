@@ -40,7 +40,10 @@ struct CompileCommand: Command {
         if let a = args.keyword("clipnorm") { clip.clipNorm = try Arguments.float(a, name: "clipnorm", range: 1e-12...1e12) }
         if let a = args.keyword("clipvalue") { clip.clipValue = try Arguments.float(a, name: "clipvalue", range: 1e-12...1e12) }
         if let a = args.keyword("global_clipnorm") { clip.globalClipNorm = try Arguments.float(a, name: "global_clipnorm", range: 1e-12...1e12) }
-        if clip.clipNorm != nil && clip.globalClipNorm != nil { throw ShellError("give clipnorm= or global_clipnorm=, not both (as in Keras)") }
+        let given = [("clipnorm", clip.clipNorm), ("clipvalue", clip.clipValue), ("global_clipnorm", clip.globalClipNorm)].filter { $0.1 != nil }
+        if given.count > 1 {
+            throw ShellError("only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras); got \(given.map(\.0).joined(separator: " and "))")
+        }
         var sched: LearningRateSchedule? = nil
         if let a = args.keyword("learning_rate") {
             if case .number = a.value { lr = try Arguments.float(a, name: "learning_rate", range: 0...1e6) }

@@ -22,20 +22,26 @@ struct DiagnoseCommand: Command {
         let vanishing = grads.filter { maxG > 0 && $0.gradientNorm / maxG < GradientsCommand.vanishingRatio }
         if !vanishing.isEmpty {
             let worst = vanishing.map { $0.gradientNorm / maxG }.min()!
-            findings.append("vanishing gradients: layers \(vanishing.map { String($0.index) }.joined(separator: ", ")) get less than 1/100 of the largest layer's gradient norm (worst \(String(format: "%.1e", worst))×)")
+            findings.append("vanishing gradients: layers \(DiagnoseCommand.ranges(vanishing.map(\.index))) get less than 1/100 of the largest layer's gradient norm (worst \(String(format: "%.1e", worst))×)")
             remedies += ["try kernel_initializer=he_normal activation=elu", "try batchnorm=on", "try activation=selu kernel_initializer=lecun_normal"]
         }
         let exploding = grads.filter { !$0.gradientNorm.isFinite || ($0.weightNorm > 0 && $0.gradientNorm / $0.weightNorm > GradientsCommand.explodingRatio) }
         if !exploding.isEmpty {
-            findings.append("exploding gradients: layers \(exploding.map { String($0.index) }.joined(separator: ", ")) have gradients over 100× their weights")
+            findings.append("exploding gradients: layers \(DiagnoseCommand.ranges(exploding.map(\.index))) have gradients over 100× their weights")
             remedies += ["compile … clipnorm=1.0", "set learning_rate \(formatFloat((m.optimizer!.currentLearningRate) / 10))", "try batchnorm=on"]
         }
-        for a in acts where a.saturated > 0.25 {
-            findings.append(String(format: "%.0f %% of layer %d's %@ outputs are saturated (near the flat ends, where the derivative is ≈ 0)", 100 * a.saturated, a.index, a.activation))
+        // One finding per kind, however many layers: a 100-layer net stays readable.
+        let saturated = acts.filter { $0.saturated > 0.25 }
+        if let worst = saturated.max(by: { $0.saturated < $1.saturated }) {
+            let which = saturated.count == 1 ? "layer \(worst.index)'s \(worst.activation) outputs are" : "\(saturated.count) layers' outputs (layers \(DiagnoseCommand.ranges(saturated.map(\.index)))) are"
+            findings.append(String(format: "%@ over 25 %% saturated (near the flat ends, where the derivative is ≈ 0); worst %.0f %% at layer %d (%@)",
+                                   which, 100 * worst.saturated, worst.index, worst.activation))
             remedies.append("try activation=elu kernel_initializer=he_normal")
         }
-        for a in acts where (a.dead ?? 0) > 0.2 {
-            findings.append(String(format: "%.0f %% of layer %d's ReLU units are dead (zero for the whole batch)", 100 * (a.dead ?? 0), a.index))
+        let dead = acts.filter { ($0.dead ?? 0) > 0.2 }
+        if let worst = dead.max(by: { ($0.dead ?? 0) < ($1.dead ?? 0) }) {
+            let which = dead.count == 1 ? "layer \(worst.index) has" : "\(dead.count) layers (\(DiagnoseCommand.ranges(dead.map(\.index)))) have"
+            findings.append(String(format: "%@ over 20 %% dead ReLU units (zero for the whole batch); worst %.0f %% at layer %d", which, 100 * (worst.dead ?? 0), worst.index))
             remedies += ["try activation=leaky_relu", "set learning_rate \(formatFloat(m.optimizer!.currentLearningRate / 3))"]
         }
         let h = m.history.series("loss")
@@ -54,11 +60,25 @@ struct DiagnoseCommand: Command {
         if findings.isEmpty {
             lines.append("no problem found: gradients flow (every layer within 1/100 of the largest, none over 100× its weights), under 25 % saturated, under 20 % dead units")
         } else {
+            lines.append("\(plural(findings.count, "finding")) on \(plural(m.layers.count, "layer")):")
             lines += findings.map { "• " + $0 }
             var seen = Set<String>()
             lines.append("what the chapter suggests:")
             for r in remedies where seen.insert(r).inserted { lines.append("  " + r) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `1–4, 7, 9–12`: layer indices as runs.
+    static func ranges(_ xs: [Int]) -> String {
+        var out: [String] = [], i = 0
+        let v = xs.sorted()
+        while i < v.count {
+            var j = i
+            while j + 1 < v.count && v[j + 1] == v[j] + 1 { j += 1 }
+            out.append(j > i + 1 ? "\(v[i])–\(v[j])" : (j == i + 1 ? "\(v[i]), \(v[j])" : "\(v[i])"))
+            i = j + 1
+        }
+        return out.joined(separator: ", ")
     }
 }

@@ -53,7 +53,8 @@ struct SetCommand: Command {
             return "\(what) now \(on ? "trainable" : "frozen"); trainable params \(before.trainable.formatted) → \(after.trainable.formatted), non-trainable \(before.nonTrainable.formatted) → \(after.nonTrainable.formatted)"
         case .learningRate(let lr):
             let m = try session.requireCompiled()
-            let old = m.optimizer!.learningRate
+            // The rate in force now, the schedule's at this step if there is one.
+            let old = m.optimizer!.currentLearningRate
             m.optimizer!.learningRate = lr
             m.optimizer!.schedule = nil
             return "learning rate \(formatFloat(old)) → \(formatFloat(lr))"

@@ -92,6 +92,11 @@ enum ValueParsing {
         let clip = Clipping(clipValue: try kw["clipvalue"].map { try Arguments.float($0, name: "clipvalue", range: 1e-12...1e12) },
                             clipNorm: try kw["clipnorm"].map { try Arguments.float($0, name: "clipnorm", range: 1e-12...1e12) },
                             globalClipNorm: try kw["global_clipnorm"].map { try Arguments.float($0, name: "global_clipnorm", range: 1e-12...1e12) })
+        let given = ["clipnorm", "clipvalue", "global_clipnorm"].filter { kw[$0] != nil }
+        if given.count > 1 {
+            // As Keras 3 does: only one of them would apply.
+            throw ShellError("\(n)(): only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras); got \(given.joined(separator: " and "))", at: kw[given[1]]!.span)
+        }
         return (rule, lr, decay, clip)
     }
 

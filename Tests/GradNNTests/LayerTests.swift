@@ -206,3 +206,32 @@ final class RegularizerSumTests: XCTestCase {
         XCTAssertEqual(Double(got), 0.01 * exact, accuracy: 0.01 * exact * 2e-7)
     }
 }
+
+final class MatrixInitializerTests: XCTestCase {
+    /// Keras' Orthogonal: WᵀW = gain²·I for a tall kernel, WWᵀ = gain²·I for a wide one.
+    func testOrthogonalKernelsAreOrthogonalTallAndWide() {
+        var rng = RandomGenerator(seed: 9)
+        for (rows, cols) in [(30, 7), (7, 30), (12, 12)] {
+            let t = Tensor(zeros: [rows, cols])
+            Initializer.orthogonal(gain: 2).fill(t, rng: &rng)
+            let k = min(rows, cols)
+            for a in 0..<k {
+                for b in 0..<k {
+                    var dot = 0.0
+                    if rows >= cols { for r in 0..<rows { dot += Double(t[r * cols + a]) * Double(t[r * cols + b]) } }
+                    else { for c in 0..<cols { dot += Double(t[a * cols + c]) * Double(t[b * cols + c]) } }
+                    XCTAssertEqual(dot, a == b ? 4 : 0, accuracy: 1e-5, "\(rows)×\(cols) [\(a), \(b)]")
+                }
+            }
+        }
+    }
+
+    func testIdentityIsGainOnTheDiagonalAndRefusedForABias() throws {
+        let t = Tensor(zeros: [3, 5])
+        var rng = RandomGenerator(seed: 1)
+        Initializer.identity(gain: 0.5).fill(t, rng: &rng)
+        XCTAssertEqual(t.array, [0.5, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0, 0.5, 0, 0])
+        XCTAssertEqual(try Initializer(ComponentCall(parsing: "orthogonal(gain=2)")), .orthogonal(gain: 2))
+        XCTAssertThrowsError(try Dense.spec.make(["units": .int(3), "bias_initializer": .initializer(.identity(gain: 1))], name: "d"))
+    }
+}

@@ -17,6 +17,12 @@ public enum Initializer: Equatable, Sendable {
     case randomUniform(minval: Float, maxval: Float)
     case truncatedNormal(mean: Float, stddev: Float)
     case varianceScaling(scale: Float, mode: FanMode, distribution: Distribution, name: String?)
+    /// Keras' `Orthogonal(gain)` (Saxe et al. 2014): the Q of a QR
+    /// decomposition of a normal matrix, signs fixed so R's diagonal is
+    /// positive, transposed for a wide kernel, times gain.
+    case orthogonal(gain: Float)
+    /// Keras' `Identity(gain)`: gain · eye(rows, cols), for 2-D kernels only.
+    case identity(gain: Float)
 
     public enum FanMode: String, Sendable, CaseIterable { case fanIn = "fan_in", fanOut = "fan_out", fanAvg = "fan_avg" }
     public enum Distribution: String, Sendable, CaseIterable {
@@ -26,7 +32,7 @@ public enum Initializer: Equatable, Sendable {
     /// Names accepted by `kernel_initializer=` and `bias_initializer=`.
     public static let names = ["zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
                                "glorot_uniform", "glorot_normal", "xavier_uniform", "xavier_normal",
-                               "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "variance_scaling"]
+                               "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "variance_scaling", "orthogonal", "identity"]
 
     /// A named initializer with Keras' defaults; nil for an unknown name.
     public static func named(_ name: String) -> Initializer? {
@@ -44,6 +50,8 @@ public enum Initializer: Equatable, Sendable {
         case "lecun_normal": return .varianceScaling(scale: 1, mode: .fanIn, distribution: .truncatedNormal, name: "lecun_normal")
         case "lecun_uniform": return .varianceScaling(scale: 1, mode: .fanIn, distribution: .uniform, name: "lecun_uniform")
         case "variance_scaling": return .varianceScaling(scale: 1, mode: .fanIn, distribution: .truncatedNormal, name: nil)
+        case "orthogonal": return .orthogonal(gain: 1)
+        case "identity": return .identity(gain: 1)
         default: return nil
         }
     }
@@ -60,6 +68,8 @@ public enum Initializer: Equatable, Sendable {
         case .varianceScaling(let scale, let mode, let dist, let n):
             if let n { return n }
             return "variance_scaling(scale=\(formatFloat(scale)), mode=\(mode.rawValue), distribution=\(dist.rawValue))"
+        case .orthogonal(let g): return g == 1 ? "orthogonal" : "orthogonal(gain=\(formatFloat(g)))"
+        case .identity(let g): return g == 1 ? "identity" : "identity(gain=\(formatFloat(g)))"
         }
     }
 
@@ -84,6 +94,13 @@ public enum Initializer: Equatable, Sendable {
         case .truncatedNormal(_, let s): return Double(s) * 0.87962566103423978
         case .varianceScaling(let scale, let mode, _, _):
             return (Double(scale) / Initializer.fanValue(mode, shape)).squareRoot()
+        case .orthogonal(let g):
+            // A semi-orthogonal [r, c] matrix has min(r, c) unit singular values: mean square min/(r·c).
+            let r = Double(shape.dropLast().reduce(1, *)), c = Double(shape.last ?? 1)
+            return Double(g) * (min(r, c) / (r * c)).squareRoot()
+        case .identity(let g):
+            let r = Double(shape.dropLast().reduce(1, *)), c = Double(shape.last ?? 1)
+            return Double(g) * (min(r, c) / (r * c)).squareRoot()
         }
     }
 
@@ -93,6 +110,14 @@ public enum Initializer: Equatable, Sendable {
         case .fanIn: return max(1, fi)
         case .fanOut: return max(1, fo)
         case .fanAvg: return max(1, (fi + fo) / 2)
+        }
+    }
+
+    /// Whether it needs a 2-D kernel (Keras refuses a bias for these).
+    public var needsMatrix: Bool {
+        switch self {
+        case .orthogonal, .identity: return true
+        default: return false
         }
     }
 
@@ -119,6 +144,30 @@ public enum Initializer: Equatable, Sendable {
                 let limit = Float((3 * s).squareRoot())
                 for i in 0..<n { p[i] = limit * (2 * rng.uniform() - 1) }
             }
+        case .orthogonal(let g):
+            let cols = tensor.shape.last ?? 1, rows = n / max(1, cols)
+            let tall = max(rows, cols), wide = min(rows, cols)
+            // a: tall × wide normal draws, row-major; Q by modified Gram-Schmidt
+            // on its columns (R's diagonal comes out positive, as Keras' sign fix makes it).
+            var a = (0..<(tall * wide)).map { _ in Double(rng.normal()) }
+            for j in 0..<wide {
+                for k in 0..<j {
+                    var dot = 0.0
+                    for i in 0..<tall { dot += a[i * wide + k] * a[i * wide + j] }
+                    for i in 0..<tall { a[i * wide + j] -= dot * a[i * wide + k] }
+                }
+                var norm = 0.0
+                for i in 0..<tall { norm += a[i * wide + j] * a[i * wide + j] }
+                norm = max(norm.squareRoot(), 1e-30)
+                for i in 0..<tall { a[i * wide + j] /= norm }
+            }
+            for r in 0..<rows {
+                for c in 0..<cols { p[r * cols + c] = g * Float(rows >= cols ? a[r * wide + c] : a[c * wide + r]) }
+            }
+        case .identity(let g):
+            let cols = tensor.shape.last ?? 1
+            tensor.fill(0)
+            for i in 0..<min(n / max(1, cols), cols) { p[i * cols + i] = g }
         }
     }
 }
@@ -149,6 +198,10 @@ extension Initializer {
             let dist = try call.word("distribution", in: a, default: "truncated_normal", from: Distribution.allCases.map(\.rawValue) + ["normal"])
             self = .varianceScaling(scale: scale, mode: FanMode(rawValue: mode)!,
                                     distribution: Distribution(rawValue: dist == "normal" ? "truncated_normal" : dist)!, name: nil)
+        case "orthogonal", "identity":
+            let a = try call.arguments(["gain"])
+            let gain = try call.number("gain", in: a, default: 1, range: -1e6...1e6)
+            self = n == "orthogonal" ? .orthogonal(gain: gain) : .identity(gain: gain)
         default:
             guard let i = Initializer.named(n) else {
                 throw ComponentError("'\(n)' is not an initializer" + nameHint(n, Initializer.names), at: call.span)

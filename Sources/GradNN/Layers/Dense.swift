@@ -212,8 +212,11 @@ extension Dense {
         LayerKey("kernel_constraint", .constraint, help: "max_norm(2.0), non_neg"),
     ]
 
-    static func make(_ v: LayerValues, name: String) -> Dense {
-        Dense(units: v.int("units"), activation: v.activation("activation"), useBias: v.bool("use_bias"),
+    static func make(_ v: LayerValues, name: String) throws -> Dense {
+        if v.initializer("bias_initializer").needsMatrix {
+            throw ComponentError("bias_initializer=\(v.initializer("bias_initializer").name) needs a 2-D kernel; a bias is 1-D (Keras refuses it too)")
+        }
+        return Dense(units: v.int("units"), activation: v.activation("activation"), useBias: v.bool("use_bias"),
               kernelInitializer: v.initializer("kernel_initializer"), biasInitializer: v.initializer("bias_initializer"),
               kernelRegularizer: v.regularizer("kernel_regularizer"), kernelConstraint: v.constraint("kernel_constraint"), name: name)
     }
@@ -222,5 +225,5 @@ extension Dense {
         keyword: "dense", kerasClass: "Dense", baseName: "dense",
         summary: "a fully connected layer: activation(input · kernel + bias)", keys: keys,
         refusedKerasKeys: ["bias_regularizer", "activity_regularizer", "bias_constraint", "lora_rank"],
-        example: "add dense 300 activation=elu kernel_initializer=he_normal") { v, name in make(v, name: name) }
+        example: "add dense 300 activation=elu kernel_initializer=he_normal") { v, name in try make(v, name: name) }
 }

@@ -70,6 +70,6 @@ public final class Residual: Layer {
         summary: "a skip connection around a dense layer: input + dense(input)", keys: Dense.keys, innerKeyword: "dense",
         refusedKerasKeys: Dense.spec.refusedKerasKeys, isKerasBuiltIn: false,
         example: "add residual dense 100 activation=elu") { v, name in
-        Residual(Dense.make(v, name: name + "_dense"), name: name)
+        Residual(try Dense.make(v, name: name + "_dense"), name: name)
     }
 }

@@ -253,6 +253,8 @@ public enum KerasImport {
         case "random_normal": return .randomNormal(mean: f("mean", 0), stddev: f("stddev", 0.05))
         case "random_uniform": return .randomUniform(minval: f("minval", -0.05), maxval: f("maxval", 0.05))
         case "truncated_normal": return .truncatedNormal(mean: f("mean", 0), stddev: f("stddev", 0.05))
+        case "orthogonal": return .orthogonal(gain: f("gain", 1))
+        case "identity": return .identity(gain: f("gain", 1))
         case "variance_scaling":
             let mode = Initializer.FanMode(rawValue: c["mode"] as? String ?? "fan_in") ?? .fanIn
             var dist = c["distribution"] as? String ?? "truncated_normal"

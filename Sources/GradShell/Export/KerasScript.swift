@@ -266,6 +266,8 @@ enum KerasScript {
             if let name { return name.py }
             return
                 "keras.initializers.VarianceScaling(scale=\(scale.py), mode=\(mode.rawValue.py), distribution=\(dist.rawValue.py))"
+        case .orthogonal(let g): return g == 1 ? #""orthogonal""# : "keras.initializers.Orthogonal(gain=\(g.py))"
+        case .identity(let g): return g == 1 ? #""identity""# : "keras.initializers.Identity(gain=\(g.py))"
         }
     }
 

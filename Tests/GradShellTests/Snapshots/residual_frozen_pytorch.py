@@ -133,6 +133,11 @@ def keras_initializer_(tensor, fan_in, fan_out, kind, **kw):
         return tensor.normal_(kw["mean"], kw["stddev"])
     if kind == "random_uniform":
         return tensor.uniform_(kw["minval"], kw["maxval"])
+    if kind == "orthogonal":
+        return nn.init.orthogonal_(tensor, gain=kw["gain"])
+    if kind == "identity":
+        # torch's weight is Keras' kernel transposed: eye(out, in) is eye(in, out) transposed.
+        return nn.init.eye_(tensor).mul_(kw["gain"])
     if kind == "truncated_normal":
         mean, std = kw["mean"], kw["stddev"]
         return nn.init.trunc_normal_(tensor, mean, std, mean - 2 * std, mean + 2 * std)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import GradNN
 import GradTensor
+import TestSupport
 import XCTest
 
 final class TrainingTests: XCTestCase {
@@ -228,5 +229,27 @@ final class FastPathTests: XCTestCase {
         for (x, y) in zip(a, b) {
             for (u, v) in zip(x, y) { XCTAssertEqual(u, v, accuracy: 1e-5 * max(1, abs(v))) }
         }
+    }
+}
+
+final class ConstraintAxisTests: XCTestCase {
+    /// Values recorded from Keras 3.15.1 (JAX backend) on this matrix:
+    /// `keras.constraints.MaxNorm(1.0, axis=…)(w)` and `UnitNorm(axis=…)(w)`.
+    func testMaxNormAndUnitNormOnEitherAxisMatchKeras() {
+        let w: [Float] = [3, 4, 0.5, 0, -2, 0.25]
+        let cases: [(Constraint, [Float])] = [
+            (.maxNorm(1, axis: 1), [0.5970223546028137, 0.796029806137085, 0.09950372576713562, 0.0, -0.9922778606414795, 0.12403473258018494]),
+            (.maxNorm(1, axis: 0), [1.0, 0.8944271802902222, 0.49999988079071045, 0.0, -0.4472135901451111, 0.24999994039535522]),
+            (.unitNorm(axis: 0), [1.0, 0.8944271802902222, 0.8944270014762878, 0.0, -0.4472135901451111, 0.4472135007381439]),
+            (.unitNorm(axis: 1), [0.5970223546028137, 0.796029806137085, 0.09950372576713562, 0.0, -0.9922778606414795, 0.12403473258018494]),
+        ]
+        for (c, want) in cases {
+            let t = Tensor(shape: [2, 3], values: w)
+            c.apply(t)
+            Check.close(t.array, want, rel: 1e-6, abs: 1e-7, c.name)
+        }
+        XCTAssertEqual(try Constraint(ComponentCall(parsing: "max_norm(1.5, axis=-1)")), .maxNorm(1.5, axis: 1))
+        XCTAssertEqual(try Constraint(ComponentCall(parsing: "unit_norm")), .unitNorm(axis: 0))
+        XCTAssertThrowsError(try Constraint(ComponentCall(parsing: "unit_norm(axis=2)")))
     }
 }

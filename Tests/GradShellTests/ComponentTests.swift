@@ -107,7 +107,8 @@ final class ComponentTests: XCTestCase {
         case .activation(let a): return a.baseName
         case .initializer(let i): return i.name
         case .regularizer(let r): return ["class_name": "L1L2", "config": ["l1": Double(r.l1), "l2": Double(r.l2)]]
-        case .constraint(.maxNorm(let x)): return ["class_name": "MaxNorm", "config": ["max_value": Double(x), "axis": 0]]
+        case .constraint(.maxNorm(let x, let axis)): return ["class_name": "MaxNorm", "config": ["max_value": Double(x), "axis": axis]]
+        case .constraint(.unitNorm(let axis)): return ["class_name": "UnitNorm", "config": ["axis": axis]]
         case .constraint(.nonNeg): return ["class_name": "NonNeg", "config": [String: Any]()]
         }
     }

@@ -209,7 +209,7 @@ extension Dense {
                  help: "glorot_uniform (default), he_normal, lecun_normal, variance_scaling(…)…"),
         LayerKey("bias_initializer", .initializer, default: .initializer(.zeros), help: "zeros (default), ones, constant(v)…"),
         LayerKey("kernel_regularizer", .regularizer, help: "l1(0.01), l2(0.01), l1_l2(l1=…, l2=…)"),
-        LayerKey("kernel_constraint", .constraint, help: "max_norm(2.0), non_neg"),
+        LayerKey("kernel_constraint", .constraint, help: "max_norm(2.0, axis=0), unit_norm(axis=0), non_neg"),
     ]
 
     static func make(_ v: LayerValues, name: String) throws -> Dense {

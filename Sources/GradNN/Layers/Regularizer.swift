@@ -33,18 +33,22 @@ public struct Regularizer: Equatable, Sendable {
     }
 }
 
-/// A projection applied to a weight after each optimizer step.
+/// A projection applied to a weight after each optimizer step. `axis` is
+/// the kernel axis the norm runs over: 0 (Keras' default) takes each column of
+/// a [in, out] kernel, the weights into one unit; 1 each row.
 public enum Constraint: Equatable, Sendable {
-    /// Keras' `max_norm(max_value, axis=0)`: each column of a [in, out] kernel
-    /// (the weights into one unit) is rescaled to norm ≤ max_value:
-    /// `w * clip(norm, 0, max) / (epsilon + norm)` with epsilon 1e-7.
-    case maxNorm(Float)
+    /// Keras' `max_norm(max_value=2, axis=0)`: each slice is rescaled to norm
+    /// ≤ max_value: `w * clip(norm, 0, max) / (epsilon + norm)`, epsilon 1e-7.
+    case maxNorm(Float, axis: Int = 0)
+    /// Keras' `unit_norm(axis=0)`: `w / (epsilon + norm)`.
+    case unitNorm(axis: Int = 0)
     /// Keras' `non_neg`.
     case nonNeg
 
     public var name: String {
         switch self {
-        case .maxNorm(let m): return "max_norm(\(formatFloat(m)))"
+        case .maxNorm(let m, let axis): return axis == 0 ? "max_norm(\(formatFloat(m)))" : "max_norm(\(formatFloat(m)), axis=\(axis))"
+        case .unitNorm(let axis): return axis == 0 ? "unit_norm" : "unit_norm(axis=\(axis))"
         case .nonNeg: return "non_neg"
         }
     }
@@ -53,16 +57,31 @@ public enum Constraint: Equatable, Sendable {
         switch self {
         case .nonNeg:
             for i in 0..<w.count where w[i] < 0 { w[i] = 0 }
-        case .maxNorm(let m):
-            let rows = w.shape.count >= 2 ? w.shape[0] : w.count
-            let cols = w.shape.count >= 2 ? w.count / rows : 1
+        case .maxNorm(let m, let axis):
+            Constraint.rescale(w, axis: axis) { norm in min(max(norm, 0), m) / (1e-7 + norm) }
+        case .unitNorm(let axis):
+            Constraint.rescale(w, axis: axis) { norm in 1 / (1e-7 + norm) }
+        }
+    }
+
+    /// Multiplies each slice (a column for axis 0, a row for axis 1) by `factor(its L2 norm)`.
+    static func rescale(_ w: Tensor, axis: Int, _ factor: (Float) -> Float) {
+        let rows = w.shape.count >= 2 ? w.shape[0] : w.count
+        let cols = w.shape.count >= 2 ? w.count / rows : 1
+        let p = w.data
+        if axis == 0 {
             for c in 0..<cols {
                 var ss: Float = 0
-                for r in 0..<rows { let x = w.data[r * cols + c]; ss += x * x }
-                let norm = ss.squareRoot()
-                let desired = min(max(norm, 0), m)
-                let f = desired / (1e-7 + norm)
-                for r in 0..<rows { w.data[r * cols + c] *= f }
+                for r in 0..<rows { let x = p[r * cols + c]; ss += x * x }
+                let f = factor(ss.squareRoot())
+                for r in 0..<rows { p[r * cols + c] *= f }
+            }
+        } else {
+            for r in 0..<rows {
+                var ss: Float = 0
+                for c in 0..<cols { let x = p[r * cols + c]; ss += x * x }
+                let f = factor(ss.squareRoot())
+                for c in 0..<cols { p[r * cols + c] *= f }
             }
         }
     }
@@ -90,14 +109,22 @@ extension Regularizer {
 }
 
 extension Constraint {
-    public static let names = ["max_norm", "non_neg"]
+    public static let names = ["max_norm", "unit_norm", "non_neg"]
 
-    /// `max_norm(2.0)` (Keras' default max_value 2) or `non_neg`.
+    /// `max_norm(2.0, axis=0)` (Keras' defaults), `unit_norm(axis=0)` or `non_neg`;
+    /// axis -1 is the last axis, 1 for a kernel.
     public init(_ call: ComponentCall) throws {
+        func axis(_ a: [String: (value: ComponentCall.Argument, span: Range<Int>?)]) throws -> Int {
+            let x = try call.number("axis", in: a, default: 0, range: -1...1)
+            guard x == x.rounded() else { throw ComponentError("\(call.name)(): axis is 0, 1 or -1", at: call.span) }
+            return x == -1 ? 1 : Int(x)
+        }
         switch call.name {
         case "max_norm":
-            let a = try call.arguments(["max_value"])
-            self = .maxNorm(try call.number("max_value", in: a, default: 2, range: 1e-12...1e12))
+            let a = try call.arguments(["max_value", "axis"])
+            self = .maxNorm(try call.number("max_value", in: a, default: 2, range: 1e-12...1e12), axis: try axis(a))
+        case "unit_norm":
+            self = .unitNorm(axis: try axis(try call.arguments(["axis"])))
         case "non_neg":
             _ = try call.arguments([])
             self = .nonNeg

@@ -292,14 +292,18 @@ public enum KerasImport {
         let cls = dict["class_name"] as? String ?? "?"
         let c = dict["config"] as? [String: Any] ?? [:]
         switch cls {
-        case "MaxNorm":
-            let axis = c["axis"]
-            guard axis == nil || (axis as? Int) == 0 || (axis as? [Int]) == [0] else {
-                throw ModelError("\(what) cannot be imported: gradlab's max_norm works on axis 0 (each unit's incoming weights)")
+        case "MaxNorm", "UnitNorm":
+            let raw = c["axis"]
+            let axis: Int
+            switch (raw as? Int) ?? (raw as? [Int])?.first {
+            case nil where raw == nil || raw is NSNull: axis = 0
+            case 0?: axis = 0
+            case 1?, (-1)?: axis = 1
+            default: throw ModelError("\(what) cannot be imported: gradlab's \(cls) works on axis 0 or 1 of a kernel")
             }
-            return .maxNorm((c["max_value"] as? NSNumber)?.floatValue ?? 2)
+            return cls == "MaxNorm" ? .maxNorm((c["max_value"] as? NSNumber)?.floatValue ?? 2, axis: axis) : .unitNorm(axis: axis)
         case "NonNeg": return .nonNeg
-        default: throw ModelError("\(what) cannot be imported: kernel_constraint \(cls) is not MaxNorm or NonNeg")
+        default: throw ModelError("\(what) cannot be imported: kernel_constraint \(cls) is not MaxNorm, UnitNorm or NonNeg")
         }
     }
 

@@ -279,7 +279,8 @@ enum KerasScript {
 
     static func constraint(_ c: Constraint) -> String {
         switch c {
-        case .maxNorm(let v): return "keras.constraints.MaxNorm(\(v.py), axis=0)"
+        case .maxNorm(let v, let axis): return "keras.constraints.MaxNorm(\(v.py), axis=\(axis))"
+        case .unitNorm(let axis): return "keras.constraints.UnitNorm(axis=\(axis))"
         case .nonNeg: return "keras.constraints.NonNeg()"
         }
     }

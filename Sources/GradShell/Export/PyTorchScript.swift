@@ -604,12 +604,19 @@ enum PyTorchScript {
         var body: [String] = []
         for case (let r, let d)? in modules.map(\.kernel) {
             switch d.kernel.constraint {
-            case .maxNorm(let v)?:
+            case .maxNorm(let v, let axis)?:
+                // nn.Linear's weight is the Keras kernel transposed: Keras axis 0 is torch dim 1.
                 body.append(
                     """
-                    # max_norm(\(v.py)): each unit's incoming weights (a row of nn.Linear's weight) to norm <= \(v.py)
-                    norm = \(r).weight.norm(dim=1, keepdim=True)
+                    # max_norm(\(v.py), axis=\(axis)): \(axis == 0 ? "each unit's incoming weights (a row of nn.Linear's weight)" : "each input's outgoing weights (a column of nn.Linear's weight)") to norm <= \(v.py)
+                    norm = \(r).weight.norm(dim=\(1 - axis), keepdim=True)
                     \(r).weight.mul_(norm.clamp(0, \(v.py)) / (1e-7 + norm))
+                    """)
+            case .unitNorm(let axis)?:
+                body.append(
+                    """
+                    # unit_norm(axis=\(axis))
+                    \(r).weight.div_(1e-7 + \(r).weight.norm(dim=\(1 - axis), keepdim=True))
                     """)
             case .nonNeg?: body.append("\(r).weight.clamp_(min=0)  # non_neg")
             case nil: break

@@ -184,3 +184,26 @@ final class RenderingTests: XCTestCase {
         XCTAssertNotNil(OutputComparison.difference(expected: "a\nb", got: "a", relative: 0, absolute: 0))
     }
 }
+
+final class PlotActivationTests: XCTestCase {
+    func testPlotActivationDrawsTheFunctionAndItsDerivative() {
+        let s = Session()
+        let out = s.run("plot activation relu").output
+        XCTAssertTrue(out.hasPrefix("relu(x) and its derivative"), out)
+        XCTAssertTrue(out.contains("-5") && out.contains("● relu   ○ derivative"), out)
+        let c = PlotCommand.curve(.relu, (-5, 5), count: 11)
+        XCTAssertEqual(c.y, [0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(c.dy, [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+        XCTAssertTrue(s.run("plot activation softmax").failed)
+        XCTAssertTrue(s.run("plot activation elu from=2 to=1").failed)
+    }
+
+    /// One epoch's learning rate is a flat line at its value, not an axis from 0.01 to 1.01.
+    func testAFlatSeriesGetsABandAroundItsValue() {
+        let chart = LineChart(title: "lr", xLabel: "epoch", series: [.init(name: "lr", values: [0.01], marker: "●")])
+        let labels = chart.render(width: 40).filter { $0.contains("┤") }.compactMap { $0.split(separator: "┤").first }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(labels.first, "0.011")
+        XCTAssertEqual(labels.last, "0.009")
+    }
+}

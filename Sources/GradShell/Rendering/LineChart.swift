@@ -7,6 +7,9 @@ public struct LineChart {
     public var series: [Series]
     public var xLabel: String
     public var logY = false
+    /// The x values of the first and last point, when x is not the point's
+    /// number (`plot activation` draws f over [−5, 5]).
+    public var xRange: (Double, Double)? = nil
 
     public init(title: String, xLabel: String, series: [Series], logY: Bool = false) {
         self.title = title
@@ -20,7 +23,9 @@ public struct LineChart {
     var bounds: (lo: Double, hi: Double, n: Int) {
         let all = series.flatMap(\.values).filter(\.isFinite).map(y)
         let lo = all.min() ?? 0, hi = all.max() ?? 1
-        return (lo, hi == lo ? lo + 1 : hi, series.map(\.values.count).max() ?? 0)
+        // A flat series (one epoch, a constant rate) gets a small band around its value, not [v, v + 1].
+        let pad = max(abs(lo) * 0.1, 1e-12)
+        return hi == lo ? (lo - pad, hi + pad, series.map(\.values.count).max() ?? 0) : (lo, hi, series.map(\.values.count).max() ?? 0)
     }
 
     /// Text lines, `width` columns wide.
@@ -60,8 +65,8 @@ public struct LineChart {
             lines.append(label + " ┤" + String(row))
         }
         lines.append(String(repeating: " ", count: 10) + "└" + String(repeating: "─", count: plotW))
-        let right = "\(n)"
-        lines.append(String(repeating: " ", count: 11) + "1" + String(repeating: " ", count: max(1, plotW - 1 - right.count)) + right + "  " + xLabel)
+        let left = xRange.map { String(format: "%g", $0.0) } ?? "1", right = xRange.map { String(format: "%g", $0.1) } ?? "\(n)"
+        lines.append(String(repeating: " ", count: 11) + left + String(repeating: " ", count: max(1, plotW - left.count - right.count)) + right + "  " + xLabel)
         lines.append(String(repeating: " ", count: 11) + series.map { "\($0.marker) \($0.name)" }.joined(separator: "   "))
         return lines
     }

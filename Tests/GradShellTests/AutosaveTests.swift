@@ -45,23 +45,11 @@ final class AutosaveTests: XCTestCase {
         "fit epochs=1",
     ]
 
-    /// Every variable's bits, the optimizer's slots and step, the generator.
+    /// The variables, the optimizer's slots and step, the generator (`Session.stateFingerprint`
+    /// without object identities, and without the undo stack and folders, which a resumed
+    /// session does not share with the straight run).
     func fingerprint(_ s: Session) -> [String] {
-        guard let m = s.model else { return ["no model"] }
-        var out = m.parameters.map { p in
-            p.path + ":" + p.value.array.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
-        }
-        if let o = m.optimizer {
-            out.append("iterations \(o.iterations) lr \(o.currentLearningRate.bitPattern)")
-            for p in m.parameters {
-                for slot in o.slots(of: p) {
-                    out.append(slot.array.map { String($0.bitPattern) }.joined(separator: ","))
-                }
-            }
-        }
-        out.append("rng \(s.rng.state)")
-        out.append("epochs \(m.history.epochs.count)")
-        return out
+        s.stateFingerprint(identities: false).filter { !$0.hasPrefix("undo ") && !$0.hasPrefix("roots ") }
     }
 
     func testResumingAfterAnyCellGivesTheSameBitsAsRunningStraightThrough() throws {

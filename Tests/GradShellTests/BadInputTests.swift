@@ -60,36 +60,8 @@ final class BadInputTests: XCTestCase {
         return s
     }
 
-    /// Everything a failed command must leave alone.
-    static func fingerprint(_ s: Session) -> [String] {
-        var f: [String] = []
-        var r = s.rng
-        f.append("seed \(s.seed) rng \(r.next()) \(r.next())")
-        if let d = s.data {
-            f.append("data \(d.name) \(ObjectIdentifier(d.train.storage)) train \(d.train.range) valid \(String(describing: d.validation?.range)) test \(String(describing: d.test?.range)) classes \(d.classCount) \(d.classNames) standardized \(d.train.standardization != nil) shape \(d.sampleShape)")
-        } else {
-            f.append("no data")
-        }
-        if let m = s.model {
-            f.append("model \(ObjectIdentifier(m)) input \(String(describing: m.inputShape)) loss \(String(describing: m.loss)) metrics \(m.metrics) frozen \(m.frozenNames.sorted()) epochs \(m.history.epochs.count)")
-            for l in m.layers { f.append("layer \(l.name) \(l.typeName) built \(l.isBuilt) frozen \(l.isFrozen)") }
-            for p in m.parameters {
-                var h = Hasher()
-                for i in 0..<p.value.count { h.combine(p.value[i].bitPattern) }
-                f.append("variable \(p.path) \(p.value.shape) trainable \(p.trainable) values \(h.finalize())")
-            }
-            if let o = m.optimizer {
-                var slots = Hasher()
-                for p in m.parameters { for t in o.slots(of: p) { for i in 0..<t.count { slots.combine(t[i].bitPattern) } } }
-                f.append("optimizer \(ObjectIdentifier(o)) \(o.description) lr \(o.learningRate) iterations \(o.iterations) schedule \(String(describing: o.schedule)) slots \(slots.finalize())")
-            }
-        } else {
-            f.append("no model")
-        }
-        f.append("undo \(s.undoStack.count) exercise \(s.exercise != nil) gradient history \(s.gradientHistory.count) quit \(s.shouldQuit)")
-        f.append("writable \(String(describing: s.writableRoots)) sessions \(s.sessionsDirectory) replay depth \(s.replayDepth)")
-        return f
-    }
+    /// Everything a failed command must leave alone (`Session.stateFingerprint`, shared with the fuzzer).
+    static func fingerprint(_ s: Session) -> [String] { s.stateFingerprint() }
 
     /// What changed between two fingerprints, for the failure message.
     static func difference(_ a: [String], _ b: [String]) -> String {

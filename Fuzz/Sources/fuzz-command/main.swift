@@ -58,40 +58,9 @@ func prepare() -> Session {
     return s
 }
 
-/// Everything a failed command must leave alone (cells aside). Taken after
-/// every failed line, so it formats by hand: String(describing:) of optionals
-/// and arrays, and the optimizer's description (String(format:)), took half
-/// of its time.
-func fingerprint(_ s: Session) -> [String] {
-    func ints(_ a: [Int]?) -> String { a.map { $0.map(String.init).joined(separator: "×") } ?? "nil" }
-    func range(_ r: Range<Int>?) -> String { r.map { "\($0.lowerBound)..<\($0.upperBound)" } ?? "nil" }
-    func bits(_ x: Float?) -> String { x.map { String($0.bitPattern) } ?? "nil" }
-    var f: [String] = []
-    var r = s.rng
-    f.append("seed \(s.seed) rng \(r.next()) \(r.next())")
-    if let d = s.data {
-        f.append("data \(d.name) \(ObjectIdentifier(d.train.storage)) train \(range(d.train.range)) valid \(range(d.validation?.range)) test \(range(d.test?.range)) classes \(d.classCount) \(d.classNames.joined(separator: "|")) std \(d.train.standardization != nil) shape \(ints(d.sampleShape))")
-    } else { f.append("no data") }
-    if let m = s.model {
-        f.append("model \(ObjectIdentifier(m)) input \(ints(m.inputShape)) loss \(m.loss?.rawValue ?? "nil") metrics \(m.metrics.joined(separator: "|")) frozen \(m.frozenNames.sorted().joined(separator: "|")) history \(m.history.epochs.count)")
-        for l in m.layers { f.append("layer \(l.name) \(l.typeName) built \(l.isBuilt) frozen \(l.isFrozen)") }
-        for p in m.parameters {
-            var h = Hasher()
-            for i in 0..<p.value.count { h.combine(p.value[i].bitPattern) }
-            f.append("param \(p.path) \(ints(p.value.shape)) trainable \(p.trainable) \(h.finalize())")
-        }
-        if let o = m.optimizer {
-            var slots = Hasher()
-            for p in m.parameters { for t in o.slots(of: p) { for i in 0..<t.count { slots.combine(t[i].bitPattern) } } }
-            // The kind (and its arguments) is a constant of the optimizer object; the clipping is not.
-            let c = o.clipping
-            f.append("optimizer \(ObjectIdentifier(o)) \(o.kind.name) clip \(bits(c.clipValue)) \(bits(c.clipNorm)) \(bits(c.globalClipNorm)) lr \(o.learningRate.bitPattern) it \(o.iterations) schedule \(o.schedule.map { $0.description } ?? "nil") slots \(slots.finalize())")
-        }
-    } else { f.append("no model") }
-    f.append("undo \(s.undoStack.count) exercise \(s.exercise != nil) gradients \(s.gradientHistory.count) bn \(s.bnLastLook.count)")
-    f.append("roots \(s.writableRoots?.joined(separator: "|") ?? "nil") sessions \(s.sessionsDirectory) quit \(s.shouldQuit) replay \(s.replayDepth)")
-    return f
-}
+/// Everything a failed command must leave alone (cells aside): the one
+/// fingerprint the bad-input tests use too.
+func fingerprint(_ s: Session) -> [String] { s.stateFingerprint() }
 
 nonisolated(unsafe) var session = prepare()
 /// The fingerprint of the freshly prepared session (object identities included, so it is

@@ -574,51 +574,6 @@ final class ExportScriptTests: XCTestCase {
         XCTAssertTrue(c.failed && c.output.contains("would hide Python's `keras` module"), c.output)
     }
 
-    func testNPYReadsWhatNumpyWritesAndRefusesLyingHeaders() throws {
-        let f = NPY.encode(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6])
-        XCTAssertEqual(try NPY.parse(f, name: "f"), NPY.Array(shape: [2, 3], values: .float32([1, 2, 3, 4, 5, 6])))
-        let b = NPY.encode(shape: [4], bytes: [0, 1, 254, 255])
-        try b.write(to: URL(fileURLWithPath: dir + "/b.npy"))
-        XCTAssertEqual(try NPY.load(path: dir + "/b.npy"), NPY.Array(shape: [4], values: .uint8([0, 1, 254, 255])))
-        XCTAssertThrowsError(try NPY.parse(Data("not numpy".utf8), name: "x")) { XCTAssertTrue("\($0)".contains("not a .npy file")) }
-        // int64 labels, Fortran order, version 2, big-endian refusal, by hand.
-        func file(_ descr: String, _ shape: String, fortran: Bool = false, version: UInt8 = 1, _ body: [UInt8]) -> Data {
-            var h = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
-            let pre = version == 1 ? 10 : 12
-            while (pre + h.utf8.count + 1) % 64 != 0 { h += " " }
-            h += "\n"
-            var d = Data([0x93] + Array("NUMPY".utf8) + [version, 0])
-            let n = h.utf8.count
-            d.append(contentsOf: version == 1 ? [UInt8(n & 255), UInt8(n >> 8)] : [UInt8(n & 255), UInt8(n >> 8), 0, 0])
-            d.append(contentsOf: Array(h.utf8))
-            d.append(contentsOf: body)
-            return d
-        }
-        // A header claiming a billion rows is refused from the file size, before reading.
-        try file("<f4", "(99999999, 3)", [UInt8](repeating: 0, count: 24)).write(to: URL(fileURLWithPath: dir + "/lying.npy"))
-        XCTAssertThrowsError(try NPY.load(path: dir + "/lying.npy")) { e in
-            XCTAssertTrue("\(e)".contains("claims shape (99999999, 3) of <f4 = 1199999988 bytes but holds 24"), "\(e)")
-        }
-        var labels: [UInt8] = []
-        for v: Int64 in [3, 0, 9] { withUnsafeBytes(of: v.littleEndian) { labels += $0 } }
-        XCTAssertEqual(try NPY.parse(file("<i8", "(3,)", labels), name: "y").values, .float32([3, 0, 9]))
-        XCTAssertEqual(try NPY.parse(file("|u1", "(2, 3)", fortran: true, version: 2, [1, 4, 2, 5, 3, 6]), name: "f").values, .uint8([1, 2, 3, 4, 5, 6]))
-        XCTAssertThrowsError(try NPY.parse(file(">f4", "(1,)", [0, 0, 0, 0]), name: "be")) { XCTAssertTrue("\($0)".contains("big-endian")) }
-        XCTAssertThrowsError(try NPY.parse(file("<c8", "(1,)", [UInt8](repeating: 0, count: 8)), name: "c")) { XCTAssertTrue("\($0)".contains("supported")) }
-        var nan: [UInt8] = []
-        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { nan += $0 }
-        XCTAssertThrowsError(try NPY.parse(file("<f4", "(1,)", nan), name: "n")) { XCTAssertTrue("\($0)".contains("finite")) }
-        // A data set: pixels stay bytes (scaled at gather time), labels give the classes.
-        let x = NPY.Array(shape: [2, 2, 2], values: .uint8([0, 255, 0, 255, 255, 0, 255, 0]))
-        let d = try NPY.dataset(x: x, y: NPY.Array(shape: [2], values: .float32([0, 2])), name: "mine")
-        XCTAssertEqual(d.sampleShape, [2, 2])
-        XCTAssertEqual(d.classCount, 3)
-        XCTAssertEqual(d.train.storage.value(sample: 0, feature: 1), 1)
-        XCTAssertThrowsError(try NPY.dataset(x: x, y: NPY.Array(shape: [3], values: .float32([0, 1, 2])), name: "bad")) {
-            XCTAssertTrue("\($0)".contains("2 samples but 3 targets"), "\($0)")
-        }
-    }
-
     func testNPZArchivesFromNumpy() throws {
         let py = try requirePython()
         let r = Self.run(py, ["-c", """
@@ -639,37 +594,5 @@ final class ExportScriptTests: XCTestCase {
         XCTAssertEqual(d.sampleShape, [2, 3])
         XCTAssertEqual(try NPY.load(path: dir + "/fortran.npy").floats, [0, 1, 2, 3, 4, 5])
         XCTAssertThrowsError(try NPY.dataset(archive: dir + "/plain.npz", x: "nope")) { XCTAssertTrue("\($0)".contains("holds: x, y"), "\($0)") }
-    }
-
-    func testKerasImportOfAHandWrittenConfig() throws {
-        let config = """
-        {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
-          {"class_name": "InputLayer", "config": {"batch_shape": [null, 3], "name": "input_layer"}},
-          {"class_name": "Dense", "config": {"name": "dense", "units": 2, "activation": "relu", "use_bias": true,
-            "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": null}}, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}}},
-          {"class_name": "Softmax", "config": {"name": "softmax", "axis": -1}}]}}
-        """
-        let kernel = Tensor(shape: [3, 2], values: [1, 0, 0, 1, 1, 1]), bias = Tensor(shape: [2], values: [0, -10])
-        let w = try SafeTensors.encode([("sequential/dense/kernel", kernel), ("sequential/dense/bias", bias)])
-        let m = try KerasImport.load(config: Data(config.utf8), weights: w)
-        XCTAssertEqual(m.inputShape, [3])
-        XCTAssertEqual((m.layers[0] as? Dense)?.kernelInitializer, Initializer.named("he_normal"))
-        XCTAssertEqual((m.layers[0] as? Dense)?.kernel.regularizer, Regularizer(l2: 0.01))
-        var rng = RandomGenerator(seed: 0)
-        let y = m(Tensor(shape: [1, 3], values: [1, 2, 3]), mode: .inference, rng: &rng)
-        // relu([1+3, 2+3-10]) = [4, 0] → softmax
-        XCTAssertEqual(y[0], 1 / (1 + expf(-4)), accuracy: 1e-6)
-        XCTAssertThrowsError(try KerasImport.load(config: Data(config.replacingOccurrences(of: "\"Softmax\"", with: "\"Conv2D\"").utf8), weights: w)) {
-            XCTAssertTrue("\($0)".contains("layer 2 'softmax' (Conv2D) cannot be imported"), "\($0)")
-        }
-        XCTAssertThrowsError(try KerasImport.load(config: Data(config.replacingOccurrences(of: "\"relu\"", with: "\"gelux\"").utf8), weights: w)) {
-            XCTAssertTrue("\($0)".contains("activation 'gelux'"), "\($0)")
-        }
-        let partial = try SafeTensors.encode([("sequential/dense/kernel", kernel)])
-        XCTAssertThrowsError(try KerasImport.load(config: Data(config.utf8), weights: partial)) {
-            XCTAssertTrue("\($0)".contains("no tensor for dense/bias"), "\($0)")
-        }
-        let functional = #"{"class_name": "Functional", "config": {"layers": []}}"#
-        XCTAssertThrowsError(try KerasImport.load(config: Data(functional.utf8), weights: w)) { XCTAssertTrue("\($0)".contains("Sequential")) }
     }
 }

@@ -28,6 +28,8 @@ final class OptimizerRuleTests: XCTestCase {
         // m = 0.1 + (0.2 − 0.1)·0.1 = 0.11; v = 0.01 + (0.04 − 0.01)·0.001 = 0.01003;
         // α = 0.1·sqrt(1 − 0.999⁵)/(1 − 0.9⁵); w −= α·m/(sqrt(v) + 1e-7)
         "adam": [Case(arguments: [:], slots: [0.1, 0.01], expected: 0.48105354418782553)],
+        // Keras' weight decay first (w −= w·0.004·lr = 0.0002), then Adam's step above (0.01894645581217447)
+        "adamw": [Case(arguments: [:], slots: [0.1, 0.01], expected: 0.48085354418782553)],
         // m = 0.11; u = max(0.999·0.3, 0.2) = 0.2997; w −= 0.1·0.11/((1 − 0.9⁵)(0.2997 + 1e-7))
         "adamax": [Case(arguments: [:], slots: [0.1, 0.3], expected: 0.4103724993528752)],
         // uᵢ = 0.9(1 − ½·0.96ⁱ), Πu after four steps = u₁u₂u₃u₄ = 0.059018137170128354, Π₅ = Π₄·u₅;
@@ -65,11 +67,12 @@ final class OptimizerRuleTests: XCTestCase {
             "adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-07)",
             "rmsprop(learning_rate=0.001, rho=0.9, epsilon=1e-07)",
             "adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)",
+            "adamw(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=0.004)",
             "adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)",
             "nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)",
         ])
         XCTAssertEqual(OptimizerRules.all.map { $0.kerasClassName },
-                       ["SGD", "Adagrad", "RMSprop", "Adam", "Adamax", "Nadam"])
+                       ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam"])
     }
 
     /// A rule's arguments read back through its keys give the same rule (Keras' get_config / from_config).
@@ -85,5 +88,31 @@ final class OptimizerRuleTests: XCTestCase {
             XCTAssertTrue(back.isSame(as: rule), "\(rule)")
             XCTAssertFalse(type(of: rule).init().isSame(as: rule), "\(rule)")
         }
+    }
+}
+
+final class WeightDecayTests: XCTestCase {
+    /// Three steps on w = [1, −2, 0.5] with the constant gradient [0.3, −0.1, 0.05], recorded
+    /// from Keras 3.15.1 (JAX backend): `opt.apply_gradients([(g, v)])` three times.
+    func testDecoupledWeightDecayMatchesKeras() {
+        let cases: [(String, Optimizer, [Float])] = [
+            ("AdamW()", Optimizer(rule: AdamW()), [0.99698805809021, -1.9969762563705444, 0.49699416756629944]),
+            ("SGD(learning_rate=0.1, weight_decay=0.1)", Optimizer(rule: SGD(), learningRate: 0.1, weightDecay: 0.1),
+             [0.8811960220336914, -1.9108970165252686, 0.47029900550842285]),
+            ("Adam(ExponentialDecay(0.01, 1, 0.5), weight_decay=0.05)",
+             Optimizer(rule: Adam(), learningRate: 0.01, schedule: .exponential(initial: 0.01, decaySteps: 1, decayRate: 0.5, staircase: false), weightDecay: 0.05),
+             [0.9816298484802246, -1.98075532913208, 0.4820680320262909]),
+        ]
+        for (name, opt, want) in cases {
+            let p = Parameter(name: "w", layerName: "l", shape: [3])
+            for (i, v) in [Float(1), -2, 0.5].enumerated() { p.value[i] = v }
+            for _ in 0..<3 {
+                for (i, g) in [Float(0.3), -0.1, 0.05].enumerated() { p.gradient[i] = g }
+                opt.update([p])
+            }
+            for i in 0..<3 { XCTAssertEqual(p.value[i], want[i], accuracy: 2e-7, "\(name) w[\(i)]") }
+        }
+        XCTAssertEqual(Optimizer(rule: AdamW()).weightDecay, 0.004)
+        XCTAssertNil(Optimizer(rule: Adam()).weightDecay)
     }
 }

@@ -153,7 +153,8 @@ public final class Sequential {
     /// reference one: plain SGD, no clipping (it needs all gradients first),
     /// no regularizer or constraint.
     var fusedSGDRate: Float? {
-        guard allowFusedUpdates, let o = optimizer, let sgd = o.rule as? SGD, sgd.momentum == 0, !o.clipping.isActive else { return nil }
+        guard allowFusedUpdates, let o = optimizer, let sgd = o.rule as? SGD, sgd.momentum == 0, !o.clipping.isActive,
+              (o.weightDecay ?? 0) == 0 else { return nil }
         return o.currentLearningRate
     }
 

@@ -10,6 +10,10 @@ public final class Optimizer {
     /// When set, the rate at each step comes from it.
     public var schedule: LearningRateSchedule?
     public var clipping: Clipping
+    /// Keras' decoupled `weight_decay`: before each step every trainable
+    /// variable becomes `w − w·wd·lr` (the rate in force at that step), for
+    /// every rule (AdamW is Adam with 0.004 by default).
+    public var weightDecay: Float?
     /// Steps taken so far (Keras' `optimizer.iterations`).
     public private(set) var iterations: Int = 0
     /// How many steps had at least one gradient clipped.
@@ -19,8 +23,9 @@ public final class Optimizer {
     private var ruleScalars: [Double]
 
     public init(rule: any OptimizerRule, learningRate: Float? = nil, schedule: LearningRateSchedule? = nil,
-                clipping: Clipping = Clipping()) {
+                clipping: Clipping = Clipping(), weightDecay: Float? = nil) {
         self.rule = rule
+        self.weightDecay = weightDecay ?? type(of: rule).defaultWeightDecay
         self.learningRate = learningRate ?? rule.defaultLearningRate
         self.schedule = schedule
         self.clipping = clipping
@@ -101,6 +106,14 @@ public final class Optimizer {
     public func update(_ parameters: [Parameter]) {
         let trainable = parameters.filter { $0.trainable }
         if clipping.isActive, clipping.apply(trainable.map { $0.gradient }) { clippedSteps += 1 }
+        if let wd = weightDecay, wd != 0 {
+            // Keras' BaseOptimizer._apply_weight_decay, in float32 and in its order: w - w * wd * lr.
+            let lr = currentLearningRate
+            for p in trainable {
+                let w = p.value.data
+                for i in 0..<p.count { w[i] = w[i] - w[i] * wd * lr }
+            }
+        }
         step(rule, trainable)
         iterations += 1
     }
@@ -128,6 +141,8 @@ public final class Optimizer {
 
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)`-style text.
     public var description: String {
-        rule.description(learningRate: schedule?.description ?? formatFloat(learningRate))
+        let d = rule.description(learningRate: schedule?.description ?? formatFloat(learningRate))
+        guard let wd = weightDecay else { return d }
+        return String(d.dropLast()) + ", weight_decay=\(formatFloat(wd)))"
     }
 }

@@ -15,6 +15,8 @@ public protocol OptimizerRule: Sendable, CustomStringConvertible {
     static var kerasClassName: String { get }
     /// Keras' default learning rate (0.001 unless the rule says otherwise).
     static var defaultLearningRate: Float { get }
+    /// Keras' default `weight_decay` (None, except AdamW's 0.004).
+    static var defaultWeightDecay: Float? { get }
     /// Keras' keyword arguments beyond the learning rate, in Keras' order: the one list that the shell's parser,
     /// the model store, the Keras importer and the exporters read. Their defaults are those of `init()`.
     static var keys: [OptimizerKey<Self>] { get }
@@ -89,6 +91,7 @@ public struct OptimizerKeySpec: Sendable {
 extension OptimizerRule {
     public static var kerasClassName: String { name.prefix(1).uppercased() + name.dropFirst() }
     public static var defaultLearningRate: Float { 0.001 }
+    public static var defaultWeightDecay: Float? { nil }
     public static var scalars: [RuleScalar] { [] }
     public func initialSlotValue(_ index: Int) -> Float { 0 }
 
@@ -161,6 +164,7 @@ public enum OptimizerRules {
         Adagrad.self,
         RMSprop.self,
         Adam.self,
+        AdamW.self,
         Adamax.self,
         Nadam.self,
     ]

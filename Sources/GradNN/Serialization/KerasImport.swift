@@ -323,7 +323,8 @@ public enum KerasImport {
         guard let od = cc["optimizer"] as? [String: Any], let ocls = od["class_name"] as? String else { throw ModelError("no optimizer") }
         let o = od["config"] as? [String: Any] ?? [:]
         func g(_ k: String, _ d: Float) -> Float { (o[k] as? NSNumber)?.floatValue ?? d }
-        if let w = o["weight_decay"], !(w is NSNull) { throw ModelError("optimizer weight_decay is not supported") }
+        let weightDecay = (o["weight_decay"] as? NSNumber)?.floatValue
+        if let w = weightDecay, !(w.isFinite && w >= 0 && w < 1e6) { throw ModelError("optimizer weight_decay=\(w) is out of range") }
         if o["amsgrad"] as? Bool == true || o["centered"] as? Bool == true || o["use_ema"] as? Bool == true {
             throw ModelError("optimizer option amsgrad/centered/use_ema is not supported")
         }
@@ -360,6 +361,8 @@ public enum KerasImport {
         m.loss = loss
         m.optimizer = Optimizer(rule: rule, learningRate: lr, schedule: schedule,
                                 clipping: Clipping(clipValue: clip("clipvalue"), clipNorm: clip("clipnorm"), globalClipNorm: clip("global_clipnorm")))
+        // Keras writes weight_decay: None when unset, so an AdamW config always carries its own.
+        m.optimizer?.weightDecay = weightDecay
         m.metrics = ["accuracy"]
     }
 }

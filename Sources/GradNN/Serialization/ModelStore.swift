@@ -154,6 +154,7 @@ public enum ModelStore {
             if let v = opt.clipping.clipNorm { o["clipnorm"] = Double(v) }
             if let v = opt.clipping.clipValue { o["clipvalue"] = Double(v) }
             if let v = opt.clipping.globalClipNorm { o["global_clipnorm"] = Double(v) }
+            if let v = opt.weightDecay { o["weight_decay"] = Double(v) }
             d["compile"] = ["loss": loss.rawValue, "optimizer": o, "metrics": ["accuracy"]]
         }
         return d
@@ -212,7 +213,7 @@ public enum ModelStore {
             for k in ["beta_1", "beta_2", "rho", "momentum"] {
                 if let v = o[k] as? Double, !(0...1).contains(v) { throw ModelError("model.json: optimizer \(k)=\(v) must be between 0 and 1") }
             }
-            for k in ["learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "epsilon"] {
+            for k in ["learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "epsilon", "weight_decay"] {
                 if let v = o[k] as? Double, !(v.isFinite && v >= 0 && v < 1e6) { throw ModelError("model.json: optimizer \(k)=\(v) is out of range") }
             }
             guard let ruleType = OptimizerRules.all.first(where: { $0.name == on }) else {
@@ -228,7 +229,10 @@ public enum ModelStore {
                                 clipNorm: (o["clipnorm"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil },
                                 globalClipNorm: (o["global_clipnorm"] as? Double).map(Float.init).flatMap { $0 > 0 ? $0 : nil })
             m.loss = loss
-            m.optimizer = Optimizer(rule: rule, learningRate: g("learning_rate", rule.defaultLearningRate), clipping: clip)
+            // A model saved before weight decay existed has none (nil here would give AdamW its default).
+            m.optimizer = Optimizer(rule: rule, learningRate: g("learning_rate", rule.defaultLearningRate), clipping: clip,
+                                    weightDecay: (o["weight_decay"] as? Double).map(Float.init) ?? 0)
+            if m.optimizer?.weightDecay == 0, o["weight_decay"] == nil { m.optimizer?.weightDecay = nil }
             m.metrics = ["accuracy"]
         }
         return m
@@ -251,7 +255,10 @@ extension ModelStore {
         let c = try fromArchitecture(architecture(m))
         if c.inputShape == nil, let s = m.inputShape { var r = RandomGenerator(seed: 0); try c.build(inputShape: s, rng: &r) }
         for (a, b) in zip(m.parameters, c.parameters) { b.value.assign(a.value) }
-        if let o = m.optimizer { c.optimizer = Optimizer(rule: o.rule, learningRate: o.learningRate, schedule: o.schedule, clipping: o.clipping) }
+        if let o = m.optimizer {
+            c.optimizer = Optimizer(rule: o.rule, learningRate: o.learningRate, schedule: o.schedule, clipping: o.clipping)
+            c.optimizer?.weightDecay = o.weightDecay
+        }
         c.loss = m.loss
         return c
     }

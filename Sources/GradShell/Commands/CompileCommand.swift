@@ -22,6 +22,8 @@ struct CompileCommand: Command {
     let learningRate: Float?
     let schedule: LearningRateSchedule?
     let clipping: Clipping
+    /// `weight_decay=` inside the optimizer call (nil: the rule's default, 0.004 for adamw, none otherwise).
+    let weightDecay: Float?
 
     init(_ args: inout Arguments, session: Session) throws {
         if let a = args.keyword("loss") {
@@ -36,7 +38,7 @@ struct CompileCommand: Command {
                 _ = try Arguments.choice(Argument(key: nil, value: v, span: m.span), name: "metric", from: ["accuracy", "acc"])
             }
         }
-        var (k, lr, decay, clip) = try args.keyword("optimizer").map(ValueParsing.optimizer) ?? (SGD(), nil, nil, Clipping())
+        var (k, lr, decay, clip, wd) = try args.keyword("optimizer").map(ValueParsing.optimizer) ?? (SGD(), nil, nil, Clipping(), nil)
         if let a = args.keyword("clipnorm") { clip.clipNorm = try Arguments.float(a, name: "clipnorm", range: 1e-12...1e12) }
         if let a = args.keyword("clipvalue") { clip.clipValue = try Arguments.float(a, name: "clipvalue", range: 1e-12...1e12) }
         if let a = args.keyword("global_clipnorm") { clip.globalClipNorm = try Arguments.float(a, name: "global_clipnorm", range: 1e-12...1e12) }
@@ -55,6 +57,7 @@ struct CompileCommand: Command {
         learningRate = lr
         schedule = sched
         clipping = clip
+        weightDecay = wd
     }
 
     func run(_ session: Session) throws -> String {
@@ -70,7 +73,8 @@ struct CompileCommand: Command {
                 throw ShellError("binary_crossentropy needs one sigmoid unit (or one per class); the last layer has \(units)")
             }
         }
-        let opt = Optimizer(rule: rule, learningRate: schedule.map { $0.rate(at: 0) } ?? learningRate, schedule: schedule, clipping: clipping)
+        let opt = Optimizer(rule: rule, learningRate: schedule.map { $0.rate(at: 0) } ?? learningRate, schedule: schedule, clipping: clipping,
+                            weightDecay: weightDecay)
         let old = (m.loss, m.optimizer)
         m.loss = loss
         m.optimizer = opt

@@ -72,14 +72,14 @@ enum ValueParsing {
     static func constraint(_ a: Argument) throws -> Constraint { try parsing(a, Constraint.init) }
 
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)` and friends.
-    static func optimizer(_ a: Argument) throws -> (any OptimizerRule, learningRate: Float?, decay: Float?, clipping: Clipping) {
+    static func optimizer(_ a: Argument) throws -> (any OptimizerRule, learningRate: Float?, decay: Float?, clipping: Clipping, weightDecay: Float?) {
         guard let n = name(a.value) else { throw ShellError("optimizer must be a name like sgd or adam(learning_rate=0.001)", at: a.span) }
         let (pos, kw) = try callArgs(a.value)
         guard let ruleType = OptimizerRules.all.first(where: { $0.name == n }) else {
             throw ShellError("'\(n)' is not an optimizer" + Suggestions.hint(for: n, in: OptimizerRules.names), at: a.span)
         }
         let allowed = ["learning_rate", "lr"] + ruleType.keySpecs.map(\.name) + ["decay"]
-        try checkKeys(kw, allowed: allowed + ["clipnorm", "clipvalue", "global_clipnorm"], in: n)
+        try checkKeys(kw, allowed: allowed + ["clipnorm", "clipvalue", "global_clipnorm", "weight_decay"], in: n)
         if pos.count > 1 { throw ShellError("\(n)() takes at most one positional argument (the learning rate)", at: pos[1].span) }
         let lrArg = kw["learning_rate"] ?? kw["lr"] ?? pos.first
         let lr = try lrArg.map { try Arguments.float($0, name: "learning_rate", range: 0...1e6) }
@@ -97,7 +97,8 @@ enum ValueParsing {
             // As Keras 3 does: only one of them would apply.
             throw ShellError("\(n)(): only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras); got \(given.joined(separator: " and "))", at: kw[given[1]]!.span)
         }
-        return (rule, lr, decay, clip)
+        let weightDecay = try kw["weight_decay"].map { try Arguments.float($0, name: "weight_decay", range: 0...1e3) }
+        return (rule, lr, decay, clip, weightDecay)
     }
 
     static let scheduleNames = ["power", "exponential", "piecewise", "one_cycle", "constant"]

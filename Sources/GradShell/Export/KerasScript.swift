@@ -307,6 +307,8 @@ enum KerasScript {
         if let v = c.clipNorm { args.append("clipnorm=\(v.py)") }
         if let v = c.globalClipNorm { args.append("global_clipnorm=\(v.py)") }
         if let v = c.clipValue, c.clipNorm == nil, c.globalClipNorm == nil { args.append("clipvalue=\(v.py)") }
+        // Keras' AdamW has 0.004 by default: the value is always written, and None for no decay.
+        if let wd = o.weightDecay { args.append("weight_decay=\(wd.py)") } else if type(of: o.rule).defaultWeightDecay != nil { args.append("weight_decay=None") }
         return "keras.optimizers.\(cls)(" + args.joined(separator: ", ") + ")"
     }
 

@@ -735,6 +735,7 @@ enum PyTorchScript {
         case let r as Adagrad: return adagrad(initialAccumulator: r.initialAccumulatorValue, epsilon: r.epsilon)
         case let r as RMSprop: return rmsprop(rho: r.rho, momentum: r.momentum, epsilon: r.epsilon)
         case let r as Adam: return adam(beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon)
+        case let r as AdamW: return adam(beta1: r.adam.beta1, beta2: r.adam.beta2, epsilon: r.adam.epsilon)
         case let r as Adamax: return adamax(beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon)
         case let r as Nadam: return nadam(beta1: r.beta1, beta2: r.beta2, epsilon: r.epsilon)
         default:
@@ -882,6 +883,10 @@ enum PyTorchScript {
                     t = self.iterations + 1
                 """#)
             w.indented { w in
+                if let wd = o.weightDecay, wd != 0 {
+                    w.write("# Keras' weight_decay, before the step, for every variable: w - w * wd * lr")
+                    w.write("for p in params:\n    p.sub_(p * \(wd.py) * lr)")
+                }
                 if !k.beforeLoop.isEmpty { w.write(k.beforeLoop) }
                 w.write("for p in params:\n    g, state = p.grad, self.state[p]")
                 w.indented { $0.write(k.update) }

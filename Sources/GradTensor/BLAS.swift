@@ -21,9 +21,9 @@ public enum BLAS {
         let n = transposeB ? bRows : bCols
         precondition(k == (transposeB ? bCols : bRows), "gemm inner dimensions differ")
         if m == 0 || n == 0 { return }
-        if m * n * k >= GemmSplitter.minimumWork && n >= 32 && (maximum <= 2 || m * n * k < singleThreadBelow) {
+        if m * n * k >= Tuning.splitWork && n >= 32 && (maximum <= 2 || m * n * k < Tuning.blasMultithreadedWork) {
             useOneThread()
-            GemmSplitter.shared.gemm(m: Int32(m), n: Int32(n), k: Int32(k), ta: transposeA, tb: transposeB, alpha: alpha,
+            GemmSplitter.gemm(m: Int32(m), n: Int32(n), k: Int32(k), ta: transposeA, tb: transposeB, alpha: alpha,
                                      a: a, lda: Int32(aCols), b: b, ldb: Int32(bCols), beta: beta, c: c, ldc: Int32(n),
                                      epilogue: epilogue)
             return
@@ -35,7 +35,7 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(aCols), b, Int32(bCols), beta, c, Int32(n))
         if let epilogue {
-            Parallel.halves(n, granule: 8, elementsPerItem: m, kind: 5) { lo, hi in epilogue(lo..<hi) }
+            Parallel.halves(n, granule: 8, elementsPerItem: m, kind: .productEpilogue) { lo, hi in epilogue(lo..<hi) }
         }
     }
 
@@ -69,25 +69,18 @@ public enum BLAS {
              c.data, alpha: alpha, beta: beta, epilogue: epilogue)
     }
 
-    /// Products of at least `GemmSplitter.minimumWork` multiply-adds are split
-    /// in two column halves, run side by side when that measures faster (same
+    /// Products of at least `Tuning.splitWork` multiply-adds are split in
+    /// two column halves, run side by side when that measures faster (same
     /// bits either way; see `GemmSplitter`). On more than two cores, products
-    /// of at least this many multiply-adds use all of OpenBLAS' threads
-    /// instead; smaller ones run on one. `GRADLAB_BLAS_THREADS` caps the
-    /// threads, `GRADLAB_BLAS_MIN_WORK` moves this threshold.
-    public nonisolated(unsafe) static var singleThreadBelow: Int = {
-        if let s = getenv("GRADLAB_BLAS_MIN_WORK"), let n = Int(String(cString: s)), n >= 0 { return n }
-        return 40_000_000
-    }()
+    /// of at least `Tuning.blasMultithreadedWork` multiply-adds use all of
+    /// OpenBLAS' threads instead (at most `Tuning.blasThreads`); smaller ones
+    /// run on one.
     nonisolated(unsafe) static var current = -1
-    nonisolated(unsafe) static let maximum: Int = {
-        if let s = getenv("GRADLAB_BLAS_THREADS"), let n = Int(String(cString: s)), n > 0 { return n }
-        return Int(openblas_get_num_procs())
-    }()
+    static let maximum: Int = Tuning.blasThreads ?? Int(openblas_get_num_procs())
 
     @inline(__always)
     static func chooseThreads(work: Int) {
-        let want = work < singleThreadBelow ? 1 : maximum
+        let want = work < Tuning.blasMultithreadedWork ? 1 : maximum
         if want != current { openblas_set_num_threads(Int32(want)); current = want }
     }
 

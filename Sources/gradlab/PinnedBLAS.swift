@@ -1,4 +1,5 @@
 import Foundation
+import GradTensor
 
 /// Makes OpenBLAS use the same kernels on every x86 machine with AVX2, so that a
 /// transcript recorded on one computer replays with the same numbers on another.
@@ -31,7 +32,7 @@ enum PinnedBLAS {
 
     static func pinOrReexecute() {
         guard getenv("OPENBLAS_CORETYPE") == nil else { return }
-        if let choice = getenv("GRADLAB_BLAS_CORE"), String(cString: choice) == "native" { return }
+        if Tuning.nativeBLASKernels { return }
         guard cpuHasAVX2AndFMA() else { return }
         setenv("OPENBLAS_CORETYPE", coreType, 1)
         if switchInProcess() { return }

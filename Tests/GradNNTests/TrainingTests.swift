@@ -230,6 +230,32 @@ final class FastPathTests: XCTestCase {
             for (u, v) in zip(x, y) { XCTAssertEqual(u, v, accuracy: 1e-5 * max(1, abs(v))) }
         }
     }
+
+    /// A step whose loss is not finite changes no weight on the fused path
+    /// either (it used to update every dense layer inside the backward pass
+    /// and the rest through the optimizer before the loss was looked at).
+    func testFusedSGDSkipsTheUpdateOnANonFiniteLoss() throws {
+        for fused in [true, false] {
+            var rng = RandomGenerator(seed: 5)
+            let m = Sequential()
+            try m.add(Dense(units: 8, activation: .relu), rng: &rng)
+            try m.add(BatchNormalization(), rng: &rng)
+            try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
+            try m.build(inputShape: [4], rng: &rng)
+            m.loss = .sparseCategoricalCrossentropy
+            m.optimizer = Optimizer(rule: SGD(), learningRate: 0.1)
+            m.allowFusedUpdates = fused
+            XCTAssertEqual(!m.plan().fusedSGDLayers.isEmpty, fused)
+            let x = Tensor(shape: [2, 4], values: [1, 2, .nan, 4, 0.5, -1, 0, 2])
+            let targets: [Float] = [0, 2]
+            let before = m.parameters.filter(\.trainable).map { $0.value.array }
+            let iterations = m.optimizer!.iterations
+            let r = targets.withUnsafeBufferPointer { m.trainStep(x, targets: $0.baseAddress!, rng: &rng) }
+            XCTAssertFalse(r.loss.isFinite)
+            XCTAssertEqual(m.parameters.filter(\.trainable).map { $0.value.array }, before, "fused=\(fused): weights moved on a NaN loss")
+            XCTAssertEqual(m.optimizer!.iterations, iterations, "fused=\(fused): the failed step was counted")
+        }
+    }
 }
 
 final class ConstraintAxisTests: XCTestCase {

@@ -126,7 +126,7 @@ final class TensorTests: XCTestCase {
 /// side by side: the bits must not depend on which (so a choice made by timing
 /// never changes training), and both must be right.
 final class GemmSplitterTests: XCTestCase {
-    override func tearDown() { GemmSplitter.forced = nil }
+    override func tearDown() { Tuning.twoCores = nil }
 
     func testHalvesSideBySideGiveTheSameBitsAsOneAfterTheOther() {
         var rng = RandomGenerator(seed: 11)
@@ -136,10 +136,10 @@ final class GemmSplitterTests: XCTestCase {
                 let a = Tensor(zeros: ta ? [k, m] : [m, k]), b = Tensor(zeros: tb ? [n, k] : [k, n])
                 for i in 0..<a.count { a[i] = Float.random(in: -1...1, using: &rng) }
                 for i in 0..<b.count { b[i] = Float.random(in: -1...1, using: &rng) }
-                XCTAssertGreaterThanOrEqual(m * n * k, GemmSplitter.minimumWork)
+                XCTAssertGreaterThanOrEqual(m * n * k, Tuning.splitWork)
                 var results: [[Float]] = []
                 for mode in [false, true, false, true] {
-                    GemmSplitter.forced = mode
+                    Tuning.twoCores = mode
                     let c = Tensor(zeros: [m, n])
                     for i in 0..<c.count { c[i] = 0.5 }
                     BLAS.matmul(a, transposeA: ta, b, transposeB: tb, into: c, alpha: -0.7, beta: 1)
@@ -163,7 +163,7 @@ final class GemmSplitterTests: XCTestCase {
 
 /// Element-wise halves: same bits whether they run one after the other or side by side.
 final class ParallelHalvesTests: XCTestCase {
-    override func tearDown() { GemmSplitter.forced = nil }
+    override func tearDown() { Tuning.twoCores = nil }
 
     func testHalvesCoverEveryElementOnceWithTheSameBits() {
         for count in [Parallel.minimumElements + 13, 100_003] {
@@ -171,11 +171,11 @@ final class ParallelHalvesTests: XCTestCase {
             let input = (0..<count).map { _ in Float.random(in: -6...6, using: &rng) }
             var results: [[UInt32]] = []
             for mode in [false, true] {
-                GemmSplitter.forced = mode
+                Tuning.twoCores = mode
                 var x = input
                 x.withUnsafeMutableBufferPointer { b in
                     let p = b.baseAddress!
-                    Parallel.halves(count, kind: 99) { lo, hi in Vectorized.elu(p + lo, hi - lo, alpha: 1) }
+                    Parallel.halves(count, kind: .activation) { lo, hi in Vectorized.elu(p + lo, hi - lo, alpha: 1) }
                 }
                 results.append(x.map(\.bitPattern))
             }

@@ -14,7 +14,7 @@
 //     weight grads   W_l += ∓lr · A_lᵀ · dZ_l    every layer (β = 1, in place, as gradlab's fused update)
 //     input grads    dA_l = dZ_l · W_lᵀ          every layer but the first
 // with gradlab's thread rule (GradTensor's BLAS: one OpenBLAS thread below
-// BLAS.singleThreadBelow multiply-adds, otherwise GRADLAB_BLAS_THREADS or all
+// Tuning.blasMultithreadedWork multiply-adds, otherwise GRADLAB_BLAS_THREADS or all
 // cores), and again with every call on 1 thread and every call on all threads
 // (per call site the faster of the two = `sgemm_best_us`, the floor of a
 // perfect per-shape thread choice).
@@ -278,7 +278,7 @@ final class SgemmStep {
         for (i, (kind, l)) in sites.enumerated() {
             let inD = Int32(layers[l]), outD = Int32(layers[l + 1]), m = Int32(b)
             let work = b * layers[l] * layers[l + 1]  // m·n·k, the same for all three products
-            let want = threadMode == 0 ? (work < BLAS.singleThreadBelow ? 1 : maxThreads) : threadMode
+            let want = threadMode == 0 ? (work < Tuning.blasMultithreadedWork ? 1 : maxThreads) : threadMode
             if want != current { openblas_set_num_threads(Int32(want)); current = want }
             let t0 = timeSites ? now() : 0
             switch kind {
@@ -411,7 +411,7 @@ func run(_ c: Config) -> String {
         text += " sgemm_us=\(fmt(best, 2)) overhead_us=\(fmt(step - best, 2)) sgemm_rule_us=\(fmt(sgemm, 2))"
     }
     fields += [("others_cpu_pct", others.map { fmt($0, 1) } ?? "null"), ("loss", fmt(Double(lastLoss), 5)), ("blas_max_threads", "\(maxThreads)"),
-               ("single_thread_below", "\(BLAS.singleThreadBelow)"), ("blas_core", "\"\(blasCore)\"")]
+               ("single_thread_below", "\(Tuning.blasMultithreadedWork)"), ("blas_core", "\"\(blasCore)\"")]
     text += " steps=\(perBlock)x\(blocks) loss=\(fmt(Double(lastLoss), 4))"
     return json ? "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}" : text
 }

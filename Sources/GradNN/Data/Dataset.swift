@@ -78,7 +78,7 @@ public struct DataSplit {
                 let scale: Float = 1 / 255
                 guard let s = src.baseAddress, let idx = indices.baseAddress else { return }
                 // Rows are independent: two halves, side by side when that is faster.
-                Parallel.halves(indices.count, granule: 1, elementsPerItem: f, kind: 5) { lo, hi in
+                Parallel.halves(indices.count, granule: 1, elementsPerItem: f, kind: .gatherBatch) { lo, hi in
                     for r in lo..<hi {
                         Vectorized.bytesToFloats(s + (base + idx[r]) * f, into: out + r * f, count: f, scale: scale)
                     }

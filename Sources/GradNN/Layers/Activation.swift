@@ -119,7 +119,7 @@ public enum Activation: Equatable, Sendable {
         default:
             // Element-wise: two halves, side by side when that is faster (same bits either way).
             let f = self
-            Parallel.halves(rows * cols, kind: 1) { lo, hi in f.applyElementwise(p + lo, hi - lo, rows: rows, cols: cols) }
+            Parallel.halves(rows * cols, kind: .activation) { lo, hi in f.applyElementwise(p + lo, hi - lo, rows: rows, cols: cols) }
             return
         }
         applyElementwise(p, rows * cols, rows: rows, cols: cols)
@@ -173,11 +173,11 @@ public enum Activation: Equatable, Sendable {
         case .softmax: break
         case .silu, .gelu, .mish:
             let f = self, xs = x!
-            Parallel.halves(rows * cols, kind: 2) { lo, hi in for i in lo..<hi { g[i] *= f.derivative(x: xs[i], y: y[i]) } }
+            Parallel.halves(rows * cols, kind: .activationBackward) { lo, hi in for i in lo..<hi { g[i] *= f.derivative(x: xs[i], y: y[i]) } }
             return
         default:
             let f = self
-            Parallel.halves(rows * cols, kind: 2) { lo, hi in f.backwardElementwise(y + lo, g + lo, hi - lo, rows: rows, cols: cols) }
+            Parallel.halves(rows * cols, kind: .activationBackward) { lo, hi in f.backwardElementwise(y + lo, g + lo, hi - lo, rows: rows, cols: cols) }
             return
         }
         backwardElementwise(y, g, rows * cols, rows: rows, cols: cols)

@@ -89,7 +89,7 @@ public final class BatchNormalization: Layer {
         let (invN, momentum, epsilon) = (1 / Float(n), momentum, epsilon)
         // Each half of the features, start to end: the statistics, then
         // x̂ = (x − mean)·invStd and y = γ·x̂ + β in one pass.
-        Parallel.halves(d, granule: 8, elementsPerItem: n, kind: 3) { lo, hi in
+        Parallel.halves(d, granule: 8, elementsPerItem: n, kind: .normalizationForward) { lo, hi in
             let columns = lo..<hi
             if useBatch {
                 Vectorized.columnSums(x, rows: n, cols: d, columns: columns, into: s.mean)
@@ -129,7 +129,7 @@ public final class BatchNormalization: Layer {
         let (invN, batch) = (1 / Float(n), usedBatchStatistics)
         // Each half of the features, start to end: Σdy and Σdy·x̂ in one pass
         // (the gradients of β and γ), then the input gradient.
-        Parallel.halves(d, granule: 8, elementsPerItem: n, kind: 4) { lo, hi in
+        Parallel.halves(d, granule: 8, elementsPerItem: n, kind: .normalizationBackward) { lo, hi in
             let columns = lo..<hi
             Vectorized.columnSumsAndDots(dyp, xh, rows: n, cols: d, columns: columns, sums: s.sumDy, dots: s.sumDyXh)
             for j in columns { gammaGradient?[j] = s.sumDyXh[j]; betaGradient?[j] = s.sumDy[j] }

@@ -16,20 +16,16 @@ public final class Dense: ActivatedLayer {
     public private(set) var outputShape: [Int] = []
     public var isBuilt: Bool { kernel != nil }
 
-    /// When set for one backward pass, the kernel and bias are updated in place
-    /// by plain SGD with this rate (`W ← W − lr·xᵀ·dz` as one sgemm with β = 1)
-    /// instead of storing the gradient: the fast path of `Sequential.trainStep`.
-    public var fusedSGDRate: Float?
-    private let output = Tensor(zeros: [0])
-    private let preGradient = Tensor(zeros: [0])
+    let output = Tensor(zeros: [0])
+    let preGradient = Tensor(zeros: [0])
     /// x·W + b, kept only for activations whose derivative needs it.
-    private let preActivation = Tensor(zeros: [0])
-    private let inputGradient = Tensor(zeros: [0])
+    let preActivation = Tensor(zeros: [0])
+    let inputGradient = Tensor(zeros: [0])
     /// Σ dz when there is no bias gradient to hold it (folded backward pass).
-    private let columnScratch = Tensor(zeros: [0])
+    let columnScratch = Tensor(zeros: [0])
     /// One block of x̂ᵀ·dz per thread (folded pass with a fused SGD update).
-    private let blockScratch = Tensor(zeros: [0])
-    private var lastInput: Tensor?
+    let blockScratch = Tensor(zeros: [0])
+    var lastInput: Tensor?
 
     public init(units: Int, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .named("glorot_uniform")!,
@@ -103,7 +99,7 @@ public final class Dense: ActivatedLayer {
     }
 
     /// dL/dz from dL/d(output), through the activation's derivative, in `preGradient`.
-    private func preActivationGradient(_ outputGradient: Tensor) -> Tensor {
+    func preActivationGradient(_ outputGradient: Tensor) -> Tensor {
         preGradient.assign(outputGradient)
         activation.backward(input: activation.needsInput ? UnsafePointer(preActivation.data) : nil, output: output.data,
                             gradient: preGradient.data, rows: output.rows, cols: units)
@@ -113,20 +109,6 @@ public final class Dense: ActivatedLayer {
     public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool) -> Tensor {
         guard let x = lastInput else { return inputGradient }
         let n = dz.rows
-        if let lr = fusedSGDRate {
-            fusedSGDRate = nil
-            // dx needs the old kernel: compute it first, then update in place.
-            if needsInputGradient {
-                inputGradient.resize([n, x.columns])
-                BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
-            }
-            BLAS.matmul(x, transposeA: true, dz, into: kernel.value, alpha: -lr, beta: 1)
-            if let b = bias {
-                Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data)
-                Vectorized.axpy(b.value.data, b.gradient.data, units, scale: -lr)
-            }
-            return inputGradient
-        }
         if kernel.trainable || needsInputGradient || bias?.trainable == true {
             BLAS.matmul(x, transposeA: true, dz, into: kernel.gradient)
         }
@@ -135,52 +117,6 @@ public final class Dense: ActivatedLayer {
         inputGradient.resize([n, x.columns])
         BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
         return inputGradient
-    }
-
-    /// The backward pass when the input is a normalization's `x̂·γ + β` whose
-    /// own input gradient nobody needs: fills (or, with `fusedSGDRate`,
-    /// applies) the kernel and bias gradients and the normalization's dγ and
-    /// dβ, and computes no input gradient (see `AffineInput`).
-    public func backward(_ outputGradient: Tensor, folding input: AffineInput) {
-        backward(preActivationGradient: preActivationGradient(outputGradient), folding: input)
-    }
-
-    /// Rows of the kernel per block of the folded pass: a block of x̂ᵀ·dz
-    /// (64 × units floats) stays in the cache between its product and its use.
-    static let foldBlock = 64
-
-    public func backward(preActivationGradient dz: Tensor, folding input: AffineInput) {
-        let n = dz.rows, features = kernel.value.rows
-        precondition(input.normalized.rows == n && input.normalized.columns == features, "folded input does not match the kernel")
-        let rate = fusedSGDRate
-        fusedSGDRate = nil
-        if bias == nil { columnScratch.resize([units]) }
-        let s = bias?.gradient.data ?? columnScratch.data
-        Vectorized.columnSums(dz.data, rows: n, cols: units, into: s)
-        // Block by block of kernel rows: G = x̂[:, rows]ᵀ·dz, then the fold. Without a rate
-        // the block is the kernel gradient's rows (the fold turns it into dW in place); with
-        // one it is scratch, one block per half, and only the kernel is written.
-        let block = Dense.foldBlock, units = units
-        if rate != nil { blockScratch.resize([2, block * units]) }
-        let (w, dW, scratch) = (kernel.value.data, kernel.gradient.data, blockScratch.data)
-        let (xh, dzp) = (UnsafePointer(input.normalized.data), UnsafePointer(dz.data))
-        BLAS.useOneThread()
-        Parallel.halves(features, granule: 8, elementsPerItem: units, kind: 6) { lo, hi in
-            var j = lo
-            while j < hi {
-                let rows = min(block, hi - j)
-                // `g` addresses row j at g + j·units: the gradient itself, or this half's
-                // scratch block shifted so that the block's first row is row j.
-                let g = rate == nil ? dW : scratch + (lo == 0 ? 0 : block * units) - j * units
-                BLAS.gemmOnThisThread(m: rows, n: units, k: n, xh + j, lda: features, transposeA: true,
-                                      dzp, ldb: units, transposeB: false, g + j * units, ldc: units)
-                Vectorized.foldAffineRows(kernel: w, gradient: g, rows: j..<(j + rows), cols: units, columnSums: s,
-                                          gamma: input.gamma, beta: input.beta,
-                                          gammaGradient: input.gammaGradient, betaGradient: input.betaGradient, rate: rate)
-                j += rows
-            }
-        }
-        if let rate, let b = bias { Vectorized.axpy(b.value.data, b.gradient.data, units, scale: -rate) }
     }
 
     public var spec: LayerSpec { Dense.spec }

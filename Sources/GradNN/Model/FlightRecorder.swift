@@ -23,7 +23,6 @@ public enum FlightRecorder {
         let n = train.count
         let x = Tensor(zeros: [bs, train.featureCount])
         var y = [Float](repeating: 0, count: bs)
-        let g = Tensor(zeros: [0])
         var norms: [[Double]] = []   // per step, per layer: gradient norm of its first trainable variable
         let names = m.layers.map(\.name)
         var culprit = "the loss"
@@ -31,32 +30,24 @@ public enum FlightRecorder {
         // The state at the start of the previous step, whose forward and backward passes were finite.
         var previous: (weights: [Tensor], optimizer: Optimizer.State, step: Int)? = nil
         var updateFailed = false
-        outer: for s in start...end {
+        for s in start...end {
             let lo = s * bs, hi = min(n, lo + bs)
             order.withUnsafeBufferPointer { idx in y.withUnsafeMutableBufferPointer { train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!) } }
-            var h = x
-            for (i, l) in m.layers.enumerated() {
-                h = l(h, mode: .training, rng: &rng)
-                if !finite(h) { culprit = "the output of layer \(i) \(names[i]) (forward pass)"; failedStep = s + 1; break outer }
-            }
-            let loss = y.withUnsafeBufferPointer { m.loss!.compute(output: h, targets: $0.baseAddress!, gradient: g, fused: m.fusesOutput) }
-            if !loss.isFinite { culprit = "the loss"; failedStep = s + 1; break }
-            var grad = g
+            // The training step itself, on the reference plan (every gradient written out), watched.
             var row = [Double](repeating: 0, count: m.layers.count)
-            for i in stride(from: m.layers.count - 1, through: 0, by: -1) {
-                if i == m.layers.count - 1, m.fusesOutput, let last = m.layers[i] as? ActivatedLayer {
-                    grad = last.backward(preActivationGradient: grad, needsInputGradient: i > 0)
-                } else {
-                    grad = m.layers[i].backward(grad, needsInputGradient: i > 0)
-                }
-                if let p = m.layers[i].parameters.first(where: \.trainable) {
-                    row[i] = Statistics(p.gradient).norm
-                    if !p.gradient.isFinite { culprit = "the gradient of \(p.path) (backward pass)"; failedStep = s + 1; break outer }
-                }
-                if i > 0 && !finite(grad) { culprit = "the gradient flowing out of layer \(i) \(names[i]) (backward pass)"; failedStep = s + 1; break outer }
-            }
+            let watch = StepWatch(
+                forward: { i, h in finite(h) ? nil : "the output of layer \(i) \(names[i]) (forward pass)" },
+                backward: { i, grad in
+                    if let p = m.layers[i].parameters.first(where: \.trainable) {
+                        row[i] = Statistics(p.gradient).norm
+                        if !p.gradient.isFinite { return "the gradient of \(p.path) (backward pass)" }
+                    }
+                    if i > 0, let grad, !finite(grad) { return "the gradient flowing out of layer \(i) \(names[i]) (backward pass)" }
+                    return nil
+                })
+            let step = y.withUnsafeBufferPointer { m.computeGradients(x, targets: $0.baseAddress!, plan: m.referencePlan(), watch: watch, rng: &rng) }
+            if let stopped = step.stopped { culprit = stopped; failedStep = s + 1; break }
             norms.append(row)
-            for p in m.parameters where p.trainable { if let r = p.regularizer { r.addGradient(p.value, to: p.gradient) } }
             let before = m.snapshot(), state = m.optimizer!.saveState()
             m.optimizer!.update(m.parameters)
             if let bad = m.parameters.first(where: { !$0.value.isFinite }) {

@@ -94,30 +94,47 @@ public final class Sequential {
         return last.activation == fused
     }
 
-    /// Forward and backward on one batch: fills every gradient (including
-    /// regularization) and returns the loss (data part, penalty part) and
-    /// the number of correct predictions. Does not update weights.
+    /// Forward and backward on one batch, as `plan` (default: the model's
+    /// plan) says: fills every gradient (including regularization) and
+    /// returns the loss (data part, penalty part) and the number of correct
+    /// predictions. With `sgdRate`, the plan's fused layers are updated by
+    /// plain SGD inside their backward pass, and only when the loss is
+    /// finite; nothing else is updated. `watch` stops the step at the first
+    /// message it returns (`stopped`).
     public func computeGradients(_ x: Tensor, targets: UnsafePointer<Float>, mode: ForwardMode = .training,
-                                 rng: inout RandomGenerator) -> (loss: Float, penalty: Float, correct: Int) {
-        guard let loss else { return (.nan, 0, 0) }
-        let out = self(x, mode: mode, rng: &rng)
-        let fused = fusesOutput
-        let value = loss.compute(output: out, targets: targets, gradient: lossGradient, fused: fused)
+                                 plan given: TrainingPlan? = nil, sgdRate: Float? = nil, watch: StepWatch? = nil,
+                                 rng: inout RandomGenerator) -> (loss: Float, penalty: Float, correct: Int, stopped: String?) {
+        guard let loss else { return (.nan, 0, 0, nil) }
+        let plan = given ?? self.plan()
+        var out = x
+        for (i, layer) in layers.enumerated() {
+            out = layer(out, mode: mode, rng: &rng)
+            if let message = watch?.forward(i, out) { return (.nan, 0, 0, message) }
+        }
+        let value = loss.compute(output: out, targets: targets, gradient: lossGradient, fused: plan.fusesOutput)
         let correct = Accuracy.correct(output: out, targets: targets)
+        if watch != nil && !value.isFinite { return (value, 0, correct, "the loss") }
+        // No update from a step whose loss is not finite.
+        let rate = value.isFinite ? sgdRate : nil
         var g = lossGradient
-        let firstTrainable = layers.firstIndex { $0.parameters.contains { $0.trainable } } ?? layers.count
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            let needsInput = i > firstTrainable
-            if i == firstTrainable + 1, let folded = foldedNormalization(at: i) {
-                if i == layers.count - 1, fused { folded.dense.backward(preActivationGradient: g, folding: folded.input) }
-                else { folded.dense.backward(g, folding: folded.input) }
+            let needsInput = i > plan.firstTrainable
+            let fromPreActivation = i == layers.count - 1 && plan.fusesOutput
+            let layerRate = plan.fusedSGDLayers.contains(i) ? rate : nil
+            if i == plan.foldAt, let dense = layers[i] as? Dense, let input = (layers[i - 1] as? BatchNormalization)?.affineOutput {
+                if fromPreActivation { dense.backward(preActivationGradient: g, folding: input, rate: layerRate) }
+                else { dense.backward(g, folding: input, rate: layerRate) }
                 break
             }
-            if i == layers.count - 1, fused, let last = layers[i] as? ActivatedLayer {
+            if let layerRate, let dense = layers[i] as? Dense {
+                g = fromPreActivation ? dense.backward(preActivationGradient: g, rate: layerRate, needsInputGradient: needsInput)
+                                      : dense.backward(g, rate: layerRate, needsInputGradient: needsInput)
+            } else if fromPreActivation, let last = layers[i] as? ActivatedLayer {
                 g = last.backward(preActivationGradient: g, needsInputGradient: needsInput)
             } else {
                 g = layers[i].backward(g, needsInputGradient: needsInput)
             }
+            if let message = watch?.backward(i, needsInput ? g : nil) { return (value, 0, correct, message) }
             if !needsInput { break }
         }
         var penalty: Float = 0
@@ -127,7 +144,7 @@ public final class Sequential {
                 r.addGradient(p.value, to: p.gradient)
             }
         }
-        return (value, penalty, correct)
+        return (value, penalty, correct, nil)
     }
 
     /// Whether a dense layer right after the first trainable layer, a
@@ -136,47 +153,28 @@ public final class Sequential {
     /// with the reference path.
     public var allowFoldedNormalization = true
 
-    /// The dense layer at `i` and the normalization before it, when its
-    /// backward pass can fold the normalization's parameter gradients.
-    private func foldedNormalization(at i: Int) -> (dense: Dense, input: AffineInput)? {
-        guard allowFoldedNormalization, i > 0, let dense = layers[i] as? Dense, dense.kernel.trainable,
-              let input = (layers[i - 1] as? BatchNormalization)?.affineOutput else { return nil }
-        return (dense, input)
-    }
-
     /// Whether plain SGD may update dense layers inside their backward pass
     /// (one sgemm instead of a gradient write plus an update pass). Tests
     /// turn it off to compare with the reference path.
     public var allowFusedUpdates = true
 
-    /// The rate for the fused path, when it gives the same result as the
-    /// reference one: plain SGD, no clipping (it needs all gradients first),
-    /// no regularizer or constraint.
-    var fusedSGDRate: Float? {
-        guard allowFusedUpdates, let o = optimizer, let sgd = o.rule as? SGD, sgd.momentum == 0, !o.clipping.isActive,
-              (o.weightDecay ?? 0) == 0 else { return nil }
-        return o.currentLearningRate
-    }
-
-    /// One training step: gradients, then the optimizer's update.
-    public func trainStep(_ x: Tensor, targets: UnsafePointer<Float>, rng: inout RandomGenerator) -> (loss: Float, correct: Int) {
-        var fused: [Dense] = []
-        if let lr = fusedSGDRate {
-            for l in layers {
-                guard let d = l as? Dense, d.kernel.trainable, d.kernel.regularizer == nil, d.kernel.constraint == nil else { continue }
-                d.fusedSGDRate = lr
-                fused.append(d)
-            }
-        }
-        let r = computeGradients(x, targets: targets, rng: &rng)
-        for d in fused { d.fusedSGDRate = nil }
-        if !fused.isEmpty {
+    /// One training step as `plan` says (default: the model's plan):
+    /// gradients, then the optimizer's update of what the backward pass did
+    /// not update itself. A step whose loss is not finite updates nothing and
+    /// is not counted.
+    public func trainStep(_ x: Tensor, targets: UnsafePointer<Float>, plan given: TrainingPlan? = nil,
+                          rng: inout RandomGenerator) -> (loss: Float, correct: Int) {
+        let plan = given ?? self.plan()
+        let rate = plan.fusedSGDLayers.isEmpty ? nil : optimizer?.currentLearningRate
+        let r = computeGradients(x, targets: targets, plan: plan, sgdRate: rate, rng: &rng)
+        guard r.loss.isFinite, let optimizer else { return (r.loss + r.penalty, r.correct) }
+        if rate == nil {
+            optimizer.update(parameters)
+        } else {
             // The fused layers are already updated; the optimizer moves the rest and counts the step.
             var rest: [Parameter] = []
-            for l in layers where !(l is Dense && fused.contains { $0 === l }) { rest += l.parameters }
-            optimizer?.update(rest)
-        } else if r.loss.isFinite {
-            optimizer?.update(parameters)
+            for (i, l) in layers.enumerated() where !plan.fusedSGDLayers.contains(i) { rest += l.parameters }
+            optimizer.update(rest)
         }
         return (r.loss + r.penalty, r.correct)
     }

@@ -78,6 +78,7 @@ extension Sequential {
         var y = [Float](repeating: 0, count: bs)
         for cb in options.callbacks { cb.trainBegin(model: self) }
         let startEpoch = history.epochs.count
+        let plan = self.plan()
         for e in 0..<options.epochs {
             let epoch = startEpoch + e + 1
             if options.shuffle { rng.shuffle(&order) }
@@ -97,7 +98,7 @@ extension Sequential {
                         train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: yb.baseAddress!)
                     }
                 }
-                let r = y.withUnsafeBufferPointer { trainStep(x, targets: $0.baseAddress!, rng: &rng) }
+                let r = y.withUnsafeBufferPointer { trainStep(x, targets: $0.baseAddress!, plan: plan, rng: &rng) }
                 if !options.callbacks.isEmpty {
                     let count = Double(seen + hi - lo)
                     let logs = BatchLogs(epoch: epoch, step: s + 1, iteration: optimizer.iterations,

@@ -1,0 +1,24 @@
+/// Element-wise work in two halves, on two cores when that measures faster.
+/// Every element is computed by the same code whichever way it runs, so the
+/// results do not depend on it (the split point is a multiple of `granule`,
+/// which keeps each element in the same SIMD lane position).
+public enum Parallel {
+    /// Below this many elements the work runs in one piece.
+    public static let minimumElements = 16_384
+
+    /// The kinds of element-wise work, whose timings are kept apart.
+    public enum Work: Hashable, Sendable {
+        case activation, activationBackward
+        case normalizationForward, normalizationBackward
+        case gatherBatch, productEpilogue, foldedDenseBackward
+    }
+
+    /// `body(lo, hi)` over [0, count), as [0, h) and [h, count) with h a multiple of `granule`.
+    /// `body` must write only its own range.
+    public static func halves(_ count: Int, granule: Int = 8, elementsPerItem: Int = 1, kind: Work,
+                              _ body: @escaping (_ lo: Int, _ hi: Int) -> Void) {
+        guard count * elementsPerItem >= minimumElements, count >= 2 * granule else { body(0, count); return }
+        let h = (count / 2) / granule * granule
+        TwoCoreRunner.shared.run(.elementwise(kind, count: count, perItem: elementsPerItem), { body(0, h) }, { body(h, count) })
+    }
+}

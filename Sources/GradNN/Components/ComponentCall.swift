@@ -2,17 +2,20 @@
 /// the one form that `add` lines, `compile` lines and `model.json` share, so a
 /// component is read by one parser wherever it comes from.
 public struct ComponentCall: Equatable, Sendable {
-    /// One argument inside the parentheses: a number, a word or a nested call.
+    /// One argument inside the parentheses: a number, a word, a nested call
+    /// or a list of them (`boundaries=[5, 15]`).
     public indirect enum Argument: Equatable, Sendable {
         case number(Double, text: String)
         case word(String)
         case call(ComponentCall)
+        case list([Argument])
 
         public var text: String {
             switch self {
             case .number(_, let t): return t
             case .word(let w): return w
             case .call(let c): return c.text
+            case .list(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
             }
         }
     }
@@ -162,6 +165,20 @@ private struct TextParser {
 
     mutating func argument() throws -> ComponentCall.Argument {
         skipSpaces()
+        if i < s.count, s[i] == "[" {
+            i += 1
+            var items: [ComponentCall.Argument] = []
+            while true {
+                skipSpaces()
+                if i < s.count, s[i] == "]", items.isEmpty { i += 1; return .list(items) }
+                items.append(try argument())
+                skipSpaces()
+                guard i < s.count else { throw ComponentError("[ is not closed") }
+                if s[i] == "]" { i += 1; return .list(items) }
+                guard s[i] == "," else { throw ComponentError("expected , or ] in a list") }
+                i += 1
+            }
+        }
         let save = i
         let w = word()
         if let v = Double(w) { return .number(v, text: w) }

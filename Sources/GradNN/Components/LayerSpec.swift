@@ -158,6 +158,7 @@ public struct LayerKey: Sendable {
             case .word(let w): return ComponentCall(name: w.lowercased(), span: span)
             case .call(var c): c.span = c.span ?? span; return c
             case .number(_, let t): throw ComponentError("\(name) must be a name, not '\(t)'", at: span)
+            case .list: throw ComponentError("\(name) must be a name, not '\(a.text)'", at: span)
             }
         }
         let v: LayerValue

@@ -353,6 +353,16 @@ public enum KerasImport {
                 let b = (sc["boundaries"] as? [NSNumber])?.map { $0.intValue } ?? [], v = (sc["values"] as? [NSNumber])?.map { $0.floatValue } ?? []
                 guard v.count == b.count + 1 else { throw ModelError("PiecewiseConstantDecay needs one more value than boundaries") }
                 schedule = .piecewise(boundaries: b, values: v)
+            case "CosineDecay":
+                let target = h("warmup_target")
+                schedule = .cosine(initial: h("initial_learning_rate") ?? lr, decaySteps: max(1, h("decay_steps") ?? 1), alpha: h("alpha") ?? 0,
+                                   warmupTarget: target, warmupSteps: h("warmup_steps") ?? 0)
+            case "CosineDecayRestarts":
+                schedule = .cosineRestarts(initial: h("initial_learning_rate") ?? lr, firstDecaySteps: max(1, h("first_decay_steps") ?? 1),
+                                           tMul: h("t_mul") ?? 2, mMul: h("m_mul") ?? 1, alpha: h("alpha") ?? 0)
+            case "PolynomialDecay":
+                schedule = .polynomial(initial: h("initial_learning_rate") ?? lr, decaySteps: max(1, h("decay_steps") ?? 1),
+                                       end: h("end_learning_rate") ?? 0.0001, power: h("power") ?? 1, cycle: sc["cycle"] as? Bool ?? false)
             default: throw ModelError("learning-rate schedule \(scls) is not supported")
             }
             lr = schedule!.rate(at: 0)

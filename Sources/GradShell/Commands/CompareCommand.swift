@@ -59,7 +59,10 @@ struct CompareCommand: Command {
 
     static func variantChange(_ knob: String, _ a: Argument) throws -> Change {
         switch knob {
-        case "optimizer": let o = try ValueParsing.optimizer(a); return .optimizer(o.0, o.learningRate, o.clipping)
+        case "optimizer":
+            let o = try ValueParsing.optimizer(a)
+            if o.schedule != nil { throw ShellError("compare takes a constant learning rate in each optimizer; compile the schedule and fit instead", at: a.span) }
+            return .optimizer(o.rule, o.learningRate, o.clipping)
         case "kernel_initializer": return .initializer(try ValueParsing.initializer(a))
         case "activation": return .activation(try ValueParsing.activation(a))
         case "learning_rate": return .learningRate(try Arguments.float(a, name: "learning_rate", range: 1e-12...1e6))

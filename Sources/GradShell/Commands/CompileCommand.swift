@@ -5,14 +5,14 @@ struct CompileCommand: Command {
     static let spec = CommandSpec(
         name: "compile", summary: "choose the loss, optimizer (with clipping and schedule) and metrics",
         usage: "compile loss=LOSS optimizer=NAME(key=value…) [metrics=accuracy] [clipnorm=N | clipvalue=N | global_clipnorm=N] [learning_rate=SCHEDULE(…)]",
-        discussion: "Optimizers and defaults as Keras 3: sgd(learning_rate=0.01, momentum=0, nesterov=false), adagrad(0.001), rmsprop(0.001, rho=0.9), adam(0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7), adamax, nadam. decay=D gives the book's power schedule lr/(1+D·step). learning_rate= may be a schedule: power(…), exponential(initial, decay_steps, decay_rate), piecewise(boundaries=…, values=…), one_cycle(max_rate, total_steps). Compiling again resets the optimizer's state but keeps the weights.",
+        discussion: "Optimizers and defaults as Keras 3: sgd(learning_rate=0.01, momentum=0, nesterov=false), adagrad(0.001), rmsprop(0.001, rho=0.9), adam(0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7), adamax, nadam. decay=D gives the book's power schedule lr/(1+D·step). learning_rate= may be a schedule, by gradlab's short name or Keras': power(…) = inverse_time_decay(initial_learning_rate, decay_steps, decay_rate), exponential(…) = exponential_decay(initial_learning_rate, decay_steps, decay_rate, staircase), piecewise(…) = piecewise_constant_decay(boundaries=[…], values=[…]), cosine_decay(initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps), cosine_decay_restarts(initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha), polynomial_decay(initial_learning_rate, decay_steps, end_learning_rate, power, cycle), one_cycle(max_rate, total_steps). Compiling again resets the optimizer's state but keeps the weights.",
         keys: [KeySpec("loss", "sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, mean_squared_error", .words(Loss.allCases.map(\.rawValue))),
                KeySpec("optimizer", OptimizerRules.names.joined(separator: ", ") + " — with (key=value…)", .words(OptimizerRules.names)),
                KeySpec("metrics", "accuracy", .words(["accuracy"])),
                KeySpec("clipnorm", "rescale each gradient tensor to this L2 norm at most"),
                KeySpec("clipvalue", "clip each gradient element to [-v, v]"),
                KeySpec("global_clipnorm", "rescale all gradients together to this norm at most"),
-               KeySpec("learning_rate", "a number or a schedule: power(…), exponential(…), piecewise(…), one_cycle(…)", .words(ValueParsing.scheduleNames))],
+               KeySpec("learning_rate", "a number or a schedule: power(…), exponential(…), piecewise(…), cosine_decay(…), cosine_decay_restarts(…), polynomial_decay(…), one_cycle(…)", .words(ValueParsing.scheduleNames))],
         examples: ["compile loss=sparse_categorical_crossentropy optimizer=sgd(learning_rate=0.01) metrics=accuracy",
                    "compile loss=sparse_categorical_crossentropy optimizer=sgd(learning_rate=0.01, momentum=0.9, nesterov=true) clipnorm=1.0",
                    "compile loss=sparse_categorical_crossentropy optimizer=adam learning_rate=exponential(0.01, decay_steps=1000, decay_rate=0.1)"],
@@ -38,7 +38,10 @@ struct CompileCommand: Command {
                 _ = try Arguments.choice(Argument(key: nil, value: v, span: m.span), name: "metric", from: ["accuracy", "acc"])
             }
         }
-        var (k, lr, decay, clip, wd) = try args.keyword("optimizer").map(ValueParsing.optimizer) ?? (SGD(), nil, nil, Clipping(), nil)
+        let parsed = try args.keyword("optimizer").map(ValueParsing.optimizer)
+            ?? ValueParsing.ParsedOptimizer(rule: SGD(), learningRate: nil, schedule: nil, decay: nil, clipping: Clipping(), weightDecay: nil)
+        let (k, decay, wd) = (parsed.rule, parsed.decay, parsed.weightDecay)
+        var (lr, clip) = (parsed.learningRate, parsed.clipping)
         if let a = args.keyword("clipnorm") { clip.clipNorm = try Arguments.float(a, name: "clipnorm", range: 1e-12...1e12) }
         if let a = args.keyword("clipvalue") { clip.clipValue = try Arguments.float(a, name: "clipvalue", range: 1e-12...1e12) }
         if let a = args.keyword("global_clipnorm") { clip.globalClipNorm = try Arguments.float(a, name: "global_clipnorm", range: 1e-12...1e12) }
@@ -46,8 +49,9 @@ struct CompileCommand: Command {
         if given.count > 1 {
             throw ShellError("only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras); got \(given.map(\.0).joined(separator: " and "))")
         }
-        var sched: LearningRateSchedule? = nil
+        var sched = parsed.schedule
         if let a = args.keyword("learning_rate") {
+            if sched != nil { throw ShellError("the learning rate is given twice: in the optimizer's call and as learning_rate=", at: a.span) }
             if case .number = a.value { lr = try Arguments.float(a, name: "learning_rate", range: 0...1e6) }
             else if let s = try ValueParsing.schedule(a) { sched = s }
             else { throw ShellError("learning_rate must be a number or a schedule" + Suggestions.hint(for: ValueParsing.name(a.value) ?? "", in: ValueParsing.scheduleNames), at: a.span) }

@@ -4,11 +4,11 @@ import GradNN
 struct ScheduleCommand: Command {
     static let spec = CommandSpec(
         name: "schedule", summary: "show a learning-rate schedule's values and curve",
-        usage: "schedule [power(…) | exponential(…) | piecewise(…) | one_cycle(…)] [steps=N]",
-        discussion: "Without a schedule, shows the compiled optimizer's. power(initial, decay_steps, decay_rate) = initial / (1 + decay_rate·step/decay_steps); exponential(initial, decay_steps, decay_rate) = initial · decay_rate^(step/decay_steps); piecewise(boundaries=…, values=…); one_cycle(max_rate, total_steps).",
+        usage: "schedule [power(…) | exponential(…) | piecewise(…) | cosine_decay(…) | cosine_decay_restarts(…) | polynomial_decay(…) | one_cycle(…)] [steps=N]",
+        discussion: "Without a schedule, shows the compiled optimizer's. power(initial, decay_steps, decay_rate) = initial / (1 + decay_rate·step/decay_steps); exponential(initial, decay_steps, decay_rate) = initial · decay_rate^(step/decay_steps); piecewise(boundaries=…, values=…); cosine_decay(initial_learning_rate, decay_steps, alpha=0, warmup_target, warmup_steps); cosine_decay_restarts(initial_learning_rate, first_decay_steps, t_mul=2, m_mul=1, alpha=0); polynomial_decay(initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1, cycle=false); one_cycle(max_rate, total_steps). Keras' names (exponential_decay, inverse_time_decay, piecewise_constant_decay) and argument names (initial_learning_rate=) are accepted too.",
         keys: [KeySpec("steps", "how many steps to show (default 10000)")],
         positional: .words(ValueParsing.scheduleNames),
-        examples: ["schedule exponential(0.01, decay_steps=1000, decay_rate=0.1) steps=5000", "schedule piecewise(boundaries=5,15, values=0.01,0.005,0.001) steps=20"],
+        examples: ["schedule exponential(0.01, decay_steps=1000, decay_rate=0.1) steps=5000", "schedule cosine_decay(0.0, decay_steps=1000, warmup_target=0.1, warmup_steps=100) steps=1200", "schedule piecewise(boundaries=5,15, values=0.01,0.005,0.001) steps=20"],
         category: "train")
     let schedule: LearningRateSchedule?
     let steps: Int

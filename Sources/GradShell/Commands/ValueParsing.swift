@@ -41,7 +41,8 @@ enum ValueParsing {
         case .call(let n, let p, let k):
             return .call(ComponentCall(name: n.lowercased(), positional: try p.map { (try component($0.value, span: $0.span), $0.span) },
                                        keywords: try k.map { ($0.key ?? "", try component($0.value, span: $0.span), $0.span) }, span: span))
-        case .list, .range: throw ShellError("'\(v.text)' is not a single value here", at: span)
+        case .list(let items): return .list(try items.map { try component($0, span: span) })
+        case .range: throw ShellError("'\(v.text)' is not a single value here", at: span)
         }
     }
 
@@ -51,6 +52,7 @@ enum ValueParsing {
         case .word(let w): return ComponentCall(name: w.lowercased(), span: a.span)
         case .call(let c): return c
         case .number(_, let t): throw ShellError("expected a name like relu or l2(0.01), not '\(t)'", at: a.span)
+        case .list: throw ShellError("expected a name like relu or l2(0.01), not '\(a.value.text)'", at: a.span)
         }
     }
 
@@ -71,8 +73,19 @@ enum ValueParsing {
     static func regularizer(_ a: Argument) throws -> Regularizer { try parsing(a, Regularizer.init) }
     static func constraint(_ a: Argument) throws -> Constraint { try parsing(a, Constraint.init) }
 
+    /// An optimizer call's settings, as written.
+    struct ParsedOptimizer {
+        var rule: any OptimizerRule
+        var learningRate: Float?
+        /// `sgd(learning_rate=exponential_decay(…))`, as Keras takes a schedule.
+        var schedule: LearningRateSchedule?
+        var decay: Float?
+        var clipping: Clipping
+        var weightDecay: Float?
+    }
+
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)` and friends.
-    static func optimizer(_ a: Argument) throws -> (any OptimizerRule, learningRate: Float?, decay: Float?, clipping: Clipping, weightDecay: Float?) {
+    static func optimizer(_ a: Argument) throws -> ParsedOptimizer {
         guard let n = name(a.value) else { throw ShellError("optimizer must be a name like sgd or adam(learning_rate=0.001)", at: a.span) }
         let (pos, kw) = try callArgs(a.value)
         guard let ruleType = OptimizerRules.all.first(where: { $0.name == n }) else {
@@ -82,7 +95,10 @@ enum ValueParsing {
         try checkKeys(kw, allowed: allowed + ["clipnorm", "clipvalue", "global_clipnorm", "weight_decay"], in: n)
         if pos.count > 1 { throw ShellError("\(n)() takes at most one positional argument (the learning rate)", at: pos[1].span) }
         let lrArg = kw["learning_rate"] ?? kw["lr"] ?? pos.first
-        let lr = try lrArg.map { try Arguments.float($0, name: "learning_rate", range: 0...1e6) }
+        var lr: Float? = nil, sched: LearningRateSchedule? = nil
+        if let lrArg {
+            if let s = try schedule(lrArg) { sched = s } else { lr = try Arguments.float(lrArg, name: "learning_rate", range: 0...1e6) }
+        }
         let decay = try kw["decay"].map { try Arguments.float($0, name: "decay", range: 0...1e6) }
         let rule = try ruleType.reading { key -> OptimizerValue? in
             guard let arg = kw[key.name] else { return nil }
@@ -98,42 +114,15 @@ enum ValueParsing {
             throw ShellError("\(n)(): only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras); got \(given.joined(separator: " and "))", at: kw[given[1]]!.span)
         }
         let weightDecay = try kw["weight_decay"].map { try Arguments.float($0, name: "weight_decay", range: 0...1e3) }
-        return (rule, lr, decay, clip, weightDecay)
+        return ParsedOptimizer(rule: rule, learningRate: lr, schedule: sched, decay: decay, clipping: clip, weightDecay: weightDecay)
     }
 
-    static let scheduleNames = ["power", "exponential", "piecewise", "one_cycle", "constant"]
+    static let scheduleNames = LearningRateSchedule.names + ["constant"]
 
-    /// `learning_rate=exponential(0.01, decay_steps=1000, decay_rate=0.1)` etc.
+    /// `learning_rate=exponential_decay(0.01, decay_steps=1000, decay_rate=0.1)` etc.;
+    /// nil when the value is not a schedule's call.
     static func schedule(_ a: Argument) throws -> LearningRateSchedule? {
-        guard case .call(let n, let pos, _) = a.value else { return nil }
-        let (_, kw) = try callArgs(a.value)
-        func f(_ k: String, _ i: Int, _ d: Float?) throws -> Float {
-            if let v = kw[k] ?? (pos.count > i ? pos[i] : nil) { return try Arguments.float(v, name: k, range: 0...1e12) }
-            guard let d else { throw ShellError("\(n)() needs \(k)=", at: a.span) }
-            return d
-        }
-        switch n {
-        case "power":
-            try checkKeys(kw, allowed: ["initial", "decay_steps", "decay_rate"], in: n)
-            return .power(initial: try f("initial", 0, 0.01), decaySteps: max(1e-9, try f("decay_steps", 1, 10_000)), decayRate: try f("decay_rate", 2, 1))
-        case "exponential":
-            try checkKeys(kw, allowed: ["initial", "decay_steps", "decay_rate", "staircase"], in: n)
-            return .exponential(initial: try f("initial", 0, 0.01), decaySteps: max(1e-9, try f("decay_steps", 1, 10_000)),
-                                decayRate: try f("decay_rate", 2, 0.1), staircase: try kw["staircase"].map { try Arguments.bool($0, name: "staircase") } ?? false)
-        case "piecewise":
-            try checkKeys(kw, allowed: ["boundaries", "values"], in: n)
-            guard let b = kw["boundaries"], let v = kw["values"] else { throw ShellError("piecewise() needs boundaries=5,15 and values=0.01,0.005,0.001", at: a.span) }
-            func list(_ x: Value) -> [Value] { if case .list(let l) = x { return l }; return [x] }
-            let bs = try list(b.value).map { try Arguments.int(Argument(key: nil, value: $0, span: b.span), name: "boundaries", range: 0...Int(Int32.max)) }
-            let vs = try list(v.value).map { try Arguments.float(Argument(key: nil, value: $0, span: v.span), name: "values", range: 0...1e6) }
-            guard vs.count == bs.count + 1 else { throw ShellError("piecewise() needs one more value than boundaries (\(plural(bs.count, "boundary", "boundaries")), \(plural(vs.count, "value")))", at: v.span) }
-            guard bs == bs.sorted() else { throw ShellError("piecewise() boundaries must increase", at: b.span) }
-            return .piecewise(boundaries: bs, values: vs)
-        case "one_cycle", "1cycle":
-            try checkKeys(kw, allowed: ["max_rate", "total_steps"], in: n)
-            let steps = try kw["total_steps"].map { try Arguments.int($0, name: "total_steps", range: 1...100_000_000) } ?? 1000
-            return .oneCycle(maxRate: try f("max_rate", 0, 0.05), totalSteps: steps)
-        default: return nil
-        }
+        guard case .call(let n, _, _) = a.value, LearningRateSchedule.names.contains(n) || n == "1cycle" else { return nil }
+        return try parsing(a, LearningRateSchedule.init)
     }
 }

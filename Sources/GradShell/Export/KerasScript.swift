@@ -323,6 +323,13 @@ enum KerasScript {
             return "keras.optimizers.schedules.PiecewiseConstantDecay(boundaries=\(b.py), values=\(v.py))"
         case .oneCycle(let mx, let total):
             return "OneCycle(max_rate=\(mx.py), total_steps=\(total))"
+        case .cosine(let lr, let ds, let a, let target, let ws):
+            return "keras.optimizers.schedules.CosineDecay(\(lr.py), decay_steps=\(ds.py), alpha=\(a.py)"
+                + (target.map { ", warmup_target=\($0.py), warmup_steps=\(ws.py)" } ?? "") + ")"
+        case .cosineRestarts(let lr, let f, let t, let m, let a):
+            return "keras.optimizers.schedules.CosineDecayRestarts(\(lr.py), first_decay_steps=\(f.py), t_mul=\(t.py), m_mul=\(m.py), alpha=\(a.py))"
+        case .polynomial(let lr, let ds, let e, let p, let c):
+            return "keras.optimizers.schedules.PolynomialDecay(\(lr.py), decay_steps=\(ds.py), end_learning_rate=\(e.py), power=\(p.py), cycle=\(c.py))"
         }
     }
 

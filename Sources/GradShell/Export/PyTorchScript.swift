@@ -709,6 +709,39 @@ enum PyTorchScript {
                 rest = max(1, total - 2 * half)
                 return max(end, start - (start - end) * (step - 2 * half) / rest)
                 """
+        case .cosine(let lr, let ds, let a, let target, let ws):
+            let decay = """
+                def decay(t, rate):
+                    return rate * ((1 - \(a.py)) * 0.5 * (1 + math.cos(math.pi * t / \(ds.py))) + \(a.py))
+                """
+            guard let target else { return doc + "\n" + decay + "\nreturn decay(min(step, \(ds.py)), \(lr.py))  # CosineDecay" }
+            return doc + "\n" + decay + "\n" + """
+                t = min(step, \(ds.py) + \(ws.py))  # CosineDecay with a linear warm-up
+                if t < \(ws.py):
+                    return (\(target.py) - \(lr.py)) * t / \(ws.py) + \(lr.py)
+                return decay(t - \(ws.py), \(target.py))
+                """
+        case .cosineRestarts(let lr, let f, let t, let m, let a):
+            return doc + "\n" + """
+                fraction, t_mul = step / \(f.py), \(t.py)  # CosineDecayRestarts
+                if t_mul == 1:
+                    restart = math.floor(fraction)
+                    fraction -= restart
+                else:
+                    restart = math.floor(math.log(1 - fraction * (1 - t_mul)) / math.log(t_mul))
+                    fraction = (fraction - (1 - t_mul ** restart) / (1 - t_mul)) / t_mul ** restart
+                decayed = 0.5 * \(m.py) ** restart * (1 + math.cos(math.pi * fraction))
+                return \(lr.py) * ((1 - \(a.py)) * decayed + \(a.py))
+                """
+        case .polynomial(let lr, let ds, let e, let p, let c):
+            return doc + "\n" + """
+                t, steps = step, \(ds.py)  # PolynomialDecay
+                if \(c.py):
+                    steps *= 1 if t == 0 else math.ceil(t / steps)
+                else:
+                    t = min(t, steps)
+                return (\(lr.py) - \(e.py)) * (1 - t / steps) ** \(p.py) + \(e.py)
+                """
         }
     }
 

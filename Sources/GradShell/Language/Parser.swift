@@ -144,6 +144,22 @@ public struct Parser {
             i += 1
             return .string(s)
         }
+        if c == "[" {
+            // A list as Python writes it: `boundaries=[5, 15]`.
+            i += 1
+            var items: [Value] = []
+            while true {
+                skipSpaces()
+                if peek == "]", items.isEmpty { i += 1; return .list(items) }
+                guard !atEnd else { throw ShellError("unbalanced brackets: '[' is never closed", at: start..<i) }
+                items.append(try parseItem())
+                skipSpaces()
+                if peek == "," { i += 1; continue }
+                if peek == "]" { i += 1; return .list(items) }
+                if atEnd { throw ShellError("unbalanced brackets: '[' is never closed", at: start..<i) }
+                throw ShellError("expected ',' or ']' but found '\(peek!)'", at: i..<(i + 1))
+            }
+        }
         if "<>=!~".contains(c) {
             while let d = peek, "<>=!~".contains(d) { i += 1 }
             return .word(String(chars[start..<i]))

@@ -15,7 +15,7 @@ final class CSVLoggerTests: XCTestCase {
     func model(validation: Bool) throws -> (Sequential, Dataset) {
         var rng = RandomGenerator(seed: 3)
         var d = try Synthetic.moons.generate(n: 200, noise: 0.1, rng: &rng)
-        if validation { d = try d.withValidation(first: 40) }
+        if validation { d = try d.withValidation(last: 40) }
         let m = Sequential()
         try m.add(Dense(units: 4, activation: .relu), rng: &rng)
         try m.add(Dense(units: 2, activation: .softmax), rng: &rng)

@@ -130,16 +130,17 @@ final class DataTests: XCTestCase {
 
     func testSplitsShareStorageAndGatherScalesBytes() throws {
         let s = SampleStorage(features: .bytes([0, 255, 51, 102, 10, 20]), sampleShape: [2], targets: [0, 1, 2])
-        let d = try Dataset(name: "t", train: DataSplit(storage: s, range: 0..<3), classCount: 3).withValidation(first: 1)
+        let d = try Dataset(name: "t", train: DataSplit(storage: s, range: 0..<3), classCount: 3).withValidation(last: 1)
         XCTAssertEqual(d.validation?.count, 1)
         XCTAssertEqual(d.train.count, 2)
         XCTAssertTrue(d.train.storage === d.validation!.storage)
         let x = Tensor(zeros: [0])
         var y = [Float](repeating: 0, count: 2)
         y.withUnsafeMutableBufferPointer { d.train.gather(from: 0, count: 2, into: x, targets: $0.baseAddress!) }
-        Check.close(x.array, [0.2, 0.4, 10 / 255, 20 / 255])
-        XCTAssertEqual(y, [1, 2])
-        XCTAssertThrowsError(try d.withValidation(first: 5))
+        // The validation split is the last sample, as the book's X_train_full[-5000:].
+        Check.close(x.array, [0, 1, 0.2, 0.4])
+        XCTAssertEqual(y, [0, 1])
+        XCTAssertThrowsError(try d.withValidation(last: 5))
     }
 
     func testSyntheticDataIsSeeded() {

@@ -47,7 +47,7 @@ final class TensorBoardTests: XCTestCase {
 
     func testFitWritesTrainAndValidationEventFiles() throws {
         var rng = RandomGenerator(seed: 1)
-        let d = try Synthetic.moons.generate(n: 200, noise: 0.1, rng: &rng).withValidation(first: 40)
+        let d = try Synthetic.moons.generate(n: 200, noise: 0.1, rng: &rng).withValidation(last: 40)
         let m = Sequential()
         try m.add(Dense(units: 4, activation: .relu), rng: &rng)
         try m.add(Dense(units: 2, activation: .softmax), rng: &rng)

@@ -7,7 +7,7 @@ import XCTest
 final class TerminateOnNaNTests: XCTestCase {
     func fit(learningRate: Float) throws -> (FitStop, [String], TerminateOnNaN) {
         var rng = RandomGenerator(seed: 5)
-        let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(first: 100)
+        let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(last: 100)
         let m = Sequential()
         try m.add(Dense(units: 16, activation: .linear), rng: &rng)
         try m.add(Dense(units: 16, activation: .linear), rng: &rng)

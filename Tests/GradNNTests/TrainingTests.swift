@@ -7,7 +7,7 @@ import XCTest
 final class TrainingTests: XCTestCase {
     func moonsModel(seed: UInt64, optimizer: any OptimizerRule = SGD(momentum: 0.9), lr: Float = 0.1) throws -> (Sequential, Dataset) {
         var rng = RandomGenerator(seed: seed)
-        let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(first: 100)
+        let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(last: 100)
         let m = Sequential()
         try m.add(Dense(units: 16, activation: .relu, kernelInitializer: .named("he_normal")!), rng: &rng)
         try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
@@ -133,7 +133,7 @@ final class TrainingTests: XCTestCase {
         // A learning rate of 1e4 diverges after a few steps; the recorder names the step and leaves finite weights.
         func run() throws -> (FitStop, [[Float]], Sequential, Dataset) {
             var rng = RandomGenerator(seed: 5)
-            let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(first: 100)
+            let d = try Synthetic.moons.generate(n: 600, noise: 0.1, rng: &rng).withValidation(last: 100)
             let m = Sequential()
             try m.add(Dense(units: 16, activation: .linear), rng: &rng)
             try m.add(Dense(units: 16, activation: .linear), rng: &rng)

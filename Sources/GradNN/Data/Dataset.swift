@@ -168,16 +168,18 @@ public struct Dataset {
         }
     }
 
-    /// Moves the first `n` training samples into a validation split (the
-    /// book's `X_valid, X_train = X_train_full[:5000], X_train_full[5000:]`).
-    public func withValidation(first n: Int) throws -> Dataset {
+    /// Moves the last `n` training samples into a validation split, as the
+    /// book's third edition does (`X_train_full[:-5000]` for training,
+    /// `X_train_full[-5000:]` for validation) and as Keras' `validation_split`
+    /// takes its fraction from the end.
+    public func withValidation(last n: Int) throws -> Dataset {
         guard n > 0, n < train.count else {
             throw DataError("validation=\(n) must be between 1 and \(train.count - 1) (the training set has \(train.count) sample\(train.count == 1 ? "" : "s"))")
         }
         var d = self
-        let lo = train.range.lowerBound
-        d.validation = DataSplit(storage: train.storage, range: lo..<(lo + n), standardization: train.standardization)
-        d.train = DataSplit(storage: train.storage, range: (lo + n)..<train.range.upperBound, standardization: train.standardization)
+        let hi = train.range.upperBound
+        d.train = DataSplit(storage: train.storage, range: train.range.lowerBound..<(hi - n), standardization: train.standardization)
+        d.validation = DataSplit(storage: train.storage, range: (hi - n)..<hi, standardization: train.standardization)
         return d
     }
 

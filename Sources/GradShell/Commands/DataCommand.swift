@@ -7,7 +7,7 @@ struct DataCommand: Command {
     static let spec = CommandSpec(
         name: "data", summary: "load a data set (fashion-mnist, idx, csv, moons, circles, spirals, xor)",
         usage: "data [fashion-mnist | idx TRAIN_IMAGES TRAIN_LABELS [TEST_IMAGES TEST_LABELS] | csv FILE | npy X.npy Y.npy | npz FILE [x=KEY y=KEY] | moons|circles|spirals|xor] [key=value…]",
-        discussion: "Pixels are scaled to [0, 1]. validation=N moves the first N training samples to a validation split (as the book does); validation_split=F does the same with a fraction. `data` alone shows what is loaded.",
+        discussion: "Pixels are scaled to [0, 1]. validation=N moves the last N training samples to a validation split (as the book does: X_train_full[-5000:]); validation_split=F does the same with a fraction (as Keras' fit(validation_split=F), from the end). `data` alone shows what is loaded.",
         keys: [KeySpec("validation", "number of training samples held out for validation"),
                KeySpec("validation_split", "fraction held out for validation (0…1)"),
                KeySpec("limit", "keep only the first N training samples"),
@@ -121,8 +121,8 @@ struct DataCommand: Command {
             }
             if let keep = keepClasses { d = try DataCommand.filter(d, classes: keep) }
             if let l = limit { d = try d.limitingTrain(to: l) }
-            if let v = validation { d = try d.withValidation(first: v) }
-            if let f = validationSplit { d = try d.withValidation(first: max(1, Int(Float(d.train.count) * f))) }
+            if let v = validation { d = try d.withValidation(last: v) }
+            if let f = validationSplit { d = try d.withValidation(last: max(1, Int(Float(d.train.count) * f))) }
             if standardize { d = d.standardized() }
         } catch let e as DataError {
             throw ShellError(e.message)

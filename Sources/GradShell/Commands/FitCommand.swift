@@ -12,6 +12,7 @@ struct FitCommand: Command {
         keys: [KeySpec("epochs", "number of passes over the training data"),
                KeySpec("batch_size", "samples per gradient step (default 32)"),
                KeySpec("shuffle", "shuffle before each epoch (default true)", .words(["true", "false"])),
+               KeySpec("validation_split", "validate on this fraction of the training split, taken from its end (as Keras), for this fit only"),
                KeySpec("callbacks", "early_stopping(…), reduce_lr_on_plateau(…), model_checkpoint(…), tensorboard(…), csv_logger(…), terminate_on_nan", .words(callbackNames)),
                KeySpec("track", "gradients: record per-layer gradient norms after every epoch", .words(["gradients"])),
                KeySpec("verbose", "0 silent, 1 progress (default)", .words(["0", "1"]))],
@@ -23,6 +24,8 @@ struct FitCommand: Command {
     let batchSize: Int
     let shuffle: Bool
     let callbackSpecs: [Argument]
+    /// Keras' `fit(validation_split=F)`: the last F of the training split validates, for this fit.
+    let validationSplit: Double?
     let trackGradients: Bool
     let verbose: Bool
 
@@ -30,6 +33,14 @@ struct FitCommand: Command {
         epochs = try args.int("epochs", positional: true, default: 1, range: 1...100_000)!
         batchSize = try args.int("batch_size", default: 32, range: 1...1_000_000)!
         shuffle = try args.bool("shuffle", default: true)
+        if let a = args.keyword("validation_split") {
+            _ = try Arguments.float(a, name: "validation_split", range: 0.0001...0.9999)
+            // The number as typed, in double precision as Python has it (0.1 is not float32's 0.1).
+            guard case .number(let f, _) = a.value else { throw ShellError("validation_split must be a number", at: a.span) }
+            validationSplit = f
+        } else {
+            validationSplit = nil
+        }
         verbose = try args.int("verbose", default: 1, range: 0...2)! > 0
         trackGradients = try args.choice("track", from: ["gradients", "none"], default: "none") == "gradients"
         if let c = args.keyword("callbacks") {
@@ -113,8 +124,16 @@ struct FitCommand: Command {
 
     func run(_ session: Session) throws -> String {
         let m = try session.requireCompiled()
-        let d = try session.requireData(for: m)
+        var d = try session.requireData(for: m)
         guard d.train.count > 0 else { throw ShellError("the training split is empty") }
+        if let f = validationSplit {
+            // Keras: x[:int(n · (1 − f))] trains, the rest validates (instead of validation_data).
+            let n = d.train.count, held = n - Int(Double(n) * (1 - f))
+            guard held > 0, held < n else {
+                throw ShellError("validation_split=\(f) of \(plural(n, "training sample")) leaves \(held == 0 ? "no sample to validate on" : "nothing to train on")")
+            }
+            do { d = try d.withValidation(last: held) } catch let e as DataError { throw ShellError(e.message) }
+        }
         let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
         let bar = ProgressBar(width: session.width)
         let interactive = session.isTerminal && verbose

@@ -5,6 +5,8 @@ public protocol Callback: AnyObject {
     /// Set to stop training after this epoch.
     var stopTraining: Bool { get }
     func trainBegin(model: Sequential)
+    /// Called before each epoch's first step. Returns a line to print, if any.
+    func epochBegin(model: Sequential) -> String?
     /// Called after every training step, before `fit` checks the loss is finite. Returns a line to print, if any.
     func batchEnd(_ logs: BatchLogs, model: Sequential) -> String?
     /// Returns a line to print, if any.
@@ -15,6 +17,7 @@ public protocol Callback: AnyObject {
 public extension Callback {
     var stopTraining: Bool { false }
     func trainBegin(model: Sequential) {}
+    func epochBegin(model: Sequential) -> String? { nil }
     func batchEnd(_ logs: BatchLogs, model: Sequential) -> String? { nil }
     func trainEnd(model: Sequential) -> String? { nil }
 }

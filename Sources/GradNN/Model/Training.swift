@@ -83,6 +83,9 @@ extension Sequential {
             let epoch = startEpoch + e + 1
             if options.shuffle { rng.shuffle(&order) }
             onEvent(.epochBegin(epoch: e + 1, epochs: options.epochs, steps: steps))
+            for cb in options.callbacks {
+                if let msg = cb.epochBegin(model: self) { onEvent(.message(msg)) }
+            }
             var lossSum = 0.0, correct = 0, seen = 0
             let t0 = Date()
             let lrAtStart = Double(optimizer.currentLearningRate)

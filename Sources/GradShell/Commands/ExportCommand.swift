@@ -119,6 +119,8 @@ struct ExportCommand: Command {
                     let kw = try ValueParsing.callArgs(spec.value).keywords
                     let p = (kw["path"] ?? kw["filepath"]).map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? session.sessionsDirectory + "/best"
                     callbacks.append(.modelCheckpoint(path: p, monitor: mc.monitor, saveBestOnly: mc.saveBestOnly))
+                case let s as LearningRateScheduler:
+                    callbacks.append(.learningRateScheduler(python: s.schedule.python, verbose: s.verbose))
                 default: notes.append("a callback of `\(c.cell.input)` has no script equivalent and is left out")
                 }
             }

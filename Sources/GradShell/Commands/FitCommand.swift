@@ -8,18 +8,18 @@ struct FitCommand: Command {
     static let spec = CommandSpec(
         name: "fit", summary: "train for some epochs (Ctrl-C stops cleanly, keeping what was learned)",
         usage: "fit [epochs=1] [batch_size=32] [shuffle=true] [callbacks=early_stopping(…),reduce_lr_on_plateau(…),model_checkpoint(…),tensorboard(…),csv_logger(…),terminate_on_nan] [track=gradients]",
-        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true), tensorboard(log_dir=sessions/logs, histogram_freq=0, update_freq=epoch) writes event files for `tensorboard --logdir` (update_freq=batch or N adds batch_loss every N steps; histogram_freq=N a histogram of every variable every N epochs), csv_logger(path, separator=\",\", append=false) writes one CSV row per epoch, terminate_on_nan says so in Keras' words at the first NaN or Inf loss. A NaN or Inf loss stops training, rolls the model and optimizer back to the last finite step and says why. Ctrl-C stops after the current step and keeps the weights learned so far; that partial epoch is shown but neither validated nor added to the history, and a replay of the transcript stops at the same step.",
+        discussion: "Validation uses the data's validation split. Callbacks as Keras: early_stopping(monitor=val_loss, patience=0, restore_best_weights=false), reduce_lr_on_plateau(monitor=val_loss, factor=0.1, patience=10, min_lr=0), model_checkpoint(path=sessions/best, monitor=val_loss, save_best_only=true), tensorboard(log_dir=sessions/logs, histogram_freq=0, update_freq=epoch) writes event files for `tensorboard --logdir` (update_freq=batch or N adds batch_loss every N steps; histogram_freq=N a histogram of every variable every N epochs), csv_logger(path, separator=\",\", append=false) writes one CSV row per epoch, terminate_on_nan says so in Keras' words at the first NaN or Inf loss, lr_scheduler(\"EXPR\", verbose=0) sets the rate before each epoch to a Python expression of epoch (from 0 in this fit) and lr, as Keras' LearningRateScheduler with the book's functions: \"0.01 * 0.1 ** (epoch / 20)\", \"lr * 0.1 ** (1 / 20)\", \"0.01 if epoch < 5 else 0.005 if epoch < 15 else 0.001\". A NaN or Inf loss stops training, rolls the model and optimizer back to the last finite step and says why. Ctrl-C stops after the current step and keeps the weights learned so far; that partial epoch is shown but neither validated nor added to the history, and a replay of the transcript stops at the same step.",
         keys: [KeySpec("epochs", "number of passes over the training data"),
                KeySpec("batch_size", "samples per gradient step (default 32)"),
                KeySpec("shuffle", "shuffle before each epoch (default true)", .words(["true", "false"])),
                KeySpec("validation_split", "validate on this fraction of the training split, taken from its end (as Keras), for this fit only"),
-               KeySpec("callbacks", "early_stopping(…), reduce_lr_on_plateau(…), model_checkpoint(…), tensorboard(…), csv_logger(…), terminate_on_nan", .words(callbackNames)),
+               KeySpec("callbacks", "early_stopping(…), reduce_lr_on_plateau(…), model_checkpoint(…), tensorboard(…), csv_logger(…), terminate_on_nan, lr_scheduler(\"…\")", .words(callbackNames)),
                KeySpec("track", "gradients: record per-layer gradient norms after every epoch", .words(["gradients"])),
                KeySpec("verbose", "0 silent, 1 progress (default)", .words(["0", "1"]))],
         examples: ["fit epochs=3 batch_size=32", "fit epochs=100 callbacks=early_stopping(patience=10, restore_best_weights=true)"],
         category: "train")
     static let callbackNames = ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint",
-                                "tensorboard", "csv_logger", "terminate_on_nan"]
+                                "tensorboard", "csv_logger", "terminate_on_nan", "lr_scheduler"]
     let epochs: Int
     let batchSize: Int
     let shuffle: Bool
@@ -117,6 +117,16 @@ struct FitCommand: Command {
             try ValueParsing.checkKeys(kw, allowed: [], in: n)
             if let p = pos.first { throw ShellError("terminate_on_nan takes no arguments", at: p.span) }
             return TerminateOnNaN()
+        case "lr_scheduler", "learning_rate_scheduler":
+            try ValueParsing.checkKeys(kw, allowed: ["schedule", "verbose"], in: n)
+            if pos.count > 1 { throw ShellError("\(n)() takes one expression, in quotes: \(n)(\"0.01 * 0.1 ** (epoch / 20)\")", at: pos[1].span) }
+            guard let e = kw["schedule"] ?? pos.first, case .string(let text) = e.value else {
+                throw ShellError("\(n) needs the new rate as an expression of epoch and lr, in quotes: \(n)(\"0.01 * 0.1 ** (epoch / 20)\")", at: a.span)
+            }
+            let expression: RateExpression
+            do { expression = try RateExpression(text) } catch let err as ComponentError { throw ShellError(err.message, at: e.span) }
+            let verbose = try kw["verbose"].map { try Arguments.int($0, name: "verbose", range: 0...1) } ?? 0
+            return LearningRateScheduler(expression, verbose: verbose == 1)
         default:
             throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: callbackNames), at: a.span)
         }
@@ -133,6 +143,14 @@ struct FitCommand: Command {
                 throw ShellError("validation_split=\(f) of \(plural(n, "training sample")) leaves \(held == 0 ? "no sample to validate on" : "nothing to train on")")
             }
             do { d = try d.withValidation(last: held) } catch let e as DataError { throw ShellError(e.message) }
+        }
+        for spec in callbackSpecs {
+            guard let s = try FitCommand.makeCallback(spec, session: session, dryRun: true) as? LearningRateScheduler,
+                  let opt = m.optimizer else { continue }
+            if opt.schedule != nil {
+                throw ShellError("lr_scheduler sets the rate each epoch, but the optimizer was compiled with the schedule \(opt.schedule!.description); compile with a number (as Keras, which refuses to set a scheduled rate)", at: spec.span)
+            }
+            if case .failure(let e) = s.rates(epochs: epochs, from: opt.learningRate) { throw ShellError(e.message, at: spec.span) }
         }
         let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
         let bar = ProgressBar(width: session.width)

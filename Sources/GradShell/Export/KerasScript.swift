@@ -24,6 +24,7 @@ enum KerasScript {
             #"""
             import argparse
             import gzip
+            import math
             import os
 
             os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -360,6 +361,8 @@ enum KerasScript {
             return .expression(
                 "keras.callbacks.ModelCheckpoint(\((path + ".keras").py), monitor=\(mon.py), save_best_only=\(best.py))"
             )
+        case .learningRateScheduler(let python, let verbose):
+            return .expression("keras.callbacks.LearningRateScheduler(lambda epoch, lr: \(python), verbose=\(verbose ? 1 : 0))")
         }
     }
 

@@ -222,6 +222,8 @@ enum PyTorchScript {
                 for cb in callbacks:
                     cb.begin(model)
                 for epoch in range(1, epochs + 1):
+                    for cb in callbacks:
+                        cb.epoch_begin(model, optimizer, epoch - 1)
                     train_mode(model)
                     order = torch.randperm(n) if shuffle else torch.arange(n)
                     total, correct = 0.0, 0
@@ -948,6 +950,8 @@ enum PyTorchScript {
             return "ReduceLROnPlateau(monitor=\(mon.py), factor=\(factor.py), patience=\(pat), min_lr=\(minLR.py))"
         case .modelCheckpoint(let path, let mon, let best):
             return "ModelCheckpoint(\((path + ".pt").py), monitor=\(mon.py), save_best_only=\(best.py))"
+        case .learningRateScheduler(let python, let verbose):
+            return "LearningRateScheduler(lambda epoch, lr: \(python), verbose=\(verbose ? 1 : 0))"
         }
     }
 
@@ -962,6 +966,9 @@ enum PyTorchScript {
                 stop = False
 
                 def begin(self, model):
+                    pass
+
+                def epoch_begin(self, model, optimizer, epoch):
                     pass
 
                 def epoch_end(self, model, optimizer, logs):
@@ -982,18 +989,35 @@ enum PyTorchScript {
 
     /// A callback class of the script, in this order.
     enum CallbackClass: CaseIterable {
-        case earlyStopping, reduceLROnPlateau, modelCheckpoint
+        case earlyStopping, reduceLROnPlateau, modelCheckpoint, learningRateScheduler
 
         init(_ c: ScriptExport.Callback) {
             switch c {
             case .earlyStopping: self = .earlyStopping
             case .reduceLROnPlateau: self = .reduceLROnPlateau
             case .modelCheckpoint: self = .modelCheckpoint
+            case .learningRateScheduler: self = .learningRateScheduler
             }
         }
 
         var source: String {
             switch self {
+            case .learningRateScheduler:
+                return #"""
+                    class LearningRateScheduler(Callback):
+                        """Keras' LearningRateScheduler: the rate becomes schedule(epoch, lr) before each epoch
+                        (epoch from 0 in this fit), kept as a float32 as Keras keeps it."""
+
+                        def __init__(self, schedule, verbose=0):
+                            self.schedule, self.verbose = schedule, verbose
+
+                        def epoch_begin(self, model, optimizer, epoch):
+                            lr = float(np.float32(self.schedule(epoch, optimizer.param_groups[0]["lr"])))
+                            for group in optimizer.param_groups:
+                                group["lr"] = lr
+                            if self.verbose:
+                                print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+                    """#
             case .earlyStopping:
                 return #"""
                     class EarlyStopping(Callback):

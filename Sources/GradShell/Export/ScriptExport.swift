@@ -28,6 +28,8 @@ struct ScriptExport {
         case earlyStopping(monitor: String, patience: Int, restoreBestWeights: Bool)
         case reduceLROnPlateau(monitor: String, factor: Float, patience: Int, minLR: Float)
         case modelCheckpoint(path: String, monitor: String, saveBestOnly: Bool)
+        /// `lr_scheduler("…")`: the expression as Python (`RateExpression.python`).
+        case learningRateScheduler(python: String, verbose: Bool)
     }
 
     /// One `fit` command.

@@ -18,6 +18,7 @@ or TPU nothing changes; across devices or hosts see keras.distribution
 """
 import argparse
 import gzip
+import math
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")

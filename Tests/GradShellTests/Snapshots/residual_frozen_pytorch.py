@@ -278,6 +278,8 @@ def fit(model, optimizer, data, epochs=1, batch_size=32, shuffle=True, callbacks
     for cb in callbacks:
         cb.begin(model)
     for epoch in range(1, epochs + 1):
+        for cb in callbacks:
+            cb.epoch_begin(model, optimizer, epoch - 1)
         train_mode(model)
         order = torch.randperm(n) if shuffle else torch.arange(n)
         total, correct = 0.0, 0

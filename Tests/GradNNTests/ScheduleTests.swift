@@ -65,4 +65,24 @@ final class ScheduleTests: XCTestCase {
             XCTAssertThrowsError(try LearningRateSchedule(ComponentCall(parsing: text)), text)
         }
     }
+
+    /// The book's OneCycleScheduler(iterations=100, max_lr=0.1), worked by hand: start_lr 0.01,
+    /// last_iterations 100 // 10 + 1 = 11, half_iteration (100 − 11) // 2 = 44, last_lr 1e-5.
+    func testOneCycleIsTheBooksScheduler() throws {
+        let s = try LearningRateSchedule(ComponentCall(parsing: "one_cycle(0.1, total_steps=100)"))
+        let expected: [(Int, Float)] = [(0, 0.01), (22, 0.055), (44, 0.1), (66, 0.055), (88, 0.01), (94, 0.005005), (100, 1e-5), (150, 1e-5)]
+        for (step, v) in expected { XCTAssertEqual(s.rate(at: step), v, accuracy: 1e-7 * max(1, v * 1e4), "step \(step)") }
+        // start_rate, last_rate and last_steps as the book's start_lr, last_lr and last_iterations.
+        let t = try LearningRateSchedule(ComponentCall(parsing: "one_cycle(0.1, 100, start_rate=0.02, last_rate=0.001, last_steps=20)"))
+        XCTAssertEqual(t.rate(at: 0), 0.02, accuracy: 1e-9)
+        XCTAssertEqual(t.rate(at: 40), 0.1, accuracy: 1e-9)     // half = (100 − 20) // 2
+        XCTAssertEqual(t.rate(at: 90), 0.0105, accuracy: 1e-7)  // (0.001 − 0.02)·10/20 + 0.02
+        XCTAssertThrowsError(try LearningRateSchedule(ComponentCall(parsing: "one_cycle(0.1, 100, last_steps=99)")))
+    }
+
+    /// A model saved before one_cycle took start_rate, last_rate and last_steps still loads.
+    func testOneCycleSavedByAnEarlierVersionDecodes() throws {
+        let old = #"{"oneCycle":{"maxRate":0.1,"totalSteps":100}}"#
+        XCTAssertEqual(try JSONDecoder().decode(LearningRateSchedule.self, from: Data(old.utf8)), .oneCycle(maxRate: 0.1, totalSteps: 100))
+    }
 }

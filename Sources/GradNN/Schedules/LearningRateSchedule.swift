@@ -10,9 +10,12 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
     case exponential(initial: Float, decaySteps: Float, decayRate: Float, staircase: Bool)
     /// Keras' `PiecewiseConstantDecay`: `values[i]` while step ≤ `boundaries[i]`.
     case piecewise(boundaries: [Int], values: [Float])
-    /// 1cycle (Smith 2018): linear rise from max/div to max over the first
-    /// half of `total_steps`, linear fall back, then down to max/(div·100).
-    case oneCycle(maxRate: Float, totalSteps: Int)
+    /// 1cycle (Smith 2018) as the book's `OneCycleScheduler(iterations, max_lr,
+    /// start_lr, last_iterations, last_lr)`: a linear rise from `start`
+    /// (max/10) to max over half of the steps before the last `lastSteps`
+    /// (total//10 + 1), the same fall back to `start`, then a linear fall to
+    /// `last` (start/1000) at `total_steps`, where it stays.
+    case oneCycle(maxRate: Float, totalSteps: Int, startRate: Float? = nil, lastRate: Float? = nil, lastSteps: Int? = nil)
     /// Keras' `CosineDecay`: an optional linear warm-up from `initial` to
     /// `warmupTarget` over `warmupSteps`, then `lr·((1 − α)·½(1 + cos(π·t/decay_steps)) + α)`
     /// from the warm-up's target (or `initial`), held at its end.
@@ -35,13 +38,19 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
         case .piecewise(let b, let v):
             for (i, boundary) in b.enumerated() where step <= boundary { return v[i] }
             return v[b.count]
-        case .oneCycle(let mx, let total):
-            let start = mx / 10, end = mx / 1000
-            let half = max(1, Int(Float(total) * 0.45))
-            if step <= half { return start + (mx - start) * s / Float(half) }
-            if step <= 2 * half { return mx - (mx - start) * Float(step - half) / Float(half) }
-            let rest = max(1, total - 2 * half)
-            return max(end, start - (start - end) * Float(step - 2 * half) / Float(rest))
+        case .oneCycle(let mx, let total, let startRate, let lastRate, let lastSteps):
+            // The book's arithmetic, in Python's doubles.
+            let top = Double(mx), start = Double(startRate ?? mx / 10), i = Double(step)
+            let lastIterations = lastSteps ?? total / 10 + 1
+            let half = Double((total - lastIterations) / 2), iterations = Double(total)
+            let last = Double(lastRate ?? Float(start / 1000))
+            func interpolate(_ i1: Double, _ i2: Double, _ r1: Double, _ r2: Double) -> Float {
+                Float((r2 - r1) * (i - i1) / (i2 - i1) + r1)
+            }
+            if i < half { return interpolate(0, half, start, top) }
+            if i < 2 * half { return interpolate(half, 2 * half, top, start) }
+            if step >= total { return Float(last) }
+            return interpolate(2 * half, iterations, start, last)
         case .cosine(let lr, let ds, let alpha, let target, let ws):
             // Keras' float32 arithmetic, in its order.
             func decay(_ t: Float, from rate: Float) -> Float {
@@ -80,7 +89,10 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
             return "exponential(initial=\(formatFloat(lr)), decay_steps=\(formatFloat(ds)), decay_rate=\(formatFloat(dr))\(st ? ", staircase=true" : ""))"
         case .piecewise(let b, let v):
             return "piecewise(boundaries=[\(b.map(String.init).joined(separator: ","))], values=[\(v.map(formatFloat).joined(separator: ","))])"
-        case .oneCycle(let m, let t): return "one_cycle(max_rate=\(formatFloat(m)), total_steps=\(t))"
+        case .oneCycle(let m, let t, let start, let last, let lastSteps):
+            return "one_cycle(max_rate=\(formatFloat(m)), total_steps=\(t)"
+                + (start.map { ", start_rate=\(formatFloat($0))" } ?? "") + (last.map { ", last_rate=\(formatFloat($0))" } ?? "")
+                + (lastSteps.map { ", last_steps=\($0)" } ?? "") + ")"
         case .cosine(let lr, let ds, let a, let target, let ws):
             return "cosine_decay(initial_learning_rate=\(formatFloat(lr)), decay_steps=\(formatFloat(ds))"
                 + (a == 0 ? "" : ", alpha=\(formatFloat(a))")
@@ -153,10 +165,19 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
             guard bs == bs.sorted() else { throw ComponentError("\(c.name)() boundaries must increase", at: b.span ?? c.span) }
             self = .piecewise(boundaries: bs, values: vs)
         case "one_cycle", "1cycle":
-            let a = try c.arguments(["max_rate", "total_steps"])
+            let a = try c.arguments(["max_rate", "total_steps", "start_rate", "last_rate", "last_steps"])
             let total = try number(a, "total_steps", 1000, 1...100_000_000)
-            guard total == total.rounded() else { throw ComponentError("\(c.name)(): total_steps is a whole number of steps", at: a["total_steps"]?.span ?? c.span) }
-            self = .oneCycle(maxRate: try number(a, "max_rate", 0.05), totalSteps: Int(total))
+            let lastSteps = a["last_steps"] == nil ? nil : try number(a, "last_steps", nil, 1...100_000_000)
+            for (k, v) in [("total_steps", total), ("last_steps", lastSteps ?? 1)] where v != v.rounded() {
+                throw ComponentError("\(c.name)(): \(k) is a whole number of steps", at: a[k]?.span ?? c.span)
+            }
+            if let l = lastSteps, Int(l) >= Int(total) - 1 {
+                throw ComponentError("\(c.name)(): last_steps=\(Int(l)) leaves no steps for the cycle (total_steps=\(Int(total)))", at: a["last_steps"]?.span ?? c.span)
+            }
+            guard total >= 3 else { throw ComponentError("\(c.name)(): total_steps must be at least 3 (a rise, a fall and a last step)", at: a["total_steps"]?.span ?? c.span) }
+            self = .oneCycle(maxRate: try number(a, "max_rate", 0.05), totalSteps: Int(total),
+                             startRate: a["start_rate"] == nil ? nil : try number(a, "start_rate", nil),
+                             lastRate: a["last_rate"] == nil ? nil : try number(a, "last_rate", nil), lastSteps: lastSteps.map { Int($0) })
         case "cosine_decay":
             let a = try c.arguments(["initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps"])
             let target = a["warmup_target"] == nil ? nil : try number(a, "warmup_target", nil)

@@ -322,8 +322,9 @@ enum KerasScript {
                 "keras.optimizers.schedules.ExponentialDecay(\(lr.py), decay_steps=\(ds.py), decay_rate=\(dr.py), staircase=\(st.py))"
         case .piecewise(let b, let v):
             return "keras.optimizers.schedules.PiecewiseConstantDecay(boundaries=\(b.py), values=\(v.py))"
-        case .oneCycle(let mx, let total):
-            return "OneCycle(max_rate=\(mx.py), total_steps=\(total))"
+        case .oneCycle(let mx, let total, let start, let last, let lastSteps):
+            return "OneCycle(max_rate=\(mx.py), total_steps=\(total)" + (start.map { ", start_rate=\($0.py)" } ?? "")
+                + (last.map { ", last_rate=\($0.py)" } ?? "") + (lastSteps.map { ", last_steps=\($0)" } ?? "") + ")"
         case .cosine(let lr, let ds, let a, let target, let ws):
             return "keras.optimizers.schedules.CosineDecay(\(lr.py), decay_steps=\(ds.py), alpha=\(a.py)"
                 + (target.map { ", warmup_target=\($0.py), warmup_steps=\(ws.py)" } ?? "") + ")"
@@ -433,25 +434,29 @@ enum KerasScript {
             case .oneCycle:
                 return #"""
                     class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-                        """gradlab's one_cycle(max_rate, total_steps) (Smith 2018): a linear rise from
-                        max_rate/10 to max_rate over 45% of the steps, back down, then to max_rate/1000."""
+                        """gradlab's one_cycle: the book's OneCycleScheduler(iterations, max_lr, start_lr,
+                        last_iterations, last_lr) as a schedule of the optimizer's step (Smith 2018): a linear
+                        rise from start_rate (max_rate/10) to max_rate, the same fall, then a linear fall to
+                        last_rate (start_rate/1000) over the last last_steps (total_steps//10 + 1) steps."""
 
-                        def __init__(self, max_rate, total_steps):
+                        def __init__(self, max_rate, total_steps, start_rate=None, last_rate=None, last_steps=None):
                             self.max_rate, self.total_steps = max_rate, total_steps
+                            self.start_rate = start_rate if start_rate is not None else max_rate / 10
+                            self.last_rate = last_rate if last_rate is not None else self.start_rate / 1000
+                            self.last_steps = last_steps if last_steps is not None else total_steps // 10 + 1
+                            self.half = (total_steps - self.last_steps) // 2
 
                         def __call__(self, step):
-                            s = ops.cast(step, "float32")
-                            top = self.max_rate
-                            start, end = top / 10, top / 1000
-                            half = max(1, int(self.total_steps * 0.45))
-                            rest = max(1, self.total_steps - 2 * half)
-                            up = start + (top - start) * s / half
-                            down = top - (top - start) * (s - half) / half
-                            tail = ops.maximum(end, start - (start - end) * (s - 2 * half) / rest)
-                            return ops.where(s <= half, up, ops.where(s <= 2 * half, down, tail))
+                            i = ops.cast(step, "float32")
+                            h, top, start, last = self.half, self.max_rate, self.start_rate, self.last_rate
+                            up = (top - start) * i / h + start
+                            down = (start - top) * (i - h) / h + top
+                            tail = (last - start) * (i - 2 * h) / (self.total_steps - 2 * h) + start
+                            return ops.where(i < h, up, ops.where(i < 2 * h, down, ops.where(i >= self.total_steps, last, tail)))
 
                         def get_config(self):
-                            return {"max_rate": self.max_rate, "total_steps": self.total_steps}
+                            return {"max_rate": self.max_rate, "total_steps": self.total_steps, "start_rate": self.start_rate,
+                                    "last_rate": self.last_rate, "last_steps": self.last_steps}
                     """#
             }
         }

@@ -699,17 +699,19 @@ enum PyTorchScript {
                         return value
                 return values[-1]
                 """
-        case .oneCycle(let mx, let total):
+        case .oneCycle(let mx, let total, let startRate, let lastRate, let lastSteps):
+            let start = startRate.map(\.py) ?? "top / 10"
             return doc + "\n" + """
-                top, total = \(mx.py), \(total)
-                start, end = top / 10, top / 1000
-                half = max(1, int(total * 0.45))
-                if step <= half:
-                    return start + (top - start) * step / half
-                if step <= 2 * half:
-                    return top - (top - start) * (step - half) / half
-                rest = max(1, total - 2 * half)
-                return max(end, start - (start - end) * (step - 2 * half) / rest)
+                top, total, start = \(mx.py), \(total), \(start)  # the book's OneCycleScheduler
+                last = \(lastRate.map(\.py) ?? "start / 1000")
+                half = (total - \(lastSteps.map(String.init) ?? "(total // 10 + 1)")) // 2
+                if step < half:
+                    return (top - start) * step / half + start
+                if step < 2 * half:
+                    return (start - top) * (step - half) / half + top
+                if step >= total:
+                    return last
+                return (last - start) * (step - 2 * half) / (total - 2 * half) + start
                 """
         case .cosine(let lr, let ds, let a, let target, let ws):
             let decay = """

@@ -1,0 +1,401 @@
+// Deterministic single-precision GEMM: see include/cgemm.h for the rule.
+//
+// Layout (GotoBLAS/BLIS style, arithmetic unchanged by it):
+//   for jc over column blocks of NC:        pack op(B)[0..k, jc..jc+nc] into NR-wide panels
+//     for ic over row blocks of MC:         pack op(A)[ic..ic+mc, 0..k] into MR-high panels
+//       for pc over k blocks of KC:         (partial sums carried exactly in W between blocks)
+//         for jr over NR-wide panels:
+//           for ir over MR-high panels:     micro-kernel: MR×NR accumulators, p in order
+// Each accumulator is one output element; the micro-kernel broadcasts
+// opA[i][p] and multiplies it with a vector of opB[p][j..j+w] with one
+// rounding (FMA), for p increasing. Vectorising across j never changes the
+// order of the sum, so all paths give the same bits as the scalar rule.
+// Padding rows/columns of the panels are zeros whose results are never stored.
+
+#include "cgemm.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define CGEMM_X86 1
+#include <immintrin.h>
+#else
+#define CGEMM_X86 0
+#endif
+
+#define MODE_FIRST 1 // accumulators start at 0 (else loaded from W)
+#define MODE_LAST 2  // write alpha·acc (+ beta·C) to C (else store raw acc to W)
+
+typedef void (*kern_fn)(int kc, const float *restrict A, const float *restrict B,
+                        float *restrict w, int ldw, float *restrict c, int ldc,
+                        float alpha, float beta, int mv, int nv, int mode);
+
+struct path_desc {
+    int mr, nr, mc, kc, nc;
+    kern_fn full; // nv in (nr/2, nr]
+    kern_fn half; // nv <= nr/2 (may equal full)
+};
+
+// ---------------------------------------------------------------- scalar path
+
+#define S_MR 4
+#define S_NR 8
+
+static void kern_scalar(int kc, const float *restrict A, const float *restrict B,
+                        float *restrict w, int ldw, float *restrict c, int ldc,
+                        float alpha, float beta, int mv, int nv, int mode) {
+    float acc[S_MR][S_NR];
+    for (int r = 0; r < S_MR; r++)
+        for (int j = 0; j < S_NR; j++)
+            acc[r][j] = (mode & MODE_FIRST) ? 0.0f : w[r * ldw + j];
+    for (int p = 0; p < kc; p++) {
+        for (int r = 0; r < S_MR; r++) {
+            float av = A[p * S_MR + r];
+            for (int j = 0; j < S_NR; j++)
+                acc[r][j] = fmaf(av, B[p * S_NR + j], acc[r][j]);
+        }
+    }
+    if (!(mode & MODE_LAST)) {
+        for (int r = 0; r < S_MR; r++)
+            for (int j = 0; j < S_NR; j++)
+                w[r * ldw + j] = acc[r][j];
+        return;
+    }
+    for (int r = 0; r < mv; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < nv; j++) cr[j] = alpha * acc[r][j];
+        } else {
+            for (int j = 0; j < nv; j++) {
+                float x = alpha * acc[r][j];
+                float y = beta * cr[j];
+                cr[j] = x + y;
+            }
+        }
+    }
+}
+
+static const struct path_desc path_scalar = {S_MR, S_NR, 64, 256, 1024, kern_scalar, kern_scalar};
+
+#if CGEMM_X86
+// ---------------------------------------------------------------- AVX2 + FMA path: 6×16
+
+#define H_MR 6
+#define H_NR 16
+
+#define T_AVX2 __attribute__((target("avx2,fma")))
+#define T_AVX512 __attribute__((target("avx512f")))
+#define INLINE static inline __attribute__((always_inline))
+
+T_AVX2 INLINE void kern_avx2_body(const int NV, int kc, const float *restrict A,
+                                  const float *restrict B, float *restrict w, int ldw,
+                                  float *restrict c, int ldc, float alpha, float beta,
+                                  int mv, int nv, int mode) {
+    __m256 acc[H_MR][2];
+    for (int r = 0; r < H_MR; r++)
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = (mode & MODE_FIRST) ? _mm256_setzero_ps()
+                                            : _mm256_loadu_ps(w + r * ldw + 8 * v);
+    for (int p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(B);
+        __m256 b1 = NV > 1 ? _mm256_loadu_ps(B + 8) : b0;
+        for (int r = 0; r < H_MR; r++) {
+            __m256 av = _mm256_broadcast_ss(A + r);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+        }
+        A += H_MR;
+        B += H_NR;
+    }
+    if (!(mode & MODE_LAST)) {
+        for (int r = 0; r < H_MR; r++)
+            for (int v = 0; v < NV; v++)
+                _mm256_storeu_ps(w + r * ldw + 8 * v, acc[r][v]);
+        return;
+    }
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i mask[2];
+    mask[0] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), iota);
+    mask[1] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv - 8), iota);
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    const int full = nv >= 8 * NV;
+    for (int r = 0; r < H_MR; r++) {
+        if (r >= mv) break;
+        float *cr = c + (size_t)r * ldc;
+        for (int v = 0; v < NV; v++) {
+            __m256 x = _mm256_mul_ps(va, acc[r][v]);
+            if (full) {
+                if (beta != 0.0f)
+                    x = _mm256_add_ps(x, _mm256_mul_ps(vb, _mm256_loadu_ps(cr + 8 * v)));
+                _mm256_storeu_ps(cr + 8 * v, x);
+            } else {
+                if (beta != 0.0f)
+                    x = _mm256_add_ps(x, _mm256_mul_ps(vb, _mm256_maskload_ps(cr + 8 * v, mask[v])));
+                _mm256_maskstore_ps(cr + 8 * v, mask[v], x);
+            }
+        }
+    }
+}
+
+T_AVX2 static void kern_avx2_2(int kc, const float *restrict A, const float *restrict B,
+                               float *restrict w, int ldw, float *restrict c, int ldc,
+                               float alpha, float beta, int mv, int nv, int mode) {
+    kern_avx2_body(2, kc, A, B, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
+}
+T_AVX2 static void kern_avx2_1(int kc, const float *restrict A, const float *restrict B,
+                               float *restrict w, int ldw, float *restrict c, int ldc,
+                               float alpha, float beta, int mv, int nv, int mode) {
+    kern_avx2_body(1, kc, A, B, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
+}
+
+static const struct path_desc path_avx2 = {H_MR, H_NR, 120, 256, 2048, kern_avx2_2, kern_avx2_1};
+
+// ---------------------------------------------------------------- AVX-512 path: 8×32
+
+#define Z_MR 8
+#define Z_NR 32
+
+T_AVX512 INLINE void kern_avx512_body(const int NV, int kc, const float *restrict A,
+                                      const float *restrict B, float *restrict w, int ldw,
+                                      float *restrict c, int ldc, float alpha, float beta,
+                                      int mv, int nv, int mode) {
+    __m512 acc[Z_MR][2];
+    for (int r = 0; r < Z_MR; r++)
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = (mode & MODE_FIRST) ? _mm512_setzero_ps()
+                                            : _mm512_loadu_ps(w + r * ldw + 16 * v);
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(B);
+        __m512 b1 = NV > 1 ? _mm512_loadu_ps(B + 16) : b0;
+        for (int r = 0; r < Z_MR; r++) {
+            __m512 av = _mm512_set1_ps(A[r]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+        A += Z_MR;
+        B += Z_NR;
+    }
+    if (!(mode & MODE_LAST)) {
+        for (int r = 0; r < Z_MR; r++)
+            for (int v = 0; v < NV; v++)
+                _mm512_storeu_ps(w + r * ldw + 16 * v, acc[r][v]);
+        return;
+    }
+    __mmask16 mask[2];
+    mask[0] = nv >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nv) - 1u);
+    mask[1] = nv >= 32 ? (__mmask16)0xFFFF : nv > 16 ? (__mmask16)((1u << (nv - 16)) - 1u) : 0;
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int r = 0; r < Z_MR; r++) {
+        if (r >= mv) break;
+        float *cr = c + (size_t)r * ldc;
+        for (int v = 0; v < NV; v++) {
+            __m512 x = _mm512_mul_ps(va, acc[r][v]);
+            if (beta != 0.0f)
+                x = _mm512_add_ps(x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v)));
+            _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
+        }
+    }
+}
+
+T_AVX512 static void kern_avx512_2(int kc, const float *restrict A, const float *restrict B,
+                                   float *restrict w, int ldw, float *restrict c, int ldc,
+                                   float alpha, float beta, int mv, int nv, int mode) {
+    kern_avx512_body(2, kc, A, B, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
+}
+T_AVX512 static void kern_avx512_1(int kc, const float *restrict A, const float *restrict B,
+                                   float *restrict w, int ldw, float *restrict c, int ldc,
+                                   float alpha, float beta, int mv, int nv, int mode) {
+    kern_avx512_body(1, kc, A, B, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
+}
+
+static const struct path_desc path_avx512 = {Z_MR, Z_NR, 128, 256, 2048, kern_avx512_2, kern_avx512_1};
+#endif // CGEMM_X86
+
+// ---------------------------------------------------------------- path selection
+
+static int cpu_best(void) {
+#if CGEMM_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 0;
+}
+
+static int chosen_path = -1;
+
+static int clamp_path(int want) {
+    int best = cpu_best();
+    if (want < 0 || want > best) return best;
+    return want;
+}
+
+int cgemm_path(void) {
+    int p = __atomic_load_n(&chosen_path, __ATOMIC_RELAXED);
+    if (p >= 0) return p;
+    int want = -1;
+    const char *env = getenv("GRADLAB_KERNEL");
+    if (env) {
+        if (strcmp(env, "avx512") == 0) want = 2;
+        else if (strcmp(env, "avx2") == 0) want = 1;
+        else if (strcmp(env, "scalar") == 0) want = 0;
+    }
+    p = clamp_path(want);
+    __atomic_store_n(&chosen_path, p, __ATOMIC_RELAXED);
+    return p;
+}
+
+void cgemm_set_path(int path) {
+    __atomic_store_n(&chosen_path, clamp_path(path), __ATOMIC_RELAXED);
+}
+
+// ---------------------------------------------------------------- packing
+
+// Thread-local scratch, grown on demand (64-byte aligned).
+struct scratch { float *p; size_t cap; };
+static _Thread_local struct scratch s_apack, s_bpack, s_w;
+
+static float *scratch_get(struct scratch *s, size_t n) {
+    if (n > s->cap) {
+        free(s->p);
+        size_t bytes = ((n * sizeof(float)) + 63) & ~(size_t)63;
+        s->p = aligned_alloc(64, bytes);
+        s->cap = s->p ? n : 0;
+    }
+    return s->p;
+}
+
+// op(A)[i0..i0+mc, 0..k] into panels of MR rows: dst[panel][p][r], zero padded.
+static void pack_a(int transA, const float *a, int lda, int i0, int mc, int k, int MR, float *dst) {
+    for (int ir = 0; ir < mc; ir += MR) {
+        int mv = mc - ir < MR ? mc - ir : MR;
+        float *d = dst + (size_t)(ir / MR) * MR * k;
+        if (transA) { // opA[i][p] = a[p*lda + i]: rows of the panel are contiguous in a
+            const float *s = a + (size_t)(i0 + ir);
+            for (int p = 0; p < k; p++) {
+                const float *sp = s + (size_t)p * lda;
+                int r = 0;
+                for (; r < mv; r++) d[(size_t)p * MR + r] = sp[r];
+                for (; r < MR; r++) d[(size_t)p * MR + r] = 0.0f;
+            }
+        } else { // opA[i][p] = a[i*lda + p]
+            for (int r = 0; r < MR; r++) {
+                if (r < mv) {
+                    const float *s = a + (size_t)(i0 + ir + r) * lda;
+                    for (int p = 0; p < k; p++) d[(size_t)p * MR + r] = s[p];
+                } else {
+                    for (int p = 0; p < k; p++) d[(size_t)p * MR + r] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+// op(B)[0..k, j0..j0+nc] into panels of NR columns: dst[panel][p][j], zero padded.
+static void pack_b(int transB, const float *b, int ldb, int j0, int nc, int k, int NR, float *dst) {
+    for (int jr = 0; jr < nc; jr += NR) {
+        int nv = nc - jr < NR ? nc - jr : NR;
+        float *d = dst + (size_t)(jr / NR) * NR * k;
+        if (!transB) { // opB[p][j] = b[p*ldb + j]
+            const float *s = b + (size_t)(j0 + jr);
+            for (int p = 0; p < k; p++) {
+                const float *sp = s + (size_t)p * ldb;
+                float *dp = d + (size_t)p * NR;
+                if (nv == NR) {
+                    memcpy(dp, sp, sizeof(float) * (size_t)NR);
+                } else {
+                    int j = 0;
+                    for (; j < nv; j++) dp[j] = sp[j];
+                    for (; j < NR; j++) dp[j] = 0.0f;
+                }
+            }
+        } else { // opB[p][j] = b[j*ldb + p]
+            for (int j = 0; j < NR; j++) {
+                if (j < nv) {
+                    const float *s = b + (size_t)(j0 + jr + j) * ldb;
+                    for (int p = 0; p < k; p++) d[(size_t)p * NR + j] = s[p];
+                } else {
+                    for (int p = 0; p < k; p++) d[(size_t)p * NR + j] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- driver
+
+static void drive(const struct path_desc *P, int transA, int transB, int m, int n, int k,
+                  float alpha, const float *a, int lda, const float *b, int ldb,
+                  float beta, float *c, int ldc) {
+    const int MR = P->mr, NR = P->nr, KC = P->kc;
+    const int MC = P->mc, NC = P->nc;
+    const int ncmax = n < NC ? n : NC, mcmax = m < MC ? m : MC;
+    const int ncpad = (ncmax + NR - 1) / NR * NR, mcpad = (mcmax + MR - 1) / MR * MR;
+    float *bp = scratch_get(&s_bpack, (size_t)ncpad * k);
+    float *ap = scratch_get(&s_apack, (size_t)mcpad * k);
+    float *w = NULL;
+    int ldw = ncpad;
+    if (k > KC) w = scratch_get(&s_w, (size_t)mcpad * ncpad);
+    if (!bp || !ap || (k > KC && !w)) abort();
+
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = n - jc < NC ? n - jc : NC;
+        pack_b(transB, b, ldb, jc, nc, k, NR, bp);
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = m - ic < MC ? m - ic : MC;
+            pack_a(transA, a, lda, ic, mc, k, MR, ap);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = k - pc < KC ? k - pc : KC;
+                int mode = (pc == 0 ? MODE_FIRST : 0) | (pc + kc == k ? MODE_LAST : 0);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nv = nc - jr < NR ? nc - jr : NR;
+                    kern_fn kern = nv > NR / 2 ? P->full : P->half;
+                    const float *bpanel = bp + (size_t)(jr / NR) * NR * k + (size_t)pc * NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mv = mc - ir < MR ? mc - ir : MR;
+                        const float *apanel = ap + (size_t)(ir / MR) * MR * k + (size_t)pc * MR;
+                        float *wt = w ? w + (size_t)ir * ldw + jr : NULL;
+                        float *ct = c + (size_t)(ic + ir) * ldc + (jc + jr);
+                        kern(kc, apanel, bpanel, wt, ldw, ct, ldc, alpha, beta, mv, nv, mode);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void cgemm_sgemm(int transA, int transB, int m, int n, int k,
+                 float alpha, const float *a, int lda,
+                 const float *b, int ldb,
+                 float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) { // acc = 0 for every element
+        for (int i = 0; i < m; i++) {
+            float *cr = c + (size_t)i * ldc;
+            for (int j = 0; j < n; j++) {
+                float x = alpha * 0.0f;
+                if (beta == 0.0f) cr[j] = x;
+                else { float y = beta * cr[j]; cr[j] = x + y; }
+            }
+        }
+        return;
+    }
+    const struct path_desc *P = &path_scalar;
+#if CGEMM_X86
+    switch (cgemm_path()) {
+    case 2: P = &path_avx512; break;
+    case 1: P = &path_avx2; break;
+    default: break;
+    }
+#endif
+    drive(P, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}

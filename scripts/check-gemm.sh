@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds and runs the CGemm checks or benchmark with plain clang (no -march).
 #   scripts/check-gemm.sh [check [NSHAPES]]   bit-identity of every path vs the fmaf rule, OpenBLAS sanity
-#   scripts/check-gemm.sh speed [REPS_SECONDS] GFLOP/s of each path vs OpenBLAS (SkylakeX and Haswell kernels)
+#   scripts/check-gemm.sh speed [SECONDS [FILTER]] GFLOP/s of each path vs OpenBLAS (SkylakeX and Haswell kernels)
 set -eu
 cd "$(dirname "$0")/.."
 CC=${CC:-$(command -v /opt/swift/usr/bin/clang || command -v clang)}
@@ -21,7 +21,7 @@ check)
 speed)
     "$CC" -O2 -ISources/CGemm/include $BLAS_CFLAGS bench/gemm/speed.c "$OUT/cgemm.o" \
         -o "$OUT/speed" $BLAS_LIBS -lm
-    "$OUT/speed" "${2:-0.3}"
+    "$OUT/speed" "${2:-0.3}" ${3:+"$3"}
     ;;
 *) echo "usage: $0 [check [NSHAPES] | speed [SECONDS]]" >&2; exit 2 ;;
 esac

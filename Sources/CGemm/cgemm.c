@@ -217,6 +217,127 @@ T_AVX512 static void kern_avx512_1(int kc, const float *restrict A, const float 
     kern_avx512_body(1, kc, A, B, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
 }
 
+
+// Narrow outputs (n <= 16): lanes run across 16 rows of C instead of columns
+// (the accumulators are still one output element per lane, summed over p in
+// order with one FMA each, so the bits are the same). A panel of 16·RV rows:
+// load op(A)[i..i+16·RV][p] from the packed panel, broadcast op(B)[p][j].
+T_AVX512 INLINE void narrow512_body(const int NJ, const int RV, int k, const float *restrict A, size_t aps,
+                                    const float *restrict B, float *restrict c, int ldc,
+                                    float alpha, float beta, int mv) {
+    __m512 acc[16][2];
+    for (int j = 0; j < NJ; j++)
+        for (int v = 0; v < RV; v++) acc[j][v] = _mm512_setzero_ps();
+    for (int p = 0; p < k; p++) {
+        __m512 a0 = _mm512_loadu_ps(A);
+        __m512 a1 = RV > 1 ? _mm512_loadu_ps(A + 16) : a0;
+        for (int j = 0; j < NJ; j++) {
+            __m512 bj = _mm512_set1_ps(B[j]);
+            acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
+            if (RV > 1) acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
+        }
+        A += aps;
+        B += 16;
+    }
+    float tmp[16][32] __attribute__((aligned(64)));
+    for (int j = 0; j < NJ; j++)
+        for (int v = 0; v < RV; v++) _mm512_store_ps(&tmp[j][16 * v], acc[j][v]);
+    for (int r = 0; r < mv; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < NJ; j++) cr[j] = alpha * tmp[j][r];
+        } else {
+            for (int j = 0; j < NJ; j++) {
+                float x = alpha * tmp[j][r];
+                float y = beta * cr[j];
+                cr[j] = x + y;
+            }
+        }
+    }
+}
+
+#define NARROW512(NJ, RV)                                                                        \
+    T_AVX512 static void narrow512_##NJ(int k, const float *A, size_t aps, const float *B,     \
+                                        float *c, int ldc, float alpha, float beta, int mv) {   \
+        narrow512_body(NJ, RV, k, A, aps, B, c, ldc, alpha, beta, mv);                          \
+    }
+NARROW512(1, 2) NARROW512(2, 2) NARROW512(3, 2) NARROW512(4, 2)
+NARROW512(5, 2) NARROW512(6, 2) NARROW512(7, 2) NARROW512(8, 2)
+NARROW512(9, 1) NARROW512(10, 1) NARROW512(11, 1) NARROW512(12, 1)
+NARROW512(13, 1) NARROW512(14, 1) NARROW512(15, 1) NARROW512(16, 1)
+
+typedef void (*narrow_fn)(int k, const float *A, size_t aps, const float *B, float *c, int ldc,
+                          float alpha, float beta, int mv);
+static const narrow_fn narrow512_tab[17] = {
+    NULL, narrow512_1, narrow512_2, narrow512_3, narrow512_4, narrow512_5, narrow512_6,
+    narrow512_7, narrow512_8, narrow512_9, narrow512_10, narrow512_11, narrow512_12,
+    narrow512_13, narrow512_14, narrow512_15, narrow512_16};
+
+
+// Direct (unpacked) kernel for small problems with op(B) = B: rows of B are
+// read in place with masked loads, op(A)[i][p] broadcast from a[i*ars + p*aps].
+// MRD rows × NV vectors of 16 columns; rows past mv repeat row 0 and are not stored.
+T_AVX512 INLINE void direct512_body(const int NV, const int MRD, int k, const float *restrict a,
+                                    size_t ars, size_t aps, const float *restrict b, int ldb,
+                                    float *restrict c, int ldc, float alpha, float beta,
+                                    int mv, int nv) {
+    __mmask16 mask[2];
+    mask[0] = nv >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nv) - 1u);
+    mask[1] = nv >= 32 ? (__mmask16)0xFFFF : nv > 16 ? (__mmask16)((1u << (nv - 16)) - 1u) : 0;
+    const float *ar[16];
+    for (int r = 0; r < MRD; r++) ar[r] = a + (r < mv ? (size_t)r * ars : 0);
+    __m512 acc[16][2];
+    for (int r = 0; r < MRD; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    for (int p = 0; p < k; p++) {
+        const float *bp = b + (size_t)p * ldb;
+        __m512 b0 = _mm512_maskz_loadu_ps(mask[0], bp);
+        __m512 b1 = NV > 1 ? _mm512_maskz_loadu_ps(mask[1], bp + 16) : b0;
+        size_t off = (size_t)p * aps;
+        for (int r = 0; r < MRD; r++) {
+            __m512 av = _mm512_set1_ps(ar[r][off]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int r = 0; r < MRD; r++) {
+        if (r >= mv) break;
+        float *cr = c + (size_t)r * ldc;
+        for (int v = 0; v < NV; v++) {
+            __m512 x = _mm512_mul_ps(va, acc[r][v]);
+            if (beta != 0.0f)
+                x = _mm512_add_ps(x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v)));
+            _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
+        }
+    }
+}
+
+T_AVX512 static void direct512_2(int k, const float *a, size_t ars, size_t aps, const float *b,
+                                 int ldb, float *c, int ldc, float alpha, float beta, int mv, int nv) {
+    direct512_body(2, 8, k, a, ars, aps, b, ldb, c, ldc, alpha, beta, mv, nv);
+}
+T_AVX512 static void direct512_1(int k, const float *a, size_t ars, size_t aps, const float *b,
+                                 int ldb, float *c, int ldc, float alpha, float beta, int mv, int nv) {
+    direct512_body(1, 16, k, a, ars, aps, b, ldb, c, ldc, alpha, beta, mv, nv);
+}
+
+static void drive_direct512(int transA, int m, int n, int k, float alpha, const float *a, int lda,
+                            const float *b, int ldb, float beta, float *c, int ldc) {
+    size_t ars = transA ? 1 : (size_t)lda, aps = transA ? (size_t)lda : 1;
+    for (int jr = 0; jr < n; jr += 32) {
+        int nv = n - jr < 32 ? n - jr : 32;
+        int mrd = nv > 16 ? 8 : 16;
+        for (int ir = 0; ir < m; ir += mrd) {
+            int mv = m - ir < mrd ? m - ir : mrd;
+            const float *ai = a + (size_t)ir * ars;
+            float *ct = c + (size_t)ir * ldc + jr;
+            if (nv > 16) direct512_2(k, ai, ars, aps, b + jr, ldb, ct, ldc, alpha, beta, mv, nv);
+            else direct512_1(k, ai, ars, aps, b + jr, ldb, ct, ldc, alpha, beta, mv, nv);
+        }
+    }
+}
+
 static const struct path_desc path_avx512 = {Z_MR, Z_NR, 128, 256, 2048, kern_avx512_2, kern_avx512_1};
 #endif // CGEMM_X86
 
@@ -373,6 +494,37 @@ static void drive(const struct path_desc *P, int transA, int transB, int m, int 
     }
 }
 
+static int strategy = -1;
+void cgemm_set_strategy(int s) { strategy = s; }
+
+// Packing pays for itself when the packed panels are reused often enough.
+static int use_direct(int transA, int m, int n, int k) {
+    (void)transA; (void)k;
+    return n <= 16 ? !transA : (m <= 64 || k <= 64);
+}
+
+#if CGEMM_X86
+static void drive_narrow512(int transA, int transB, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b, int ldb,
+                            float beta, float *c, int ldc) {
+    const int MR = n <= 8 ? 32 : 16;
+    float *bp = scratch_get(&s_bpack, (size_t)16 * k);
+    float *ap = scratch_get(&s_apack, (size_t)MR * k);
+    if (!bp || !ap) abort();
+    pack_b(transB, b, ldb, 0, n, k, 16, bp);
+    narrow_fn kern = narrow512_tab[n];
+    for (int ir = 0; ir < m; ir += MR) {
+        int mv = m - ir < MR ? m - ir : MR;
+        if (transA && mv == MR) { // the panel's rows are contiguous in a: no packing
+            kern(k, a + ir, (size_t)lda, bp, c + (size_t)ir * ldc, ldc, alpha, beta, mv);
+            continue;
+        }
+        pack_a(transA, a, lda, ir, mv, k, MR, ap);
+        kern(k, ap, (size_t)MR, bp, c + (size_t)ir * ldc, ldc, alpha, beta, mv);
+    }
+}
+#endif
+
 void cgemm_sgemm(int transA, int transB, int m, int n, int k,
                  float alpha, const float *a, int lda,
                  const float *b, int ldb,
@@ -395,6 +547,17 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
     case 2: P = &path_avx512; break;
     case 1: P = &path_avx2; break;
     default: break;
+    }
+#endif
+#if CGEMM_X86
+    if (P == &path_avx512 && !transB &&
+        (strategy == 1 || (strategy < 0 && use_direct(transA, m, n, k)))) {
+        drive_direct512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (P == &path_avx512 && n <= 16 && strategy != 0) {
+        drive_narrow512(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
     }
 #endif
     drive(P, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -68,6 +68,14 @@ int main(int argc, char **argv) {
     shapes[ns++] = (struct shape){"square 512", 0, 0, 512, 512, 512};
     shapes[ns++] = (struct shape){"square 1024", 0, 0, 1024, 1024, 1024};
 
+    // Optional filter: only shapes whose name contains it ("speed SECONDS FILTER").
+    const char *filter = argc > 4 ? argv[4] : (argc == 3 ? argv[2] : NULL);
+    if (filter) {
+        int kept = 0;
+        for (int i = 0; i < ns; i++)
+            if (strstr(shapes[i].name, filter)) shapes[kept++] = shapes[i];
+        ns = kept;
+    }
     openblas_set_num_threads(1);
     if (argc > 3 && strcmp(argv[2], "blas") == 0) { // child: OpenBLAS column only
         fprintf(stderr, "OpenBLAS core for OPENBLAS_CORETYPE=%s: %s\n", argv[3], openblas_get_corename());
@@ -83,8 +91,9 @@ int main(int argc, char **argv) {
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[len > 0 ? len : 0] = 0;
     for (int ci = 0; ci < 2; ci++) {
-        char cmd[4400];
-        snprintf(cmd, sizeof cmd, "OPENBLAS_CORETYPE=%s '%s' %g blas %s", cores[ci], exe, secs, cores[ci]);
+        char cmd[4600];
+        snprintf(cmd, sizeof cmd, "OPENBLAS_CORETYPE=%s '%s' %g blas %s '%s'", cores[ci], exe, secs,
+                 cores[ci], filter ? filter : "");
         FILE *f = popen(cmd, "r");
         for (int i = 0; f && i < ns; i++)
             if (fscanf(f, "%lf", &blas[ci][i]) != 1) break;

@@ -30,6 +30,11 @@ int cgemm_path(void);
 /// Forces a path (2, 1, 0; clamped to what the CPU supports), for tests.
 void cgemm_set_path(int path);
 
+/// For tests and benchmarks: -1 (default) picks the blocking strategy by
+/// shape; 0 always packs (no direct or narrow kernels); 1 uses the unpacked
+/// direct kernel wherever it applies. Never changes the result's bits.
+void cgemm_set_strategy(int strategy);
+
 #ifdef __cplusplus
 }
 #endif

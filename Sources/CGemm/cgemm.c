@@ -223,7 +223,8 @@ T_AVX512 static void kern_avx512_1(int kc, const float *restrict A, const float 
 // order with one FMA each, so the bits are the same). A panel of 16·RV rows:
 // load op(A)[i..i+16·RV][p] from the packed panel, broadcast op(B)[p][j].
 T_AVX512 INLINE void narrow512_body(const int NJ, const int RV, int k, const float *restrict A, size_t aps,
-                                    const float *restrict B, float *restrict c, int ldc,
+                                    const float *restrict B, size_t bps, size_t bjs,
+                                    float *restrict c, int ldc,
                                     float alpha, float beta, int mv) {
     __m512 acc[16][2];
     for (int j = 0; j < NJ; j++)
@@ -232,12 +233,12 @@ T_AVX512 INLINE void narrow512_body(const int NJ, const int RV, int k, const flo
         __m512 a0 = _mm512_loadu_ps(A);
         __m512 a1 = RV > 1 ? _mm512_loadu_ps(A + 16) : a0;
         for (int j = 0; j < NJ; j++) {
-            __m512 bj = _mm512_set1_ps(B[j]);
+            __m512 bj = _mm512_set1_ps(B[j * bjs]);
             acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
             if (RV > 1) acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
         }
         A += aps;
-        B += 16;
+        B += bps;
     }
     float tmp[16][32] __attribute__((aligned(64)));
     for (int j = 0; j < NJ; j++)
@@ -258,15 +259,17 @@ T_AVX512 INLINE void narrow512_body(const int NJ, const int RV, int k, const flo
 
 #define NARROW512(NJ, RV)                                                                        \
     T_AVX512 static void narrow512_##NJ(int k, const float *A, size_t aps, const float *B,     \
-                                        float *c, int ldc, float alpha, float beta, int mv) {   \
-        narrow512_body(NJ, RV, k, A, aps, B, c, ldc, alpha, beta, mv);                          \
+                                        size_t bps, size_t bjs, float *c, int ldc,              \
+                                        float alpha, float beta, int mv) {                      \
+        narrow512_body(NJ, RV, k, A, aps, B, bps, bjs, c, ldc, alpha, beta, mv);                \
     }
 NARROW512(1, 2) NARROW512(2, 2) NARROW512(3, 2) NARROW512(4, 2)
 NARROW512(5, 2) NARROW512(6, 2) NARROW512(7, 2) NARROW512(8, 2)
 NARROW512(9, 1) NARROW512(10, 1) NARROW512(11, 1) NARROW512(12, 1)
 NARROW512(13, 1) NARROW512(14, 1) NARROW512(15, 1) NARROW512(16, 1)
 
-typedef void (*narrow_fn)(int k, const float *A, size_t aps, const float *B, float *c, int ldc,
+typedef void (*narrow_fn)(int k, const float *A, size_t aps, const float *B, size_t bps,
+                          size_t bjs, float *c, int ldc,
                           float alpha, float beta, int mv);
 static const narrow_fn narrow512_tab[17] = {
     NULL, narrow512_1, narrow512_2, narrow512_3, narrow512_4, narrow512_5, narrow512_6,
@@ -516,11 +519,32 @@ static void drive_narrow512(int transA, int transB, int m, int n, int k,
     for (int ir = 0; ir < m; ir += MR) {
         int mv = m - ir < MR ? m - ir : MR;
         if (transA && mv == MR) { // the panel's rows are contiguous in a: no packing
-            kern(k, a + ir, (size_t)lda, bp, c + (size_t)ir * ldc, ldc, alpha, beta, mv);
+            kern(k, a + ir, (size_t)lda, bp, 16, 1, c + (size_t)ir * ldc, ldc, alpha, beta, mv);
             continue;
         }
         pack_a(transA, a, lda, ir, mv, k, MR, ap);
-        kern(k, ap, (size_t)MR, bp, c + (size_t)ir * ldc, ldc, alpha, beta, mv);
+        kern(k, ap, (size_t)MR, bp, 16, 1, c + (size_t)ir * ldc, ldc, alpha, beta, mv);
+    }
+}
+
+// op(B) = Bᵀ with few rows of C: lanes across 32 rows (op(A) packed, small),
+// op(B)[p][j] = b[j*ldb + p] broadcast in place, 8 columns at a time: no
+// transposition of B.
+static void drive_rowlane512(int transA, int m, int n, int k, float alpha, const float *a, int lda,
+                             const float *b, int ldb, float beta, float *c, int ldc) {
+    const int MR = 32, NJ = 8;
+    int mpad = (m + MR - 1) / MR * MR;
+    float *ap = scratch_get(&s_apack, (size_t)mpad * k);
+    if (!ap) abort();
+    pack_a(transA, a, lda, 0, m, k, MR, ap);
+    for (int jc = 0; jc < n; jc += NJ) {
+        int nj = n - jc < NJ ? n - jc : NJ;
+        narrow_fn kern = narrow512_tab[nj];
+        for (int ir = 0; ir < m; ir += MR) {
+            int mv = m - ir < MR ? m - ir : MR;
+            kern(k, ap + (size_t)ir * k, (size_t)MR, b + (size_t)jc * ldb, 1, (size_t)ldb,
+                 c + (size_t)ir * ldc + jc, ldc, alpha, beta, mv);
+        }
     }
 }
 #endif
@@ -553,6 +577,10 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
     if (P == &path_avx512 && !transB &&
         (strategy == 1 || (strategy < 0 && use_direct(transA, m, n, k)))) {
         drive_direct512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (P == &path_avx512 && transB && (strategy == 1 || (strategy < 0 && m <= 64))) {
+        drive_rowlane512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     if (P == &path_avx512 && n <= 16 && strategy != 0) {

@@ -579,7 +579,7 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
         drive_direct512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    if (P == &path_avx512 && transB && (strategy == 1 || (strategy < 0 && m <= 64))) {
+    if (P == &path_avx512 && transB && (strategy == 1 || (strategy < 0 && (m <= 64 || (m <= 256 && k >= 64))))) {
         drive_rowlane512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }

@@ -500,13 +500,13 @@ static void drive(const struct path_desc *P, int transA, int transB, int m, int 
 static int strategy = -1;
 void cgemm_set_strategy(int s) { strategy = s; }
 
+#if CGEMM_X86
 // Packing pays for itself when the packed panels are reused often enough.
 static int use_direct(int transA, int m, int n, int k) {
     (void)transA; (void)k;
     return n <= 16 ? !transA : (m <= 64 || k <= 64);
 }
 
-#if CGEMM_X86
 static void drive_narrow512(int transA, int transB, int m, int n, int k,
                             float alpha, const float *a, int lda, const float *b, int ldb,
                             float beta, float *c, int ldc) {

@@ -502,9 +502,12 @@ void cgemm_set_strategy(int s) { strategy = s; }
 
 #if CGEMM_X86
 // Packing pays for itself when the packed panels are reused often enough.
-static int use_direct(int transA, int m, int n, int k) {
-    (void)transA; (void)k;
-    return n <= 16 ? !transA : (m <= 64 || k <= 64);
+// Measured on gradlab's shapes (bench/gemm/speed.c): reading B in place wins
+// while op(B) (k×n) stays in L2; rows of A 2 KiB apart alias in L1 and lose.
+static int use_direct(int transA, int m, int n, int k, int lda) {
+    if (n <= 16 || m <= 64 || k <= 64) return 1;
+    if (!transA && lda % 512 == 0) return 0;
+    return (size_t)k * (size_t)n <= 320 * 1024;
 }
 
 static void drive_narrow512(int transA, int transB, int m, int n, int k,
@@ -575,7 +578,7 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
 #endif
 #if CGEMM_X86
     if (P == &path_avx512 && !transB &&
-        (strategy == 1 || (strategy < 0 && use_direct(transA, m, n, k)))) {
+        (strategy == 1 || (strategy < 0 && use_direct(transA, m, n, k, lda)))) {
         drive_direct512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }

@@ -50,6 +50,8 @@ static double timeit(int path, const struct shape *s, double secs) {
 
 int main(int argc, char **argv) {
     double secs = argc > 1 ? atof(argv[1]) : 0.3;
+    // Benchmark-only: force a blocking strategy (see cgemm_set_strategy).
+    if (getenv("CGEMM_STRATEGY")) cgemm_set_strategy(atoi(getenv("CGEMM_STRATEGY")));
     static struct shape shapes[64];
     static char names[64][48];
     int ns = 0;

@@ -157,6 +157,126 @@ T_AVX2 static void kern_avx2_1(int kc, const float *restrict A, const float *res
     kern_avx2_body(1, kc, A, B, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
 }
 
+
+// Direct (unpacked) AVX2 kernel for small problems with op(B) = B (see the
+// AVX-512 one below): MRD rows × NV vectors of 8 columns, B rows read in place
+// (masked loads on the last panel), rows past mv repeat row 0 and are not stored.
+T_AVX2 INLINE void direct256_body(const int NV, const int MRD, const int FULL, int k,
+                                  const float *restrict a, size_t ars, size_t aps,
+                                  const float *restrict b, int ldb, float *restrict c, int ldc,
+                                  float alpha, float beta, int mv, int nv) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i mask[2];
+    mask[0] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), iota);
+    mask[1] = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv - 8), iota);
+    const float *ar[8];
+    for (int r = 0; r < MRD; r++) ar[r] = a + (r < mv ? (size_t)r * ars : 0);
+    __m256 acc[8][2];
+    for (int r = 0; r < MRD; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
+    for (int p = 0; p < k; p++) {
+        const float *bp = b + (size_t)p * ldb;
+        __m256 b0 = FULL ? _mm256_loadu_ps(bp) : _mm256_maskload_ps(bp, mask[0]);
+        __m256 b1 = NV < 2 ? b0 : FULL ? _mm256_loadu_ps(bp + 8) : _mm256_maskload_ps(bp + 8, mask[1]);
+        size_t off = (size_t)p * aps;
+        for (int r = 0; r < MRD; r++) {
+            __m256 av = _mm256_broadcast_ss(ar[r] + off);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    for (int r = 0; r < MRD; r++) {
+        if (r >= mv) break;
+        float *cr = c + (size_t)r * ldc;
+        for (int v = 0; v < NV; v++) {
+            __m256 x = _mm256_mul_ps(va, acc[r][v]);
+            if (FULL) {
+                if (beta != 0.0f) x = _mm256_add_ps(x, _mm256_mul_ps(vb, _mm256_loadu_ps(cr + 8 * v)));
+                _mm256_storeu_ps(cr + 8 * v, x);
+            } else {
+                if (beta != 0.0f)
+                    x = _mm256_add_ps(x, _mm256_mul_ps(vb, _mm256_maskload_ps(cr + 8 * v, mask[v])));
+                _mm256_maskstore_ps(cr + 8 * v, mask[v], x);
+            }
+        }
+    }
+}
+
+#define DIRECT256(NAME, NV, MRD, FULL)                                                             \
+    T_AVX2 static void NAME(int k, const float *a, size_t ars, size_t aps, const float *b, int ldb, \
+                            float *c, int ldc, float alpha, float beta, int mv, int nv) {          \
+        direct256_body(NV, MRD, FULL, k, a, ars, aps, b, ldb, c, ldc, alpha, beta, mv, nv);       \
+    }
+DIRECT256(direct256_2f, 2, 6, 1)
+DIRECT256(direct256_2m, 2, 6, 0)
+DIRECT256(direct256_1m, 1, 8, 0)
+
+static void drive_direct256(int transA, int m, int n, int k, float alpha, const float *a, int lda,
+                            const float *b, int ldb, float beta, float *c, int ldc) {
+    size_t ars = transA ? 1 : (size_t)lda, aps = transA ? (size_t)lda : 1;
+    for (int jr = 0; jr < n; jr += 16) {
+        int nv = n - jr < 16 ? n - jr : 16;
+        int mrd = nv > 8 ? 6 : 8;
+        for (int ir = 0; ir < m; ir += mrd) {
+            int mv = m - ir < mrd ? m - ir : mrd;
+            const float *ai = a + (size_t)ir * ars;
+            float *ct = c + (size_t)ir * ldc + jr;
+            if (nv == 16) direct256_2f(k, ai, ars, aps, b + jr, ldb, ct, ldc, alpha, beta, mv, nv);
+            else if (nv > 8) direct256_2m(k, ai, ars, aps, b + jr, ldb, ct, ldc, alpha, beta, mv, nv);
+            else direct256_1m(k, ai, ars, aps, b + jr, ldb, ct, ldc, alpha, beta, mv, nv);
+        }
+    }
+}
+
+// op(B) = Bᵀ with few rows of C, AVX2: lanes across 16 rows (two vectors of 8),
+// op(B)[p][j] = b[j*ldb + p] broadcast in place, up to 6 columns at a time.
+T_AVX2 INLINE void rowlane256_body(const int NJ, int k, const float *restrict A,
+                                   const float *restrict B, size_t bjs, float *restrict c, int ldc,
+                                   float alpha, float beta, int mv) {
+    __m256 acc[6][2];
+    for (int j = 0; j < NJ; j++) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+    for (int p = 0; p < k; p++) {
+        __m256 a0 = _mm256_loadu_ps(A), a1 = _mm256_loadu_ps(A + 8);
+        for (int j = 0; j < NJ; j++) {
+            __m256 bj = _mm256_broadcast_ss(B + j * bjs);
+            acc[j][0] = _mm256_fmadd_ps(a0, bj, acc[j][0]);
+            acc[j][1] = _mm256_fmadd_ps(a1, bj, acc[j][1]);
+        }
+        A += 16;
+        B += 1;
+    }
+    float tmp[6][16] __attribute__((aligned(32)));
+    for (int j = 0; j < NJ; j++) {
+        _mm256_store_ps(&tmp[j][0], acc[j][0]);
+        _mm256_store_ps(&tmp[j][8], acc[j][1]);
+    }
+    for (int r = 0; r < mv; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < NJ; j++) cr[j] = alpha * tmp[j][r];
+        } else {
+            for (int j = 0; j < NJ; j++) {
+                float x = alpha * tmp[j][r];
+                float y = beta * cr[j];
+                cr[j] = x + y;
+            }
+        }
+    }
+}
+
+#define ROWLANE256(NJ)                                                                       \
+    T_AVX2 static void rowlane256_##NJ(int k, const float *A, const float *B, size_t bjs,   \
+                                       float *c, int ldc, float alpha, float beta, int mv) { \
+        rowlane256_body(NJ, k, A, B, bjs, c, ldc, alpha, beta, mv);                          \
+    }
+ROWLANE256(1) ROWLANE256(2) ROWLANE256(3) ROWLANE256(4) ROWLANE256(5) ROWLANE256(6)
+
+typedef void (*rowlane256_fn)(int k, const float *A, const float *B, size_t bjs, float *c, int ldc,
+                              float alpha, float beta, int mv);
+static const rowlane256_fn rowlane256_tab[7] = {NULL, rowlane256_1, rowlane256_2, rowlane256_3,
+                                                rowlane256_4, rowlane256_5, rowlane256_6};
+
 static const struct path_desc path_avx2 = {H_MR, H_NR, 120, 256, 2048, kern_avx2_2, kern_avx2_1};
 
 // ---------------------------------------------------------------- AVX-512 path: 8×32
@@ -510,6 +630,12 @@ static int use_direct(int transA, int m, int n, int k, int lda) {
     return (size_t)k * (size_t)n <= 320 * 1024;
 }
 
+// op(B) = Bᵀ: broadcasting B in place (no transposition) wins for few rows of
+// C; for tiny k the per-tile transposition of the result costs more.
+static int use_rowlane(int m, int k) {
+    return k >= 32 && (m <= 64 || (m <= 256 && k >= 64));
+}
+
 static void drive_narrow512(int transA, int transB, int m, int n, int k,
                             float alpha, const float *a, int lda, const float *b, int ldb,
                             float beta, float *c, int ldc) {
@@ -533,6 +659,24 @@ static void drive_narrow512(int transA, int transB, int m, int n, int k,
 // op(B) = Bᵀ with few rows of C: lanes across 32 rows (op(A) packed, small),
 // op(B)[p][j] = b[j*ldb + p] broadcast in place, 8 columns at a time: no
 // transposition of B.
+static void drive_rowlane256(int transA, int m, int n, int k, float alpha, const float *a, int lda,
+                             const float *b, int ldb, float beta, float *c, int ldc) {
+    const int MR = 16, NJ = 6;
+    int mpad = (m + MR - 1) / MR * MR;
+    float *ap = scratch_get(&s_apack, (size_t)mpad * k);
+    if (!ap) abort();
+    pack_a(transA, a, lda, 0, m, k, MR, ap);
+    for (int jc = 0; jc < n; jc += NJ) {
+        int nj = n - jc < NJ ? n - jc : NJ;
+        rowlane256_fn kern = rowlane256_tab[nj];
+        for (int ir = 0; ir < m; ir += MR) {
+            int mv = m - ir < MR ? m - ir : MR;
+            kern(k, ap + (size_t)ir * k, b + (size_t)jc * ldb, (size_t)ldb,
+                 c + (size_t)ir * ldc + jc, ldc, alpha, beta, mv);
+        }
+    }
+}
+
 static void drive_rowlane512(int transA, int m, int n, int k, float alpha, const float *a, int lda,
                              const float *b, int ldb, float beta, float *c, int ldc) {
     const int MR = 32, NJ = 8;
@@ -582,8 +726,17 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
         drive_direct512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    if (P == &path_avx512 && transB && (strategy == 1 || (strategy < 0 && (m <= 64 || (m <= 256 && k >= 64))))) {
+    if (P == &path_avx512 && transB && (strategy == 1 || (strategy < 0 && use_rowlane(m, k)))) {
         drive_rowlane512(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (P == &path_avx2 && !transB &&
+        (strategy == 1 || (strategy < 0 && use_direct(transA, m, n, k, lda)))) {
+        drive_direct256(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (P == &path_avx2 && transB && (strategy == 1 || (strategy < 0 && use_rowlane(m, k)))) {
+        drive_rowlane256(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     if (P == &path_avx512 && n <= 16 && strategy != 0) {

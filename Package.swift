@@ -39,6 +39,10 @@ let package = Package(
         .target(name: "GradTensor", dependencies: ["CBLAS"],
                 swiftSettings: fastMath),
         .target(name: "CFileOps"),
+        // Deterministic sgemm (same bits on every path and CPU); not used by the Swift modules yet.
+        // Per-function target attributes pick AVX-512 / AVX2+FMA at run time; no -march.
+        .target(name: "CGemm", path: "Sources/CGemm",
+                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "GradNN", dependencies: ["GradTensor", "CZlib", "CDeflate", "CFileOps"],
                 swiftSettings: checked),
         .target(name: "GradShell", dependencies: ["GradNN", .product(name: "Crypto", package: "swift-crypto")]),

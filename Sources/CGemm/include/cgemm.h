@@ -1,0 +1,42 @@
+#ifndef CGEMM_H
+#define CGEMM_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Single-precision row-major GEMM: C = alpha·op(A)·op(B) + beta·C, with
+/// op(A) m×k, op(B) k×n, C m×n; lda/ldb/ldc are row strides (as cblas_sgemm
+/// with CblasRowMajor). transA/transB non-zero mean op(X) = Xᵀ.
+///
+/// Every C[i][j] is computed as
+///     acc = 0; for p in 0..<k (increasing): acc = fmaf(opA[i][p], opB[p][j], acc)
+///     C[i][j] = (beta == 0) ? alpha*acc : alpha*acc + beta*C[i][j]
+/// so the result is the same bits on every path (AVX-512, AVX2+FMA, scalar)
+/// and every x86-64 CPU, and does not depend on how the caller splits the
+/// output columns between calls. With beta == 0, C is not read.
+/// Runs on the calling thread only.
+void cgemm_sgemm(int transA, int transB, int m, int n, int k,
+                 float alpha, const float *a, int lda,
+                 const float *b, int ldb,
+                 float beta, float *c, int ldc);
+
+/// The code path in use: 2 = AVX-512, 1 = AVX2+FMA, 0 = scalar (fmaf).
+/// Chosen once at first use from the CPU's features; the environment variable
+/// GRADLAB_KERNEL=avx512|avx2|scalar forces one (a path the CPU lacks falls
+/// back to the best one it has).
+int cgemm_path(void);
+
+/// Forces a path (2, 1, 0; clamped to what the CPU supports), for tests.
+void cgemm_set_path(int path);
+
+/// For tests and benchmarks: -1 (default) picks the blocking strategy by
+/// shape; 0 always packs (no direct or narrow kernels); 1 uses the unpacked
+/// direct kernel wherever it applies. Never changes the result's bits.
+void cgemm_set_strategy(int strategy);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

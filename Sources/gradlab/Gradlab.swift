@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradShell
+import GradTensor
 
 /// The `gradlab` executable: argument parsing, the line editor, signals. Nothing else.
 @main
@@ -24,7 +25,7 @@ struct Gradlab: ParsableCommand {
             when XDG_STATE_HOME is set, else $HOME/.gradlab_history)
               NO_COLOR           no colour on a terminal
               COLUMNS            the output width when it is not a terminal
-              GRADLAB_BLAS_CORE  `native`: let OpenBLAS pick its kernels instead of the pinned Haswell ones
+              GRADLAB_KERNEL     avx512, avx2 or scalar: force the products' kernels (same results on every one)
               GRADLAB_PARALLEL   0 runs the products on one core
             """,
         version: Session.version,
@@ -32,7 +33,6 @@ struct Gradlab: ParsableCommand {
         defaultSubcommand: Shell.self)
 
     static func main() {
-        PinnedBLAS.pinOrReexecute()
         main(nil)
     }
 }
@@ -60,7 +60,10 @@ func makeSession(_ o: CommonOptions, terminal: Bool) -> Session {
         FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
     }
     if terminal { Resize.install(s) }
-    if o.timings { s.onTiming = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
+    if o.timings {
+        s.onTiming = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        s.onTiming?("timing kernel=\(BLAS.kernel)")
+    }
     if let dir = Bundle.main.executablePath.map({ ($0 as NSString).deletingLastPathComponent }),
        !FileManager.default.fileExists(atPath: "tutorials"),
        let root = [dir + "/../../../tutorials", dir + "/../../tutorials"].first(where: { FileManager.default.fileExists(atPath: $0) }) {

@@ -13,8 +13,8 @@
 //     forward        Z_l  = A_l · W_l            every layer
 //     weight grads   W_l += ∓lr · A_lᵀ · dZ_l    every layer (β = 1, in place, as gradlab's fused update)
 //     input grads    dA_l = dZ_l · W_lᵀ          every layer but the first
-// with gradlab's thread rule (GradTensor's BLAS: one OpenBLAS thread below
-// Tuning.blasMultithreadedWork multiply-adds, otherwise GRADLAB_BLAS_THREADS or all
+// with the thread rule gradlab's OpenBLAS products had (one OpenBLAS thread below
+// `multithreadedWork` multiply-adds, otherwise GRADLAB_BLAS_THREADS or all
 // cores), and again with every call on 1 thread and every call on all threads
 // (per call site the faster of the two = `sgemm_best_us`, the floor of a
 // perfect per-shape thread choice).
@@ -135,6 +135,8 @@ let inputs = 784, classes = 10
 let learningRate: Float = 0.01
 /// Label draws the fixed batch cycles through (see `run`).
 let labelSets = 16
+/// Products of at least this many multiply-adds ran on all OpenBLAS threads.
+let multithreadedWork = 40_000_000
 let maxThreads: Int = {
     // GradTensor's BLAS.maximum (internal): GRADLAB_BLAS_THREADS or all cores
     if let s = getenv("GRADLAB_BLAS_THREADS"), let n = Int(String(cString: s)), n > 0 { return n }
@@ -278,7 +280,7 @@ final class SgemmStep {
         for (i, (kind, l)) in sites.enumerated() {
             let inD = Int32(layers[l]), outD = Int32(layers[l + 1]), m = Int32(b)
             let work = b * layers[l] * layers[l + 1]  // m·n·k, the same for all three products
-            let want = threadMode == 0 ? (work < Tuning.blasMultithreadedWork ? 1 : maxThreads) : threadMode
+            let want = threadMode == 0 ? (work < multithreadedWork ? 1 : maxThreads) : threadMode
             if want != current { openblas_set_num_threads(Int32(want)); current = want }
             let t0 = timeSites ? now() : 0
             switch kind {
@@ -411,7 +413,7 @@ func run(_ c: Config) -> String {
         text += " sgemm_us=\(fmt(best, 2)) overhead_us=\(fmt(step - best, 2)) sgemm_rule_us=\(fmt(sgemm, 2))"
     }
     fields += [("others_cpu_pct", others.map { fmt($0, 1) } ?? "null"), ("loss", fmt(Double(lastLoss), 5)), ("blas_max_threads", "\(maxThreads)"),
-               ("single_thread_below", "\(Tuning.blasMultithreadedWork)"), ("blas_core", "\"\(blasCore)\"")]
+               ("single_thread_below", "\(multithreadedWork)"), ("blas_core", "\"\(blasCore)\"")]
     text += " steps=\(perBlock)x\(blocks) loss=\(fmt(Double(lastLoss), 4))"
     return json ? "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}" : text
 }

@@ -54,7 +54,6 @@ extension Dense {
         if rate != nil { blockScratch.resize([2, block * units]) }
         let (w, dW, scratch) = (kernel.value.data, kernel.gradient.data, blockScratch.data)
         let (xh, dzp) = (UnsafePointer(input.normalized.data), UnsafePointer(dz.data))
-        BLAS.useOneThread()
         Parallel.halves(features, granule: 8, elementsPerItem: units, kind: .foldedDenseBackward) { lo, hi in
             var j = lo
             while j < hi {

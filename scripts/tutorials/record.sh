@@ -5,8 +5,11 @@
 # numeric change, re-read each tutorial's prose against its new outputs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release 2>&1 | tail -1
-BIN=$(swift build -c release --show-bin-path)/gradlab
+# BIN=path uses that binary instead of building one.
+if [ -z "${BIN:-}" ]; then
+  swift build -c release 2>&1 | tail -1
+  BIN=$(swift build -c release --show-bin-path)/gradlab
+fi
 record() { # NN name [--nocheck REGEX]...
   local src=tutorials/src/$1.txt out=tutorials/$2.md; shift 2
   "$BIN" run "$src" > /tmp/gradlab-record.out 2>&1 || true

@@ -31,7 +31,7 @@ public final class Dense: ActivatedLayer {
                 kernelInitializer: Initializer = .named("glorot_uniform")!,
                 biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, kernelConstraint: Constraint? = nil,
-                name: String = "dense") {
+                biasRegularizer: Regularizer? = nil, name: String = "dense") {
         self.units = units
         self.activation = activation
         self.useBias = useBias
@@ -40,7 +40,9 @@ public final class Dense: ActivatedLayer {
         self.name = name
         self.pendingRegularizer = kernelRegularizer
         self.pendingConstraint = kernelConstraint
+        self.pendingBiasRegularizer = biasRegularizer
     }
+    private var pendingBiasRegularizer: Regularizer?
     private var pendingRegularizer: Regularizer?
     private var pendingConstraint: Constraint?
 
@@ -69,6 +71,7 @@ public final class Dense: ActivatedLayer {
         if useBias {
             let b = Parameter(name: "bias", layerName: name, shape: [units])
             biasInitializer.fill(b.value, rng: &rng)
+            b.regularizer = pendingBiasRegularizer
             bias = b
         }
         outputShape = [units]
@@ -125,6 +128,7 @@ public final class Dense: ActivatedLayer {
                                        "kernel_initializer": .initializer(kernelInitializer), "bias_initializer": .initializer(biasInitializer)]
         if let r = kernel?.regularizer ?? pendingRegularizer { v["kernel_regularizer"] = .regularizer(r) }
         if let c = kernel?.constraint ?? pendingConstraint { v["kernel_constraint"] = .constraint(c) }
+        if let r = kernel != nil ? bias?.regularizer : pendingBiasRegularizer { v["bias_regularizer"] = .regularizer(r) }
         return LayerValues(v)
     }
 }
@@ -146,6 +150,7 @@ extension Dense {
         LayerKey("bias_initializer", .initializer, default: .initializer(.zeros), help: "zeros (default), ones, constant(v)…"),
         LayerKey("kernel_regularizer", .regularizer, help: "l1(0.01), l2(0.01), l1_l2(l1=…, l2=…)"),
         LayerKey("kernel_constraint", .constraint, help: "max_norm(2.0, axis=0), unit_norm(axis=0), non_neg"),
+        LayerKey("bias_regularizer", .regularizer, help: "l1(0.01), l2(0.01), l1_l2(…) on the bias, added to the loss as the kernel's"),
     ]
 
     static func make(_ v: LayerValues, name: String) throws -> Dense {
@@ -154,12 +159,13 @@ extension Dense {
         }
         return Dense(units: v.int("units"), activation: v.activation("activation"), useBias: v.bool("use_bias"),
               kernelInitializer: v.initializer("kernel_initializer"), biasInitializer: v.initializer("bias_initializer"),
-              kernelRegularizer: v.regularizer("kernel_regularizer"), kernelConstraint: v.constraint("kernel_constraint"), name: name)
+              kernelRegularizer: v.regularizer("kernel_regularizer"), kernelConstraint: v.constraint("kernel_constraint"),
+              biasRegularizer: v.regularizer("bias_regularizer"), name: name)
     }
 
     public static let spec = LayerSpec(
         keyword: "dense", kerasClass: "Dense", baseName: "dense",
         summary: "a fully connected layer: activation(input · kernel + bias)", keys: keys,
-        refusedKerasKeys: ["bias_regularizer", "activity_regularizer", "bias_constraint", "lora_rank"],
+        refusedKerasKeys: ["activity_regularizer", "bias_constraint", "lora_rank"],
         example: "add dense 300 activation=elu kernel_initializer=he_normal") { v, name in try make(v, name: name) }
 }

@@ -37,7 +37,8 @@ extension Sequential {
             // Plain SGD without clipping (it needs every gradient first) or decay, on layers
             // without a regularizer or constraint: the same update as the optimizer's.
             for (i, l) in layers.enumerated() {
-                guard let d = l as? Dense, d.kernel.trainable, d.kernel.regularizer == nil, d.kernel.constraint == nil else { continue }
+                guard let d = l as? Dense, d.kernel.trainable, d.kernel.regularizer == nil, d.kernel.constraint == nil,
+                      d.bias?.regularizer == nil else { continue }
                 fused.insert(i)
             }
         }

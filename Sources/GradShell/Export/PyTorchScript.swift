@@ -590,13 +590,15 @@ enum PyTorchScript {
     static func penalty(_ modules: [Module]) -> String {
         var terms: [String] = []
         for case (let r, let d)? in modules.map(\.kernel) {
-            guard let reg = d.kernel.regularizer else { continue }
-            if reg.l1 != 0 { terms.append("\(reg.l1.py) * \(r).weight.abs().sum()") }
-            if reg.l2 != 0 { terms.append("\(reg.l2.py) * \(r).weight.pow(2).sum()") }
+            for (reg, v) in [(d.kernel.regularizer, "weight"), (d.bias?.regularizer, "bias")] {
+                guard let reg else { continue }
+                if reg.l1 != 0 { terms.append("\(reg.l1.py) * \(r).\(v).abs().sum()") }
+                if reg.l2 != 0 { terms.append("\(reg.l2.py) * \(r).\(v).pow(2).sum()") }
+            }
         }
         return #"""
             def penalty(model):
-                """Kernel regularizers added to the loss: l1·Σ|w| + l2·Σw² (Keras' l2 has no ½)."""
+                """Kernel and bias regularizers added to the loss: l1·Σ|w| + l2·Σw² (Keras' l2 has no ½)."""
                 return \#(terms.isEmpty ? "torch.zeros(())" : terms.joined(separator: " + "))
             """#
     }

@@ -199,7 +199,7 @@ def correct_count(output, target):
 
 
 def penalty(model):
-    """Kernel regularizers added to the loss: l1·Σ|w| + l2·Σw² (Keras' l2 has no ½)."""
+    """Kernel and bias regularizers added to the loss: l1·Σ|w| + l2·Σw² (Keras' l2 has no ½)."""
     return 0.001 * model.residual.dense.weight.pow(2).sum()
 
 

@@ -1,22 +1,25 @@
 import Foundation
 import GradNN
+import GradTensor
 
 /// `predict [mc] index=0..4 [split=test] [samples=100]`: class probabilities,
 /// predicted and true labels; with `mc`, the MC Dropout mean and spread.
 struct PredictCommand: Command {
     static let spec = CommandSpec(
         name: "predict", summary: "class probabilities for some samples (mc: MC Dropout mean ± std)",
-        usage: "predict [mc] index=I|A..B|I,J,… [split=test] [samples=100]",
-        discussion: "MC Dropout (the notes' `model(X, training=True)` 100 times) keeps BatchNormalization in inference mode and turns on only dropout, so the spread comes from dropout alone.",
+        usage: "predict [mc] index=I|A..B|I,J,… [split=test] [samples=100] [file=preds.npy]",
+        discussion: "MC Dropout (the notes' `model(X, training=True)` 100 times) keeps BatchNormalization in inference mode and turns on only dropout, so the spread comes from dropout alone. file=F.npy writes the probabilities as a float32 [samples, classes] NumPy array (the whole split unless index= is given) instead of printing them, as Keras' model.predict(X) returns them; with mc, the mean goes to F.npy and the standard deviation to F_std.npy.",
         keys: [KeySpec("index", "which samples: 3, 0..4 or 1,5,9"),
                KeySpec("split", "test (default), validation or train", .words(["test", "validation", "train"])),
-               KeySpec("samples", "mc: number of stochastic passes (default 100)")],
+               KeySpec("samples", "mc: number of stochastic passes (default 100)"),
+               KeySpec("file", "write the probabilities to this .npy file instead of printing them")],
         positional: .words(["mc"]),
-        examples: ["predict index=0..4", "predict mc samples=100 index=0..2"], category: "train")
+        examples: ["predict index=0..4", "predict mc samples=100 index=0..2", "predict file=sessions/preds.npy"], category: "train")
     let mc: Bool
     let indexArg: Argument?
     let splitName: String
     let samples: Int
+    let file: Argument?
 
     init(_ args: inout Arguments, session: Session) throws {
         var mc = false
@@ -25,6 +28,7 @@ struct PredictCommand: Command {
         indexArg = args.argument("index", positional: true)
         splitName = try args.choice("split", from: ["test", "validation", "valid", "val", "train"], default: "test")!
         samples = try args.int("samples", default: 100, range: 1...100_000)!
+        file = args.keyword("file")
     }
 
     func run(_ session: Session) throws -> String {
@@ -32,8 +36,9 @@ struct PredictCommand: Command {
         let d = try session.requireData(for: m)
         guard let split = d.split(named: splitName), split.count > 0 else { throw ShellError("the data has no \(splitName) split") }
         var a = try Arguments(ParsedLine(command: "predict", commandSpan: 0..<0, arguments: indexArg.map { [Argument(key: "index", value: $0.value, span: $0.span)] } ?? [], flags: [], source: ""), keys: ["index"])
+        if let file { return try write(to: file, model: m, split: split, indices: try a.indices("index", limit: split.count), session) }
         let idx = try a.indices("index", limit: split.count) ?? [0]
-        guard idx.count <= 1000 else { throw ShellError("predict shows at most 1000 samples; use evaluate for more") }
+        guard idx.count <= 1000 else { throw ShellError("predict shows at most 1000 samples; use evaluate for more, or file=preds.npy") }
         let names = d.classNames
         var lines: [String] = []
         let det = m.predict(split, indices: idx)
@@ -85,6 +90,30 @@ struct PredictCommand: Command {
         lines.append(table[0] + "  predicted     true")
         for (k, v) in verdicts.enumerated() { lines.append(table[k + 1] + v) }
         return lines.joined(separator: "\n")
+    }
+
+    /// `file=`: the probabilities (MC mean, and std beside it) as float32 .npy arrays.
+    func write(to file: Argument, model m: Sequential, split: DataSplit, indices: [Int]?, _ session: Session) throws -> String {
+        let path = try session.writablePath(file.value.text.replacingOccurrences(of: "\"", with: ""), defaultExtension: "npy")
+        guard path.hasSuffix(".npy") else { throw ShellError("file= names a NumPy .npy file, like sessions/preds.npy", at: file.span) }
+        let idx = indices ?? Array(0..<split.count)
+        func save(_ t: Tensor, _ p: String) throws {
+            do { try AtomicFile.write(NPY.encode(shape: [t.rows, t.columns], floats: t.array), to: p) }
+            catch { throw ShellError("could not write \(p): \(error)") }
+        }
+        if mc {
+            var rng = session.rng
+            let r = m.predictMonteCarlo(split, indices: idx, samples: samples, rng: &rng, shouldStop: session.interruptRequested)
+            session.clearInterrupt()
+            let stdPath = String(path.dropLast(4)) + "_std.npy"
+            try save(r.mean, path)
+            try save(r.std, stdPath)
+            session.rng = rng
+            return "wrote the MC Dropout mean of \(plural(r.passes, "pass", "passes")) over \(plural(idx.count, "sample")) × \(r.mean.columns) classes (float32) to \(path), and its standard deviation to \(stdPath)"
+        }
+        let p = m.predict(split, indices: idx)
+        try save(p, path)
+        return "wrote \(plural(idx.count, "sample")) × \(p.columns) class probabilities (float32) to \(path); in Python: np.load(\"\(path)\")"
     }
 
     /// Columns per class: a probability as `%7.3f`, a class name cut to 6 characters.

@@ -75,11 +75,39 @@ public enum KerasImport {
             guard let lc = layer["class_name"] as? String else { throw ModelError("layer \(index) of the Keras config has no class_name") }
             let c = layer["config"] as? [String: Any] ?? [:]
             let name = (c["name"] as? String) ?? lc.lowercased()
-            let what = "layer \(index) '\(name)' (\(lc))"
             if inputShape == nil {
                 inputShape = shapeOf(c["batch_shape"]) ?? shapeOf(c["batch_input_shape"])
                     ?? shapeOf((layer["build_config"] as? [String: Any])?["input_shape"])
             }
+            guard let l = try makeLayer(lc, c, name: name, what: "layer \(index) '\(name)' (\(lc))", inputRank: inputShape?.count,
+                                        notes: &notes) else { continue }
+            if m.layers.contains(where: { $0.name == name }) { throw ModelError("the Keras config has two layers named \(name)") }
+            try m.add(l, rng: &rng)
+            if c["trainable"] as? Bool == false { frozen.append(name) }
+        }
+        guard !m.layers.isEmpty else { throw ModelError("the Keras model has no layers") }
+        guard let shape = inputShape else {
+            throw ModelError("the Keras config does not give the input shape; build the model first (keras.Input(shape=…)) and call to_json() again")
+        }
+        guard shape.reduce(1, *) < 1 << 28 else { throw ModelError("the Keras input shape \(shape) is too large") }
+        do { try m.build(inputShape: shape, rng: &rng) } catch let e as ModelError {
+            throw ModelError("the Keras model does not fit gradlab's layers: \(e.message)")
+        }
+
+        try loadWeights(weights, into: m)
+        for l in m.layers where frozen.contains(l.name) { l.setFrozen(true) }
+        m.frozenNames = Set(frozen)
+
+        if let cc = root["compile_config"] as? [String: Any] {
+            do { try compile(m, cc) } catch let e as ModelError { notes.append("not compiled: \(e.message); compile it with `compile`") }
+        }
+        return (m, notes)
+    }
+
+    /// One layer of a Keras config as gradlab's layer (nil for an InputLayer),
+    /// through the layer's spec; `what` names it in errors.
+    static func makeLayer(_ lc: String, _ c: [String: Any], name: String, what: String, inputRank: Int?,
+                          notes: inout [String]) throws -> Layer? {
             func num(_ k: String, _ d: Float) throws -> Float {
                 guard let v = c[k], !(v is NSNull) else { return d }
                 guard let n = v as? NSNumber, n.floatValue.isFinite else { throw ModelError("\(what): \(k) is not a number") }
@@ -101,7 +129,7 @@ public enum KerasImport {
                 else if let i = ax as? Int { ok = i == -1 }
                 else if let a = ax as? [Int] { ok = a == [-1] }
                 else { ok = false }
-                guard ok || (c["axis"] as? Int).map({ $0 == (inputShape?.count ?? 0) }) == true else {
+                guard ok || (c["axis"] as? Int).map({ $0 == (inputRank ?? 0) }) == true else {
                     throw ModelError("\(what) cannot be imported: gradlab normalizes over the last axis only (axis=-1)")
                 }
             }
@@ -139,21 +167,13 @@ public enum KerasImport {
                 }
                 do { made = try spec.make(raw, name: name) } catch let e as ComponentError { throw ModelError("\(what): \(e.message)") }
             }
-            guard let l = made else { continue }
-            if m.layers.contains(where: { $0.name == name }) { throw ModelError("the Keras config has two layers named \(name)") }
-            try m.add(l, rng: &rng)
-            if c["trainable"] as? Bool == false { frozen.append(name) }
-        }
-        guard !m.layers.isEmpty else { throw ModelError("the Keras model has no layers") }
-        guard let shape = inputShape else {
-            throw ModelError("the Keras config does not give the input shape; build the model first (keras.Input(shape=…)) and call to_json() again")
-        }
-        guard shape.reduce(1, *) < 1 << 28 else { throw ModelError("the Keras input shape \(shape) is too large") }
-        do { try m.build(inputShape: shape, rng: &rng) } catch let e as ModelError {
-            throw ModelError("the Keras model does not fit gradlab's layers: \(e.message)")
-        }
+        return made
+    }
 
-        // Weights, by layer/variable.
+    /// Fills the model's variables from a safetensors file whose tensors are
+    /// named `…/layer/variable`; every variable needs exactly one tensor of its
+    /// shape, and every tensor a variable.
+    static func loadWeights(_ weights: Data, into m: Sequential) throws {
         let (tensors, _) = try SafeTensors.decode(weights, name: "the weights file")
         var byPath: [String: [String]] = [:]
         for key in tensors.keys {
@@ -184,13 +204,6 @@ public enum KerasImport {
         if !unused.isEmpty {
             throw ModelError("the weights file holds tensors no layer uses: \(unused.prefix(6).joined(separator: ", "))\(unused.count > 6 ? ", …" : "") — is it from another model?")
         }
-        for l in m.layers where frozen.contains(l.name) { l.setFrozen(true) }
-        m.frozenNames = Set(frozen)
-
-        if let cc = root["compile_config"] as? [String: Any] {
-            do { try compile(m, cc) } catch let e as ModelError { notes.append("not compiled: \(e.message); compile it with `compile`") }
-        }
-        return (m, notes)
     }
 
     // MARK: pieces of a layer config

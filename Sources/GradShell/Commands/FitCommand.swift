@@ -18,8 +18,7 @@ struct FitCommand: Command {
                KeySpec("verbose", "0 silent, 1 progress (default)", .words(["0", "1"]))],
         examples: ["fit epochs=3 batch_size=32", "fit epochs=100 callbacks=early_stopping(patience=10, restore_best_weights=true)"],
         category: "train")
-    static let callbackNames = ["early_stopping", "reduce_lr_on_plateau", "model_checkpoint",
-                                "tensorboard", "csv_logger", "terminate_on_nan", "lr_scheduler"]
+    static let callbackNames = CallbackRegistry.names
     let epochs: Int
     let batchSize: Int
     let shuffle: Bool
@@ -52,84 +51,15 @@ struct FitCommand: Command {
         }
     }
 
+    /// A callback as written (see `CallbackRegistry`); files are opened unless `dryRun`.
     static func makeCallback(_ a: Argument, session: Session, dryRun: Bool) throws -> Callback {
-        guard let n = ValueParsing.name(a.value) else { throw ShellError("a callback is a name like early_stopping(patience=10)", at: a.span) }
-        let (pos, kw) = try ValueParsing.callArgs(a.value)
-        let monitors = ["val_loss", "val_accuracy", "loss", "accuracy"]
-        let monitor = try kw["monitor"].map { try Arguments.choice($0, name: "monitor", from: monitors) } ?? "val_loss"
-        switch n {
-        case "early_stopping":
-            try ValueParsing.checkKeys(kw, allowed: ["monitor", "patience", "restore_best_weights"], in: n)
-            return EarlyStopping(monitor: monitor, patience: try kw["patience"].map { try Arguments.int($0, name: "patience", range: 0...100_000) } ?? 0,
-                                 restoreBestWeights: try kw["restore_best_weights"].map { try Arguments.bool($0, name: "restore_best_weights") } ?? false)
-        case "reduce_lr_on_plateau":
-            try ValueParsing.checkKeys(kw, allowed: ["monitor", "factor", "patience", "min_lr"], in: n)
-            return ReduceLROnPlateau(monitor: monitor, factor: try ValueParsing.number(kw["factor"], "factor", default: 0.1, range: 1e-6...0.999999),
-                                     patience: try kw["patience"].map { try Arguments.int($0, name: "patience", range: 0...100_000) } ?? 10,
-                                     minLR: try ValueParsing.number(kw["min_lr"], "min_lr", default: 0, range: 0...1e6))
-        case "model_checkpoint":
-            try ValueParsing.checkKeys(kw, allowed: ["path", "filepath", "monitor", "save_best_only"], in: n)
-            let pathArg = kw["path"] ?? kw["filepath"]
-            let path = try session.writablePath(pathArg.map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? session.sessionsDirectory + "/best")
-            let best = try kw["save_best_only"].map { try Arguments.bool($0, name: "save_best_only") } ?? true
-            return ModelCheckpoint(monitor: monitor, saveBestOnly: best) { m in
-                try ModelStore.save(m, to: path)
-                return path
-            }
-        case "tensorboard":
-            try ValueParsing.checkKeys(kw, allowed: ["log_dir", "histogram_freq", "update_freq"], in: n)
-            if pos.count > 1 {
-                throw ShellError("tensorboard() takes one folder: tensorboard(log_dir=sessions/logs)", at: pos[1].span)
-            }
-            let dirText = (kw["log_dir"] ?? pos.first).map { $0.value.text.replacingOccurrences(of: "\"", with: "") }
-            let dir = try session.writablePath(dirText ?? session.sessionsDirectory + "/logs")
-            var freq = TensorBoard.UpdateFrequency.epoch
-            if let f = kw["update_freq"], ValueParsing.name(f.value) != "epoch" {
-                let batch = ValueParsing.name(f.value) == "batch"
-                freq = .steps(batch ? 1 : try Arguments.int(f, name: "update_freq", range: 1...1_000_000_000))
-            }
-            let histogramFreq = try kw["histogram_freq"].map {
-                try Arguments.int($0, name: "histogram_freq", range: 0...100_000)
-            }
-            let tb = TensorBoard(logDir: dir, histogramFreq: histogramFreq ?? 0, updateFreq: freq)
-            if !dryRun {
-                do { try tb.open() } catch { throw ShellError("tensorboard: \(error)", at: a.span) }
-            }
-            return tb
-        case "csv_logger":
-            try ValueParsing.checkKeys(kw, allowed: ["path", "filename", "separator", "append"], in: n)
-            if pos.count > 1 {
-                throw ShellError("csv_logger() takes one file: csv_logger(sessions/training.csv)", at: pos[1].span)
-            }
-            guard let p = kw["path"] ?? kw["filename"] ?? pos.first else {
-                throw ShellError("csv_logger needs a file: csv_logger(path=sessions/training.csv)", at: a.span)
-            }
-            let append = try kw["append"].map { try Arguments.bool($0, name: "append") } ?? false
-            let separator = kw["separator"].map { $0.value.text.replacingOccurrences(of: "\"", with: "") } ?? ","
-            guard !separator.isEmpty else { throw ShellError("csv_logger's separator cannot be empty", at: a.span) }
-            let path = try session.writablePath(p.value.text.replacingOccurrences(of: "\"", with: ""))
-            let logger = CSVLogger(path: path, separator: separator, append: append)
-            if !dryRun {
-                do { try logger.open() } catch { throw ShellError("csv_logger: \(error)", at: a.span) }
-            }
-            return logger
-        case "terminate_on_nan":
-            try ValueParsing.checkKeys(kw, allowed: [], in: n)
-            if let p = pos.first { throw ShellError("terminate_on_nan takes no arguments", at: p.span) }
-            return TerminateOnNaN()
-        case "lr_scheduler", "learning_rate_scheduler":
-            try ValueParsing.checkKeys(kw, allowed: ["schedule", "verbose"], in: n)
-            if pos.count > 1 { throw ShellError("\(n)() takes one expression, in quotes: \(n)(\"0.01 * 0.1 ** (epoch / 20)\")", at: pos[1].span) }
-            guard let e = kw["schedule"] ?? pos.first, case .string(let text) = e.value else {
-                throw ShellError("\(n) needs the new rate as an expression of epoch and lr, in quotes: \(n)(\"0.01 * 0.1 ** (epoch / 20)\")", at: a.span)
-            }
-            let expression: RateExpression
-            do { expression = try RateExpression(text) } catch let err as ComponentError { throw ShellError(err.message, at: e.span) }
-            let verbose = try kw["verbose"].map { try Arguments.int($0, name: "verbose", range: 0...1) } ?? 0
-            return LearningRateScheduler(expression, verbose: verbose == 1)
-        default:
-            throw ShellError("'\(n)' is not a callback" + Suggestions.hint(for: n, in: callbackNames), at: a.span)
+        let paths = CallbackRegistry.Paths(writable: { try session.writablePath($0) },
+                                           checkpoint: session.sessionsDirectory + "/best", logs: session.sessionsDirectory + "/logs")
+        let cb = try ValueParsing.parsing(a) { try CallbackRegistry.make($0, paths: paths) }
+        if !dryRun, let f = cb as? FileCallback {
+            do { try f.open() } catch { throw ShellError("\(ValueParsing.name(a.value) ?? "callback"): \(error)", at: a.span) }
         }
+        return cb
     }
 
     func run(_ session: Session) throws -> String {

@@ -19,10 +19,11 @@ public final class BatchNormalization: Layer {
     public let scale: Bool
     public private(set) var gamma: Parameter?
     public private(set) var beta: Parameter?
-    public private(set) var movingMean: Parameter!
-    public private(set) var movingVariance: Parameter!
+    /// Empty until the layer is built (`isBuilt`).
+    public private(set) var movingMean = Parameter(name: "moving_mean", layerName: "", shape: [0], trainable: false)
+    public private(set) var movingVariance = Parameter(name: "moving_variance", layerName: "", shape: [0], trainable: false)
     public private(set) var outputShape: [Int] = []
-    public var isBuilt: Bool { movingMean != nil }
+    public private(set) var isBuilt = false
 
     private let output = Tensor(zeros: [0])
     private let normalized = Tensor(zeros: [0])
@@ -41,7 +42,7 @@ public final class BatchNormalization: Layer {
         self.name = name
     }
 
-    public var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance].compactMap { $0 } }
+    public var parameters: [Parameter] { isBuilt ? [gamma, beta, movingMean, movingVariance].compactMap { $0 } : [] }
 
     /// gamma and beta (value, gradient, two optimizer slots) and the two moving statistics.
     public func estimatedBytes(inputShape: [Int]) -> Int { (inputShape.last ?? 1) * 4 * (2 * 4 + 2) }
@@ -56,6 +57,7 @@ public final class BatchNormalization: Layer {
         movingMean = Parameter(name: "moving_mean", layerName: name, shape: [d], trainable: false)
         movingVariance = Parameter(name: "moving_variance", layerName: name, shape: [d], trainable: false)
         movingVariance.value.fill(1)
+        isBuilt = true
         lastBatchMean = [Float](repeating: 0, count: d)
         lastBatchVariance = [Float](repeating: 0, count: d)
         outputShape = inputShape

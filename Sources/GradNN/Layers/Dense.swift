@@ -11,10 +11,11 @@ public final class Dense: ActivatedLayer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
-    public private(set) var kernel: Parameter!
+    /// Empty until the layer is built (`isBuilt`), when the input width is known.
+    public private(set) var kernel = Parameter(name: "kernel", layerName: "", shape: [0])
     public private(set) var bias: Parameter?
     public private(set) var outputShape: [Int] = []
-    public var isBuilt: Bool { kernel != nil }
+    public private(set) var isBuilt = false
 
     let output = Tensor(zeros: [0])
     let preGradient = Tensor(zeros: [0])
@@ -46,7 +47,7 @@ public final class Dense: ActivatedLayer {
     private var pendingRegularizer: Regularizer?
     private var pendingConstraint: Constraint?
 
-    public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
+    public var parameters: [Parameter] { isBuilt ? [kernel, bias].compactMap { $0 } : [] }
 
     public func estimatedBytes(inputShape: [Int]) -> Int {
         let inDim = inputShape.reduce(1, *)
@@ -68,6 +69,7 @@ public final class Dense: ActivatedLayer {
         k.regularizer = pendingRegularizer
         k.constraint = pendingConstraint
         kernel = k
+        isBuilt = true
         if useBias {
             let b = Parameter(name: "bias", layerName: name, shape: [units])
             biasInitializer.fill(b.value, rng: &rng)
@@ -126,9 +128,9 @@ public final class Dense: ActivatedLayer {
     public var settings: LayerValues {
         var v: [String: LayerValue] = ["units": .int(units), "activation": .activation(activation), "use_bias": .bool(useBias),
                                        "kernel_initializer": .initializer(kernelInitializer), "bias_initializer": .initializer(biasInitializer)]
-        if let r = kernel?.regularizer ?? pendingRegularizer { v["kernel_regularizer"] = .regularizer(r) }
-        if let c = kernel?.constraint ?? pendingConstraint { v["kernel_constraint"] = .constraint(c) }
-        if let r = kernel != nil ? bias?.regularizer : pendingBiasRegularizer { v["bias_regularizer"] = .regularizer(r) }
+        if let r = isBuilt ? kernel.regularizer : pendingRegularizer { v["kernel_regularizer"] = .regularizer(r) }
+        if let c = isBuilt ? kernel.constraint : pendingConstraint { v["kernel_constraint"] = .constraint(c) }
+        if let r = isBuilt ? bias?.regularizer : pendingBiasRegularizer { v["bias_regularizer"] = .regularizer(r) }
         return LayerValues(v)
     }
 }

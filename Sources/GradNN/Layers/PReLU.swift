@@ -6,10 +6,11 @@ public final class PReLU: Layer {
     public var name: String
     public var typeName: String { "PReLU" }
     public var keyword: String { "prelu" }
-    public private(set) var alpha: Parameter!
+    /// Empty until the layer is built (`isBuilt`).
+    public private(set) var alpha = Parameter(name: "alpha", layerName: "", shape: [0])
     public private(set) var outputShape: [Int] = []
-    public var isBuilt: Bool { alpha != nil }
-    public var parameters: [Parameter] { alpha.map { [$0] } ?? [] }
+    public private(set) var isBuilt = false
+    public var parameters: [Parameter] { isBuilt ? [alpha] : [] }
     private let output = Tensor(zeros: [0])
     private let gradient = Tensor(zeros: [0])
     private var lastInput: Tensor?
@@ -21,6 +22,7 @@ public final class PReLU: Layer {
 
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         alpha = Parameter(name: "alpha", layerName: name, shape: inputShape)
+        isBuilt = true
         outputShape = inputShape
     }
 

@@ -82,10 +82,11 @@ extension Sequential {
         for e in 0..<options.epochs {
             let epoch = startEpoch + e + 1
             if options.shuffle { rng.shuffle(&order) }
-            onEvent(.epochBegin(epoch: e + 1, epochs: options.epochs, steps: steps))
+            // Callbacks first, as Keras' own (the progress bar's "Epoch 2/3" comes after them).
             for cb in options.callbacks {
                 if let msg = cb.epochBegin(model: self) { onEvent(.message(msg)) }
             }
+            onEvent(.epochBegin(epoch: e + 1, epochs: options.epochs, steps: steps))
             var lossSum = 0.0, correct = 0, seen = 0
             let t0 = Date()
             let lrAtStart = Double(optimizer.currentLearningRate)

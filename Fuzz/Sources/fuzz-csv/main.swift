@@ -19,7 +19,7 @@ runFuzzer { bytes in
             finding("CSV.parse: \(d.train.storage.targets.count) targets but \(d.train.storage.byteCount) feature bytes for \(width) features")
         }
         _ = d.train.fitStandardization()
-        if d.train.count > 1 { _ = try d.withValidation(first: 1) }
+        if d.train.count > 1 { _ = try d.withValidation(last: 1) }
         _ = try d.limitingTrain(to: 1)
         let s = d.standardized()
         for i in 0..<min(s.train.count, 4) { for j in 0..<width { _ = s.train.storage.value(sample: i, feature: j) } }

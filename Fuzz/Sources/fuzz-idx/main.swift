@@ -60,7 +60,7 @@ runFuzzer { buffer in
         let split = DataSplit(storage: s, range: 0..<s.count)
         _ = split.fitStandardization()
         let classes = Int(s.targets.max() ?? 0) + 1
-        _ = try Dataset(name: "fuzz", train: split, classCount: classes).withValidation(first: 1)
+        _ = try Dataset(name: "fuzz", train: split, classCount: classes).withValidation(last: 1)
     } catch is DataError {
     } catch {
         finding("IDX.load threw a non-DataError: \(error)")

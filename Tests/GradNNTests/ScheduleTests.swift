@@ -85,4 +85,12 @@ final class ScheduleTests: XCTestCase {
         let old = #"{"oneCycle":{"maxRate":0.1,"totalSteps":100}}"#
         XCTAssertEqual(try JSONDecoder().decode(LearningRateSchedule.self, from: Data(old.utf8)), .oneCycle(maxRate: 0.1, totalSteps: 100))
     }
+
+    /// InverseTimeDecay(0.01, decay_steps=10_000, decay_rate=1, staircase=True), by hand:
+    /// 0.01 / (1 + floor(step / 10000)); Python's 10_000 is read as 10000.
+    func testInverseTimeDecayStaircase() throws {
+        let s = try LearningRateSchedule(ComponentCall(parsing: "inverse_time_decay(0.01, decay_steps=10_000, decay_rate=1, staircase=true)"))
+        XCTAssertEqual([0, 9_999, 10_000, 25_000].map { s.rate(at: $0) }, [0.01, 0.01, 0.005, Float(0.01) / 3])
+        XCTAssertThrowsError(try LearningRateSchedule(ComponentCall(parsing: "power(0.01, decay_steps=1__0)")))
+    }
 }

@@ -182,6 +182,11 @@ private struct TextParser {
         let save = i
         let w = word()
         if let v = Double(w) { return .number(v, text: w) }
+        // Python's digit grouping, 10_000.
+        if w.contains("_"), w.first?.isNumber == true, !w.contains("__"), w.last != "_",
+           let v = Double(w.replacingOccurrences(of: "_", with: "")) {
+            return .number(v, text: w.replacingOccurrences(of: "_", with: ""))
+        }
         i = save
         let c = try call()
         return c.positional.isEmpty && c.keywords.isEmpty && !(i > 0 && s[i - 1] == ")") ? .word(c.name) : .call(c)

@@ -4,7 +4,8 @@ import Foundation
 public enum LearningRateSchedule: Equatable, Sendable, Codable {
     /// The book's power scheduling, Keras' `InverseTimeDecay`:
     /// `lr₀ / (1 + decay_rate · step / decay_steps)`.
-    case power(initial: Float, decaySteps: Float, decayRate: Float)
+    /// With `staircase`, step / decay_steps is floored (nil: not, as saved before it existed).
+    case power(initial: Float, decaySteps: Float, decayRate: Float, staircase: Bool? = nil)
     /// Keras' `ExponentialDecay`: `lr₀ · rate^(step / decay_steps)`
     /// (the exponent floored when `staircase`).
     case exponential(initial: Float, decaySteps: Float, decayRate: Float, staircase: Bool)
@@ -30,7 +31,8 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
     public func rate(at step: Int) -> Float {
         let s = Float(step)
         switch self {
-        case .power(let lr, let ds, let dr):
+        case .power(let lr, let ds, let dr, let stair):
+            if stair == true { return lr / (1 + dr * (s / ds).rounded(.down)) }
             return lr / (1 + dr * s / ds)
         case .exponential(let lr, let ds, let dr, let stair):
             let p = stair ? (s / ds).rounded(.down) : s / ds
@@ -83,8 +85,8 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
 
     public var description: String {
         switch self {
-        case .power(let lr, let ds, let dr):
-            return "power(initial=\(formatFloat(lr)), decay_steps=\(formatFloat(ds)), decay_rate=\(formatFloat(dr)))"
+        case .power(let lr, let ds, let dr, let st):
+            return "power(initial=\(formatFloat(lr)), decay_steps=\(formatFloat(ds)), decay_rate=\(formatFloat(dr))\(st == true ? ", staircase=true" : ""))"
         case .exponential(let lr, let ds, let dr, let st):
             return "exponential(initial=\(formatFloat(lr)), decay_steps=\(formatFloat(ds)), decay_rate=\(formatFloat(dr))\(st ? ", staircase=true" : ""))"
         case .piecewise(let b, let v):
@@ -133,9 +135,9 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
         }
         switch c.name {
         case "power", "inverse_time_decay":
-            let a = try c.arguments(["initial_learning_rate", "decay_steps", "decay_rate"])
+            let a = try c.arguments(["initial_learning_rate", "decay_steps", "decay_rate", "staircase"])
             self = .power(initial: try number(a, "initial_learning_rate", 0.01), decaySteps: try steps(a, "decay_steps", 10_000),
-                          decayRate: try number(a, "decay_rate", 1))
+                          decayRate: try number(a, "decay_rate", 1), staircase: try flag(a, "staircase") ? true : nil)
         case "exponential", "exponential_decay":
             let a = try c.arguments(["initial_learning_rate", "decay_steps", "decay_rate", "staircase"])
             self = .exponential(initial: try number(a, "initial_learning_rate", 0.01), decaySteps: try steps(a, "decay_steps", 10_000),

@@ -357,8 +357,9 @@ public enum KerasImport {
             let sc = s["config"] as? [String: Any] ?? [:]
             func h(_ k: String) -> Float? { (sc[k] as? NSNumber)?.floatValue }
             switch scls {
-            case "InverseTimeDecay" where sc["staircase"] as? Bool != true:
-                schedule = .power(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 0)
+            case "InverseTimeDecay":
+                schedule = .power(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 0,
+                                  staircase: sc["staircase"] as? Bool == true ? true : nil)
             case "ExponentialDecay":
                 schedule = .exponential(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 1,
                                         staircase: sc["staircase"] as? Bool ?? false)

@@ -40,7 +40,7 @@ enum HelpTopics {
             name: "optimizers", title: "optimizers: momentum, Nesterov, AdaGrad, RMSProp, Adam, Nadam",
             keywords: ["optimizer", "sgd", "adam", "nadam", "rmsprop", "adagrad", "nesterov"]),
         Topic(
-            name: "schedules", title: "learning-rate schedules: power, exponential, piecewise, 1cycle, on plateau",
+            name: "schedules", title: "learning-rate schedules: power, exponential, piecewise, cosine, polynomial, 1cycle, per epoch (lr_scheduler), on plateau",
             keywords: [
                 "schedule", "learning_rate", "lr", "exponential", "piecewise", "power", "one_cycle",
                 "reduce_lr_on_plateau", "lr_find",

@@ -315,8 +315,9 @@ enum KerasScript {
 
     static func schedule(_ s: LearningRateSchedule) -> String {
         switch s {
-        case .power(let lr, let ds, let dr):
-            return "keras.optimizers.schedules.InverseTimeDecay(\(lr.py), decay_steps=\(ds.py), decay_rate=\(dr.py))"
+        case .power(let lr, let ds, let dr, let st):
+            return "keras.optimizers.schedules.InverseTimeDecay(\(lr.py), decay_steps=\(ds.py), decay_rate=\(dr.py)"
+                + (st == true ? ", staircase=True)" : ")")
         case .exponential(let lr, let ds, let dr, let st):
             return
                 "keras.optimizers.schedules.ExponentialDecay(\(lr.py), decay_steps=\(ds.py), decay_rate=\(dr.py), staircase=\(st.py))"

@@ -686,8 +686,10 @@ enum PyTorchScript {
         }
         let doc = #""""gradlab's \#(s.description), Keras' formula, at optimizer step `step`.""""#
         switch s {
-        case .power(let lr, let ds, let dr):
-            return doc + "\n" + "return \(lr.py) / (1 + \(dr.py) * step / \(ds.py))  # InverseTimeDecay"
+        case .power(let lr, let ds, let dr, let st):
+            return doc + "\n" + (st == true
+                ? "return \(lr.py) / (1 + \(dr.py) * math.floor(step / \(ds.py)))  # InverseTimeDecay(staircase=True)"
+                : "return \(lr.py) / (1 + \(dr.py) * step / \(ds.py))  # InverseTimeDecay")
         case .exponential(let lr, let ds, let dr, let staircase):
             return doc + "\n"
                 + (staircase

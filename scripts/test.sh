@@ -29,6 +29,12 @@ for t in tutorials/[0-9]*.md tutorials/exercises/solutions/*.md; do
   [ -f "$t" ] || continue
   step "replay --check $t" "$BIN" replay --check --quiet "$t"
 done
+# The same transcripts under the AVX2 kernels (the default is AVX-512 where the CPU has it):
+# recorded once, they replay on either path.
+for t in tutorials/[0-9]*.md tutorials/exercises/solutions/*.md; do
+  [ -f "$t" ] || continue
+  step "replay --check $t (GRADLAB_KERNEL=avx2)" env GRADLAB_KERNEL=avx2 "$BIN" replay --check --quiet "$t"
+done
 
 if [ -x Tests/terminal/run.sh ] || [ -f Tests/terminal/run.sh ]; then
   step "terminal tests (tmux)" bash Tests/terminal/run.sh

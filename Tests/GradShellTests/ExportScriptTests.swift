@@ -268,6 +268,36 @@ final class ExportScriptTests: XCTestCase {
         ], deterministic: true), python: py)
     }
 
+    /// Keras 3's other schedules and the LearningRateScheduler callback: trained
+    /// from gradlab's initial weights, both scripts retrace gradlab's steps.
+    func testCosinePolynomialSchedulesAndLearningRateScheduler() throws {
+        let py = try requirePython()
+        try check(Case(name: "cosine_warmup", lines: [
+            "data moons n=300 validation=60", "model new",
+            "add dense 8 activation=tanh", "add dense 2 activation=softmax",
+            "compile optimizer=sgd(learning_rate=cosine_decay(0.01, decay_steps=20, alpha=0.1, warmup_target=0.2, warmup_steps=5))",
+            "fit epochs=3 batch_size=20 shuffle=false",
+        ], deterministic: true), python: py)
+        try check(Case(name: "polynomial", lines: [
+            "data moons n=300 validation=60", "model new",
+            "add dense 8 activation=tanh", "add dense 2 activation=softmax",
+            "compile optimizer=adam(learning_rate=polynomial_decay(0.05, decay_steps=12, end_learning_rate=0.001, power=2, cycle=true))",
+            "fit epochs=2 batch_size=20 shuffle=false",
+        ], deterministic: true), python: py)
+        try check(Case(name: "restarts", lines: [
+            "data moons n=300 validation=60", "model new",
+            "add dense 8 activation=tanh", "add dense 2 activation=softmax",
+            "compile optimizer=sgd(learning_rate=cosine_decay_restarts(0.1, first_decay_steps=7, m_mul=0.5))",
+            "fit epochs=2 batch_size=20 shuffle=false",
+        ], deterministic: true), python: py)
+        try check(Case(name: "lr_scheduler", lines: [
+            "data moons n=300 validation=60", "model new",
+            "add dense 8 activation=tanh", "add dense 2 activation=softmax",
+            "compile optimizer=sgd(learning_rate=0.1)",
+            "fit epochs=3 batch_size=20 shuffle=false callbacks=lr_scheduler(\"0.1 * 0.5 ** epoch if epoch < 2 else lr / 3\")",
+        ], deterministic: true), python: py)
+    }
+
     func testMeanSquaredErrorAdagradAndCategoricalAdamaxOneCycle() throws {
         let py = try requirePython()
         try check(Case(name: "mse_adagrad", lines: [
@@ -370,7 +400,8 @@ final class ExportScriptTests: XCTestCase {
             "fit epochs=1",
         ], deterministic: false), python: py)
         let script = try String(contentsOfFile: dir + "/notes_bn/keras_model.py", encoding: .utf8)
-        XCTAssertTrue(script.contains("X_train_full[5000:15000]"), "the split follows the book: validation = the first images")
+        XCTAssertTrue(script.contains("X_train_full[0:10000]") && script.contains("X_train_full[10000:15000]"),
+                      "the split follows the book: validation = the last images")
         XCTAssertTrue(script.contains("# gradlab: data fashion-mnist validation=5000 limit=15000"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/notes_bn/keras_model.data.safetensors"), "Fashion-MNIST is read from its IDX files")
         print("side-by-side (notes' BN model):\n" + lines.joined(separator: "\n"))

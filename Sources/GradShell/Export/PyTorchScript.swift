@@ -706,7 +706,8 @@ enum PyTorchScript {
         case .oneCycle(let mx, let total, let startRate, let lastRate, let lastSteps):
             let start = startRate.map(\.py) ?? "top / 10"
             return doc + "\n" + """
-                top, total, start = \(mx.py), \(total), \(start)  # the book's OneCycleScheduler
+                top, total = \(mx.py), \(total)  # the book's OneCycleScheduler
+                start = \(start)
                 last = \(lastRate.map(\.py) ?? "start / 1000")
                 half = (total - \(lastSteps.map(String.init) ?? "(total // 10 + 1)")) // 2
                 if step < half:

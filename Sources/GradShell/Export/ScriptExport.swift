@@ -15,7 +15,7 @@ struct ScriptExport {
     /// Where the script reads its samples.
     enum DataSource: Equatable {
         /// Fashion-MNIST's gz IDX files; the ranges index the 60,000 training
-        /// and 10,000 test images (validation = the FIRST images, as the book).
+        /// and 10,000 test images (validation = the LAST images kept, as the book).
         case fashionMNIST(directory: String, train: Range<Int>, validation: Range<Int>?, test: Range<Int>?)
         /// The exact samples gradlab used, written beside the script as
         /// safetensors: `x_train`, `y_train`, `x_validation`… (features before
@@ -201,8 +201,8 @@ struct ScriptExport {
                     # Pixels to [0, 1] exactly as gradlab scales them: x · float32(1/255).
                     X_train_full = X_train_full.astype(np.float32) * np.float32(1 / 255)
                     X_test = X_test.astype(np.float32) * np.float32(1 / 255)
-                    # The validation set is the FIRST \#(validation?.count ?? 0) training images (the book's
-                    # X_valid, X_train = X_train_full[:5000], X_train_full[5000:]).
+                    # The validation set is the LAST \#(validation?.count ?? 0) training images kept (the book's
+                    # X_train, X_valid = X_train_full[:-5000], X_train_full[-5000:]).
                     splits = {
                         "train": (X_train_full[\#(rows(train))], y_train_full[\#(rows(train))]),
                 """#)

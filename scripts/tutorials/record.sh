@@ -14,6 +14,10 @@ record() { # NN name [--nocheck REGEX]...
   local src=tutorials/src/$1.txt out=tutorials/$2.md; shift 2
   "$BIN" run "$src" > /tmp/gradlab-record.out 2>&1 || true
   if grep -q "expectation failed" /tmp/gradlab-record.out; then echo "!! $out: an expectation failed while recording:"; grep -B2 "expectation failed" /tmp/gradlab-record.out | head -20; fi
+  # A solution must end with its exercise solved: the last `check` meets every goal.
+  if [[ $out == */solutions/* ]] && ! grep "goals met" /tmp/gradlab-record.out | tail -1 | grep -q "exercise complete"; then
+    echo "!! $out: the solution's last check does not complete the exercise:"; grep "goals met" /tmp/gradlab-record.out | tail -1
+  fi
   python3 scripts/tutorials/post.py "$out" --header "<!-- gradlab: tolerance=0.01 abs=0.0001 -->" "$@"
   "$BIN" replay --check --quiet "$out" | tail -1
 }

@@ -55,10 +55,17 @@ final class ScheduleTests: XCTestCase {
                        .piecewise(boundaries: [5, 15], values: [0.01, 0.005, 0.001]))
     }
 
+    /// Keras' CosineDecay with a warm-up target and no warm-up steps decays from the target.
+    func testCosineWarmupTargetWithoutWarmupSteps() throws {
+        let s = try LearningRateSchedule(ComponentCall(parsing: "cosine_decay(0.1, decay_steps=100, warmup_target=0.2)"))
+        XCTAssertEqual(s.rate(at: 0), 0.2, accuracy: 1e-7)
+        XCTAssertEqual(s.rate(at: 50), 0.1, accuracy: 1e-6)
+    }
+
     /// A schedule that would divide by zero, or lacks a required argument, is refused.
     func testBadSchedulesAreRefused() {
         for text in ["exponential_decay(0.01, decay_steps=0, decay_rate=0.1)", "power(0.01, decay_steps=0)",
-                     "cosine_decay(0.1)", "cosine_decay(0.1, decay_steps=100, warmup_target=0.2)",
+                     "cosine_decay(0.1)",
                      "polynomial_decay(0.1, decay_steps=-5)", "piecewise(boundaries=[15, 5], values=[1, 2, 3])",
                      "piecewise(boundaries=[5], values=[1])", "cosine_decay_restarts(0.1, first_decay_steps=10, t_mul=2, warp=1)",
                      "linear_decay(0.1)"] {

@@ -185,7 +185,7 @@ public enum LearningRateSchedule: Equatable, Sendable, Codable {
             let target = a["warmup_target"] == nil ? nil : try number(a, "warmup_target", nil)
             self = .cosine(initial: try number(a, "initial_learning_rate", nil), decaySteps: try steps(a, "decay_steps", nil),
                            alpha: try number(a, "alpha", 0, 0...1), warmupTarget: target,
-                           warmupSteps: target == nil ? try number(a, "warmup_steps", 0) : try steps(a, "warmup_steps", nil))
+                           warmupSteps: try number(a, "warmup_steps", 0))
         case "cosine_decay_restarts":
             let a = try c.arguments(["initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"])
             self = .cosineRestarts(initial: try number(a, "initial_learning_rate", nil), firstDecaySteps: try steps(a, "first_decay_steps", nil),

@@ -69,7 +69,7 @@ def read(path, default=""):
 def to_float(s):
     try:
         return float(s.rstrip("s,;"))
-    except (TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError):
         return None
 
 
@@ -136,7 +136,8 @@ def parse_gradlab(run, workload):
     plain_evals = [s for k, kv, s in t if k == "evaluate" and not (kv.get("mc") or "mc" in kv)]
     first = lambda kind: next((s for k, _, s in t if k == kind), None)
     plain, mc = parse_accuracies(run["stdout"])
-    rec = {"rc": run["rc"], "wall_seconds": run["wall"], "peak_rss_mib": run["rss_mib"],
+    kernel = next((m.group(1) for m in re.finditer(r"^\s*timing\s+kernel=(\S+)", run["stderr"], re.M)), None)
+    rec = {"rc": run["rc"], "kernel": kernel, "wall_seconds": run["wall"], "peak_rss_mib": run["rss_mib"],
            "fit_seconds": fits, "evaluate_seconds": plain_evals,
            "data_seconds": first("data"), "startup_seconds": first("startup"),
            "test_accuracies": plain, "mc_accuracies": mc}
@@ -621,7 +622,7 @@ def main():
         a512 = median([(r.get("avx512") or {}).get("all_cores_gflops") for r in peak_recs])
         p256 = median([(r.get("avx2") or {}).get("per_core_gflops") for r in peak_recs])
         a256 = median([(r.get("avx2") or {}).get("all_cores_gflops") for r in peak_recs])
-        md += [f"Peak fp32 FMA rate (bench/peak/peak.c, median of {len(peak_recs)} rounds): AVX-512 "
+        md += [f"Peak fp32 FMA rate (bench/floor-tools/peak.c, median of {len(peak_recs)} rounds): AVX-512 "
                f"{fmt(p512, digits=1)} GFLOP/s per core, {fmt(a512, digits=1)} on {peak_recs[0].get('cores')} cores; "
                f"AVX2 {fmt(p256, digits=1)} per core, {fmt(a256, digits=1)} on all cores. "
                f"% of peak = achieved GFLOP/s ÷ {fmt(prow['peak_gflops'] if prow else None, digits=1)} "

@@ -89,10 +89,10 @@ fi
 [ -x "$FLOOR" ] || die "no floor binary at $FLOOR"
 # C tools (plain clang): CGemm's floor and the peak FMA rate
 TOOLS="${BENCH_TOOLS:-$ROOT/.build/bench-tools}"
-if OUT="$TOOLS" sh "$HERE/floor/build.sh" >&2; then
+if OUT="$TOOLS" sh "$HERE/floor-tools/build.sh" >&2; then
   CGEMM_FLOOR="$TOOLS/cgemm-floor"; PEAK="$TOOLS/peak"
 else
-  log "warning: bench/floor/build.sh failed: no CGemm floor candidate, no peak"
+  log "warning: bench/floor-tools/build.sh failed: no CGemm floor candidate, no peak"
   CGEMM_FLOOR=""; PEAK=""
 fi
 
@@ -156,8 +156,8 @@ run_measured() {  # run_measured DIR NAME STDIN_FILE CMD...
 
 # Floor candidates (bench/README.md, "The floor"): Debian's OpenBLAS under each
 # OPENBLAS_CORETYPE of FLOOR_CORETYPES (one process each; "default" = what it picks
-# by itself), numpy's bundled OpenBLAS (bench/floor/numpy_floor.py, when the venv
-# has numpy) and gradlab's own CGemm (bench/floor/cgemm_floor.c); each with one
+# by itself), numpy's bundled OpenBLAS (bench/floor-tools/numpy_floor.py, when the venv
+# has numpy) and gradlab's own CGemm (bench/floor-tools/cgemm_floor.c); each with one
 # thread and with all cores. The fastest of all is the floor (floor-Wn.*); every
 # candidate's run is kept as floorc-Wn-CANDIDATE-tT.* for report.py.
 floor_candidates() {  # prints "NAME" lines
@@ -179,7 +179,7 @@ run_floor_candidate() {  # run_floor_candidate DIR W CAND THREADS ARGS...
       targ=(); [ "$t" = 1 ] && targ=(--threads 1)
       run_measured "$dir" "$name" /dev/null env OPENBLAS_CORETYPE="${cand#openblas-}" "$FLOOR" --json --repeat 1 "${targ[@]}" "$@" ;;
     numpy)
-      run_measured "$dir" "$name" /dev/null "$NUMPY_PY" "$HERE/floor/numpy_floor.py" --json --repeat 1 \
+      run_measured "$dir" "$name" /dev/null "$NUMPY_PY" "$HERE/floor-tools/numpy_floor.py" --json --repeat 1 \
         --threads "$([ "$t" = 1 ] && echo 1 || echo 0)" "$@" ;;
     cgemm)
       run_measured "$dir" "$name" /dev/null "$CGEMM_FLOOR" --json --repeat 1 --threads "$([ "$t" = 1 ] && echo 1 || echo 2)" "$@" ;;
@@ -234,7 +234,7 @@ PY
   return 0
 }
 
-run_peak() {  # run_peak DIR: the machine's peak fp32 FMA rate (bench/peak/peak.c)
+run_peak() {  # run_peak DIR: the machine's peak fp32 FMA rate (bench/floor-tools/peak.c)
   local dir="$1"
   [ -x "$PEAK" ] || return 0
   run_measured "$dir" peak /dev/null "$PEAK" --json --seconds "$([ "$QUICK" = 1 ] && echo 0.05 || echo 0.2)" --rounds 3

@@ -1,7 +1,7 @@
 // cgemm-floor: the sgemm floor of bench/floor/main.swift (gradlab-sgemm-floor),
 // computed with gradlab's own kernels (Sources/CGemm, cgemm_sgemm) instead of
 // OpenBLAS: the same products on the same preallocated buffers, same flags,
-// same output. Built by bench/floor/build.sh with plain clang (no -march), as
+// same output. Built by bench/floor-tools/build.sh with plain clang (no -march), as
 // scripts/check-gemm.sh builds CGemm; cgemm picks its AVX-512 / AVX2 / scalar
 // path at run time (GRADLAB_KERNEL forces one).
 //

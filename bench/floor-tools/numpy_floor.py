@@ -4,8 +4,8 @@ OpenBLAS (the wheel's scipy-openblas, not Debian's): the same products on
 preallocated float32 buffers, np.matmul(..., out=...) with transposes as
 views (numpy hands them to sgemm as transpose flags, no copies).
 
-  bench/.venv/bin/python bench/floor/numpy_floor.py --layers 784,300,100,10 --batch 32 --samples 55000 [--threads N] [--json]
-  bench/.venv/bin/python bench/floor/numpy_floor.py --mc-passes 100 --mc-samples 10000 [--batch 1000]
+  bench/.venv/bin/python bench/floor-tools/numpy_floor.py --layers 784,300,100,10 --batch 32 --samples 55000 [--threads N] [--json]
+  bench/.venv/bin/python bench/floor-tools/numpy_floor.py --mc-passes 100 --mc-samples 10000 [--batch 1000]
 
 --threads N sets OPENBLAS_NUM_THREADS before numpy is imported (0 = OpenBLAS'
 default, all CPUs). The time includes Python's per-call overhead (~1-2 µs a

@@ -605,7 +605,7 @@ def main():
     title = f"gradlab bench {today}{' (QUICK smoke test)' if a.quick else ''}"
     md = [f"# {title}", "",
           f"{nruns} run(s), medians; peers: {', '.join(peers) or 'none'}; machine: {info.get('cpus')} CPUs, "
-          f"{info.get('cpu') or '?'}; OpenBLAS {info.get('blas_core') or ''} threads {info.get('blas_threads', '?')}; gradlab {info.get('git', '?')}.",
+          f"{info.get('cpu') or '?'}; first floor run's fastest sgemm {info.get('blas_core') or '?'} threads {info.get('blas_threads', '?')}; gradlab {info.get('git', '?')}.",
           "", table(rows, peers), ""]
     md += [f"Note: {n}" for n in a.note] + ([""] if a.note else [])
     busy = data.get(("machine", "busy"), [])

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gradlab's benchmark (issue 9): W1-W5 through the gradlab shell, the same
+# gradlab's benchmark (issue 9): W1-W6 and W3b through the gradlab shell, the same
 # workloads in Keras 3 (TensorFlow and JAX) and PyTorch, and the sgemm floor,
-# interleaved in one run; then bench/report.py prints the table and writes
+# the peak FMA rate (bench/floor-tools), interleaved in one run; then bench/report.py prints the table and writes
 # bench/results/DATE.md + DATE.json.  See bench/README.md.
 #
 #   bash bench/run.sh                 # full run, peers included (~10-15 min on 2 cores)

@@ -22,7 +22,31 @@ import subprocess
 import sys
 
 PEER_ORDER = ["keras-tf", "keras-jax", "pytorch"]
-FIT_WORKLOADS = ["W1", "W2", "W5"]
+FIT_WORKLOADS = ["W1", "W2", "W5", "W6"]
+MC_WORKLOADS = ["W3", "W3b"]
+ALL_WORKLOADS = ["W1", "W2", "W3", "W3b", "W4", "W5", "W6"]
+LAYERS = [784, 300, 100, 10]
+# the products of each workload (multiply-add count): mode, layer widths
+SHAPES = {"W1": ("train", LAYERS), "W2": ("train", LAYERS), "W3": ("mc", LAYERS), "W3b": ("mc", LAYERS),
+          "W5": ("train", LAYERS), "W6": ("train", [784] + [100] * 20 + [10])}
+
+
+def workload_flops(w, floor_rec=None):
+    """FLOPs (2 × multiply-adds) of the measured part of workload w: per trained sample the
+    forward product, the weight-gradient product and the input-gradient product of every Dense
+    but the first (nothing before it needs it: W2's input BN takes its gradients from x̂ᵀ·dZ_0);
+    per MC pass and test image the forward products only. Sizes from the floor's record (QUICK
+    shrinks them), else the full run's 55,000 samples / 100 × 10,000."""
+    if w not in SHAPES:
+        return None
+    mode, layers = SHAPES[w]
+    macs = [layers[l] * layers[l + 1] for l in range(len(layers) - 1)]
+    rec = floor_rec or {}
+    if mode == "mc":
+        rows = rec.get("mc_passes", 100) * rec.get("mc_samples", 10000)
+        return 2.0 * rows * sum(macs)
+    samples = rec.get("samples", 55000)
+    return 2.0 * samples * (2 * sum(macs) + sum(macs[1:]))
 
 # ---------------------------------------------------------------- parsing
 
@@ -45,7 +69,7 @@ def read(path, default=""):
 def to_float(s):
     try:
         return float(s.rstrip("s,;"))
-    except (TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError):
         return None
 
 
@@ -112,7 +136,8 @@ def parse_gradlab(run, workload):
     plain_evals = [s for k, kv, s in t if k == "evaluate" and not (kv.get("mc") or "mc" in kv)]
     first = lambda kind: next((s for k, _, s in t if k == kind), None)
     plain, mc = parse_accuracies(run["stdout"])
-    rec = {"rc": run["rc"], "wall_seconds": run["wall"], "peak_rss_mib": run["rss_mib"],
+    kernel = next((m.group(1) for m in re.finditer(r"^\s*timing\s+kernel=(\S+)", run["stderr"], re.M)), None)
+    rec = {"rc": run["rc"], "kernel": kernel, "wall_seconds": run["wall"], "peak_rss_mib": run["rss_mib"],
            "fit_seconds": fits, "evaluate_seconds": plain_evals,
            "data_seconds": first("data"), "startup_seconds": first("startup"),
            "test_accuracies": plain, "mc_accuracies": mc}
@@ -126,7 +151,7 @@ def parse_gradlab(run, workload):
         rec["epoch_seconds"] = fits[-1]  # the last epoch: steady state
     if mcs:
         rec["mc_seconds"] = mcs[-1]
-    if workload == "W3":
+    if workload in MC_WORKLOADS:
         rec["test_accuracy"] = mc[-1] if mc else None
     else:
         rec["test_accuracy"] = plain[0] if plain else None  # after the 1st epoch
@@ -154,7 +179,19 @@ def collect(work, peers, workloads):
     add = lambda src, w, rec: data.setdefault((src, w), []).append(rec)
     for rdir in runs:
         rname = os.path.basename(rdir)
-        for w in ["W1", "W2", "W3", "W4", "W5"]:  # W4 also needs W1's session
+        prec = parse_json_lines(read(os.path.join(rdir, "peak.stdout")))
+        if prec:
+            add("peak", "machine", prec[0])
+        for path in sorted(glob.glob(os.path.join(rdir, "floorc-*.stdout"))):
+            m = re.match(r"floorc-(W\w+?)-(.+)-t(1|n)$", os.path.basename(path)[:-7])
+            if not m:
+                continue
+            run = load_run(path[:-7])
+            recs = parse_json_lines(run["stdout"])
+            if run["rc"] == 0 and recs and "seconds" in recs[0]:
+                rec = dict(recs[0], candidate=m.group(2), threads_setting=m.group(3), run=rname)
+                data.setdefault(("floorc", m.group(1)), []).append(rec)
+        for w in ALL_WORKLOADS:  # W4 also needs W1's session
             base = os.path.join(rdir, f"floor-{w}")
             if os.path.exists(base + ".rc"):
                 run = load_run(base)
@@ -171,7 +208,7 @@ def collect(work, peers, workloads):
                     problems.append(f"{rname}: gradlab {w} exited {run['rc']}: {run['stderr'].strip()[-300:]}")
                 add("gradlab", w, rec)
         for fw in peers:
-            for w in ["W4", "W2", "W3", "W5"]:
+            for w in ["W4", "W2", "W3", "W3b", "W5", "W6"]:
                 base = os.path.join(rdir, f"{fw}-{w}")
                 if not os.path.exists(base + ".rc"):
                     continue
@@ -261,11 +298,20 @@ def evaluate(data, peers, workloads, quick, reference):
                                            med(data, "keras-jax", w, "test_accuracy")) if a is not None],
                               default=None)
 
+    peak_recs = data.get(("peak", "machine"), [])
+    peak_isa = "avx512" if any(r.get("avx512") for r in peak_recs) else "avx2"
+    # the machine's peak = the per-core FMA rate × cores (the all-core measurement is reported
+    # too; on a shared machine it drops whenever another process holds a core)
+    peak_all = median([(r.get(peak_isa) or {}).get("per_core_gflops", 0) * r.get("cores", 1) or None
+                       for r in peak_recs])
+
     for w, metric, gkey, pkey, limit_peer, limit_floor in [
         ("W1", "epoch", "epoch_seconds", "epoch_seconds", 0.5, 1.3),
         ("W2", "epoch", "epoch_seconds", "epoch_seconds", 0.5, None),
         ("W3", "mc", "mc_seconds", "mc_seconds", 0.3, None),
+        ("W3b", "mc", "mc_seconds", "mc_seconds", 0.35, None),
         ("W5", "epoch", "epoch_seconds", "epoch_seconds", None, 1.2),
+        ("W6", "epoch", "epoch_seconds", "epoch_seconds", 0.4, None),
     ]:
         if w not in workloads:
             continue
@@ -287,11 +333,26 @@ def evaluate(data, peers, workloads, quick, reference):
         if w == "W1":
             target.append("acc ≥ Keras−0.01")
             checks.append(None if acc is None or ka is None else acc >= ka - 0.01)
+        floor_recs = data.get(("floor", w), [])
+        flops = workload_flops(w, floor_recs[0] if floor_recs else None)
+        gf = lambda t: flops / t * 1e-9 if flops and t else None
+        pct = lambda t: 100 * gf(t) / peak_all if gf(t) and peak_all else None
+        if w == "W1":
+            target.append("≥40 % of peak")
+            checks.append(None if pct(g) is None else pct(g) >= 40)
+        cands = floor_candidates(data, w)
+        fastest_cand = min(cands, key=lambda c: cands[c]["seconds"]) if cands else None
         rows.append({"workload": w, "metric": metric, "unit": " s", "gradlab": g, "peers": pv,
                      "fastest_peer": fk, "fastest_peer_seconds": fv, "ratio_peer": rp,
                      "ratio_peer_estimate": est, "floor": floor, "ratio_floor": rf,
                      "accuracy": acc, "keras_accuracy": ka,
                      "peak_rss_mib": med(data, "gradlab", w, "peak_rss_mib"),
+                     "gflop": flops * 1e-9 if flops else None, "peak_gflops": peak_all, "peak_isa": peak_isa,
+                     "gradlab_gflops": gf(g), "gradlab_pct_peak": pct(g),
+                     "peers_gflops": {fw: gf(v) for fw, v in pv.items()},
+                     "peers_pct_peak": {fw: pct(v) for fw, v in pv.items()},
+                     "floor_gflops": gf(floor), "floor_pct_peak": pct(floor),
+                     "floor_candidates": cands, "floor_fastest_candidate": fastest_cand,
                      "target": ", ".join(target), "checks": checks})
 
     if "W2" in workloads:
@@ -340,10 +401,28 @@ def evaluate(data, peers, workloads, quick, reference):
     return rows
 
 
+def floor_candidates(data, w):
+    """{candidate: {"seconds": median over rounds of the faster thread setting, "threads": …, "core": …}}."""
+    per = {}
+    for rec in data.get(("floorc", w), []):
+        key = (rec["candidate"], rec["run"])
+        if key not in per or rec["seconds"] < per[key]["seconds"]:
+            per[key] = rec
+    out = {}
+    for cand in sorted({c for c, _ in per}):
+        recs = [r for (c, _), r in per.items() if c == cand]
+        out[cand] = {"seconds": median([r["seconds"] for r in recs]),
+                     "threads": sorted({str(r.get("blas_threads")) for r in recs}),
+                     "core": sorted({str(r.get("blas_core")) for r in recs}),
+                     "runs": [r["seconds"] for r in recs]}
+    return out
+
+
 def harness_problems(data, peers, workloads, nruns, gradlab=True):
     """What a working harness must have produced (failed exits are reported by collect)."""
     out = []
-    need = {"W1": "epoch_seconds", "W2": "epoch_seconds", "W3": "mc_seconds", "W5": "epoch_seconds"}
+    need = {"W1": "epoch_seconds", "W2": "epoch_seconds", "W3": "mc_seconds", "W3b": "mc_seconds",
+            "W5": "epoch_seconds", "W6": "epoch_seconds"}
     for w in workloads:
         if gradlab:
             grecs = data.get(("gradlab", w), [])
@@ -353,10 +432,10 @@ def harness_problems(data, peers, workloads, nruns, gradlab=True):
                 if r.get("rc") != 0:
                     continue
                 if w in need and r.get(need[w]) is None:
-                    line = "timing evaluate_mc" if w == "W3" else "timing fit"
+                    line = "timing evaluate_mc" if w in MC_WORKLOADS else "timing fit"
                     out.append(f"gradlab {w} run {i + 1}: no `{line} ... seconds=` line on stderr")
                 if w in need and r.get("test_accuracy") is None:
-                    out.append(f"gradlab {w} run {i + 1}: no {'mc ' if w == 'W3' else ''}accuracy line on stdout")
+                    out.append(f"gradlab {w} run {i + 1}: no {'mc ' if w in MC_WORKLOADS else ''}accuracy line on stdout")
                 if w == "W4" and r.get("wall_seconds") is None:
                     out.append(f"gradlab W4 run {i + 1}: no wall time")
             if w == "W4" and len(data.get(("gradlab", "W1"), [])) < nruns:
@@ -374,7 +453,8 @@ def harness_problems(data, peers, workloads, nruns, gradlab=True):
 # ---------------------------------------------------------------- output
 
 def table(rows, peers):
-    head = ["workload", "gradlab"] + peers + ["× fastest peer", "floor", "× floor",
+    head = ["workload", "gradlab"] + peers + ["× fastest peer", "floor (fastest candidate)", "× floor",
+                                              "GFLOP/s gradlab / floor (% of peak)",
                                               "accuracy (gradlab / Keras)", "gradlab peak RSS", "target", "met"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
@@ -392,8 +472,53 @@ def table(rows, peers):
             acc = f"{fmt(r.get('accuracy'), digits=4)} / {fmt(r.get('keras_accuracy'), digits=4)}"
         cells = [f"{r['workload']} {r['metric']}", fmt(r["gradlab"], u, digits)]
         cells += [fmt(r["peers"].get(fw), u, digits) for fw in peers]
-        cells += [rps, fmt(r.get("floor"), u), fmt(r.get("ratio_floor"), "×", 2) if r.get("ratio_floor") else "—",
+        fl = fmt(r.get("floor"), u)
+        if r.get("floor_fastest_candidate"):
+            fl += f" ({r['floor_fastest_candidate']})"
+        gfl = "—"
+        if r.get("gradlab_gflops") is not None or r.get("floor_gflops") is not None:
+            gfl = (f"{fmt(r.get('gradlab_gflops'), digits=0)} ({fmt(r.get('gradlab_pct_peak'), ' %', 0)}) / "
+                   f"{fmt(r.get('floor_gflops'), digits=0)} ({fmt(r.get('floor_pct_peak'), ' %', 0)})")
+        cells += [rps, fl, fmt(r.get("ratio_floor"), "×", 2) if r.get("ratio_floor") else "—", gfl,
                   acc or "—", fmt(r.get("peak_rss_mib"), " MiB", 0), r["target"], r["met"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def floor_table(rows):
+    """Every floor candidate's time per workload (median over rounds of its faster thread setting)."""
+    cands = []
+    for r in rows:
+        for c in (r.get("floor_candidates") or {}):
+            if c not in cands:
+                cands.append(c)
+    if not cands:
+        return ""
+    head = ["workload"] + cands + ["fastest"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        fc = r.get("floor_candidates")
+        if not fc:
+            continue
+        cells = [r["workload"]]
+        for c in cands:
+            v = fc.get(c)
+            cells.append("—" if not v else f"{fmt(v['seconds'])} s (t{'/'.join(v['threads'])}, {'/'.join(v['core'])})")
+        cells.append(r.get("floor_fastest_candidate") or "—")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def gflops_table(rows, peers):
+    head = ["workload", "GFLOP counted", "gradlab"] + peers + ["floor"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        if r.get("gflop") is None:
+            continue
+        cell = lambda g, p: "—" if g is None else f"{g:.0f} ({fmt(p, ' %', 0)})"
+        cells = [r["workload"], f"{r['gflop']:.1f}", cell(r.get("gradlab_gflops"), r.get("gradlab_pct_peak"))]
+        cells += [cell(r["peers_gflops"].get(fw), r["peers_pct_peak"].get(fw)) for fw in peers]
+        cells.append(cell(r.get("floor_gflops"), r.get("floor_pct_peak")))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -407,7 +532,7 @@ def peer_detail_table(data, peers, workloads):
             recs = data.get((src, w), [])
             if not recs:
                 continue
-            times = [r.get("mc_seconds" if w == "W3" else "epoch_seconds") for r in recs]
+            times = [r.get("mc_seconds" if w in MC_WORKLOADS else "epoch_seconds") for r in recs]
             lines.append("| " + " | ".join([
                 src, w, f"{fmt(median(times))} ({', '.join(fmt(t) for t in times)})",
                 fmt(median([r.get("test_accuracy") for r in recs]), digits=4),
@@ -458,7 +583,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--results-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     ap.add_argument("--peers", default="")
-    ap.add_argument("--workloads", default="W1,W2,W3,W4,W5")
+    ap.add_argument("--workloads", default="W1,W2,W3,W3b,W4,W5,W6")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("--no-gradlab", action="store_true", help="peers and floor only")
@@ -467,7 +592,7 @@ def main():
 
     peers = [p for p in a.peers.split(",") if p]
     peers = [p for p in PEER_ORDER if p in peers] + [p for p in peers if p not in PEER_ORDER]
-    workloads = [w for w in ["W1", "W2", "W3", "W4", "W5"] if w in a.workloads.split(",")]
+    workloads = [w for w in ALL_WORKLOADS if w in a.workloads.split(",")]
 
     data, problems, nruns = collect(a.work, peers, workloads)
     problems += harness_problems(data, peers, workloads, nruns, gradlab=not a.no_gradlab)
@@ -480,7 +605,7 @@ def main():
     title = f"gradlab bench {today}{' (QUICK smoke test)' if a.quick else ''}"
     md = [f"# {title}", "",
           f"{nruns} run(s), medians; peers: {', '.join(peers) or 'none'}; machine: {info.get('cpus')} CPUs, "
-          f"{info.get('cpu') or '?'}; OpenBLAS {info.get('blas_core') or ''} threads {info.get('blas_threads', '?')}; gradlab {info.get('git', '?')}.",
+          f"{info.get('cpu') or '?'}; first floor run's fastest sgemm {info.get('blas_core') or '?'} threads {info.get('blas_threads', '?')}; gradlab {info.get('git', '?')}.",
           "", table(rows, peers), ""]
     md += [f"Note: {n}" for n in a.note] + ([""] if a.note else [])
     busy = data.get(("machine", "busy"), [])
@@ -493,7 +618,28 @@ def main():
     if reference is not None and any(r.get("ratio_peer_estimate") for r in rows):
         md += [f"est.: no peers in this run; ratio estimated as (gradlab/floor now) × (floor/fastest peer) "
                f"from results/{reference[0]}.", ""]
-    md += ["Epoch = the last (2nd) epoch's training steps; W3 = 100 MC Dropout passes over the "
+    prow = next((r for r in rows if r.get("peak_gflops")), None)
+    peak_recs = data.get(("peak", "machine"), [])
+    if peak_recs:
+        p512 = median([(r.get("avx512") or {}).get("per_core_gflops") for r in peak_recs])
+        a512 = median([(r.get("avx512") or {}).get("all_cores_gflops") for r in peak_recs])
+        p256 = median([(r.get("avx2") or {}).get("per_core_gflops") for r in peak_recs])
+        a256 = median([(r.get("avx2") or {}).get("all_cores_gflops") for r in peak_recs])
+        md += [f"Peak fp32 FMA rate (bench/floor-tools/peak.c, median of {len(peak_recs)} rounds): AVX-512 "
+               f"{fmt(p512, digits=1)} GFLOP/s per core, {fmt(a512, digits=1)} on {peak_recs[0].get('cores')} cores; "
+               f"AVX2 {fmt(p256, digits=1)} per core, {fmt(a256, digits=1)} on all cores. "
+               f"% of peak = achieved GFLOP/s ÷ {fmt(prow['peak_gflops'] if prow else None, digits=1)} "
+               f"({prow['peak_isa'] if prow else '?'} per-core rate × {peak_recs[0].get('cores')} cores). Achieved GFLOP/s = 2 × the multiply-adds of "
+               "forward, weight-gradient and input-gradient products (not the first Dense's input gradient) "
+               "per trained sample; MC: forward products per pass and image; ÷ the measured time.", ""]
+    ft = floor_table(rows)
+    if ft:
+        md += ["## Floor candidates", "",
+               "Each candidate's time (median over rounds of its faster thread setting: t1 = one thread, "
+               "tn/t2 = all cores) for the products of the workload; the floor is the fastest candidate of each round.", "",
+               ft, ""]
+    md += ["## GFLOP/s and % of peak", "", gflops_table(rows, peers), ""]
+    md += ["Epoch = the last (2nd) epoch's training steps; W3/W3b = 100 MC Dropout passes over the "
            "10,000 test images; W4 startup = `echo quit | gradlab` wall time vs the peers' import-to-ready; "
            "W4 peak RSS = the W1 session (GNU time) vs the peers' W1 processes. "
            "Accuracy = test accuracy after the 1st epoch (W3: MC accuracy); Keras = the better backend.", "",

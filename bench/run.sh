@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gradlab's benchmark (issue 9): W1-W5 through the gradlab shell, the same
+# gradlab's benchmark (issue 9): W1-W6 and W3b through the gradlab shell, the same
 # workloads in Keras 3 (TensorFlow and JAX) and PyTorch, and the sgemm floor,
-# interleaved in one run; then bench/report.py prints the table and writes
+# the peak FMA rate (bench/floor-tools), interleaved in one run; then bench/report.py prints the table and writes
 # bench/results/DATE.md + DATE.json.  See bench/README.md.
 #
 #   bash bench/run.sh                 # full run, peers included (~10-15 min on 2 cores)
@@ -12,7 +12,9 @@
 # Environment:
 #   REPEAT=3            runs of everything; medians are reported (QUICK: 1)
 #   PEERS=all|none|keras-tf,keras-jax,pytorch   (QUICK default: none)
-#   WORKLOADS=W1,W2,W3,W4,W5
+#   WORKLOADS=W1,W2,W3,W3b,W4,W5,W6
+#   FLOOR_CORETYPES="default Haswell SkylakeX"   OPENBLAS_CORETYPEs of Debian's OpenBLAS
+#                       tried for the floor (each a separate process)
 #   GRADLAB=path        use this gradlab binary instead of building one
 #   GRADLAB=none        peers and floor only (results named DATE-peers-only)
 #   FLOOR=path          likewise for gradlab-sgemm-floor
@@ -41,7 +43,7 @@ else
   REPEAT="${REPEAT:-3}"; PEERS="${PEERS:-all}"
   OUT="${OUT:-$HERE/results}"
 fi
-WORKLOADS="${WORKLOADS:-W1,W2,W3,W4,W5}"
+WORKLOADS="${WORKLOADS:-W1,W2,W3,W3b,W4,W5,W6}"
 [ "$PEERS" = all ] && PEERS="keras-tf,keras-jax,pytorch"
 [ "$PEERS" = none ] && PEERS=""
 DATA_DIR="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
@@ -85,6 +87,14 @@ if [ -z "${GRADLAB:-}" ] || [ -z "${FLOOR:-}" ]; then
 fi
 [ "$GRADLAB" = none ] || [ -x "$GRADLAB" ] || die "no gradlab binary at $GRADLAB"
 [ -x "$FLOOR" ] || die "no floor binary at $FLOOR"
+# C tools (plain clang): CGemm's floor and the peak FMA rate
+TOOLS="${BENCH_TOOLS:-$ROOT/.build/bench-tools}"
+if OUT="$TOOLS" sh "$HERE/floor-tools/build.sh" >&2; then
+  CGEMM_FLOOR="$TOOLS/cgemm-floor"; PEAK="$TOOLS/peak"
+else
+  log "warning: bench/floor-tools/build.sh failed: no CGemm floor candidate, no peak"
+  CGEMM_FLOOR=""; PEAK=""
+fi
 
 VENV_PY="$HERE/.venv/bin/python"
 NOTES=()
@@ -97,6 +107,11 @@ if [ -n "$PEERS" ]; then
     NOTES+=("PyTorch skipped: no CPU-only torch could be installed (see bench/setup_venv.sh).")
   fi
 fi
+
+# numpy's bundled OpenBLAS as a floor candidate (the venv's numpy)
+NUMPY_PY=""
+if [ -x "$VENV_PY" ] && "$VENV_PY" -c 'import numpy' >/dev/null 2>&1; then NUMPY_PY="$VENV_PY"
+else log "note: no numpy in bench/.venv: no numpy floor candidate"; fi
 
 # ---------------------------------------------------------------- sizes
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/gradlab-bench.XXXXXX")"
@@ -116,6 +131,8 @@ else
   TRAIN_N=55000; MC_PASSES=100; MC_N=10000; PEER_FLAGS=()
 fi
 LAYERS=784,300,100,10
+LAYERS_W6=784$(printf ',100%.0s' $(seq 20)),10
+FLOOR_CORETYPES="${FLOOR_CORETYPES:-default Haswell SkylakeX}"
 
 # ---------------------------------------------------------------- runners
 # Each run leaves NAME.stdout, NAME.stderr, NAME.rc, NAME.wall (seconds, bash's
@@ -137,34 +154,95 @@ run_measured() {  # run_measured DIR NAME STDIN_FILE CMD...
   return 0
 }
 
+# Floor candidates (bench/README.md, "The floor"): Debian's OpenBLAS under each
+# OPENBLAS_CORETYPE of FLOOR_CORETYPES (one process each; "default" = what it picks
+# by itself), numpy's bundled OpenBLAS (bench/floor-tools/numpy_floor.py, when the venv
+# has numpy) and gradlab's own CGemm (bench/floor-tools/cgemm_floor.c); each with one
+# thread and with all cores. The fastest of all is the floor (floor-Wn.*); every
+# candidate's run is kept as floorc-Wn-CANDIDATE-tT.* for report.py.
+floor_candidates() {  # prints "NAME" lines
+  local ct
+  for ct in $FLOOR_CORETYPES; do echo "openblas-$ct"; done
+  [ -n "$NUMPY_PY" ] && echo numpy
+  [ -x "$CGEMM_FLOOR" ] && echo cgemm
+  return 0
+}
+
+run_floor_candidate() {  # run_floor_candidate DIR W CAND THREADS ARGS...
+  local dir="$1" w="$2" cand="$3" t="$4"; shift 4
+  local name="floorc-$w-$cand-t$t" targ
+  case "$cand" in
+    openblas-default)
+      targ=(); [ "$t" = 1 ] && targ=(--threads 1)
+      run_measured "$dir" "$name" /dev/null env -u OPENBLAS_CORETYPE "$FLOOR" --json --repeat 1 "${targ[@]}" "$@" ;;
+    openblas-*)
+      targ=(); [ "$t" = 1 ] && targ=(--threads 1)
+      run_measured "$dir" "$name" /dev/null env OPENBLAS_CORETYPE="${cand#openblas-}" "$FLOOR" --json --repeat 1 "${targ[@]}" "$@" ;;
+    numpy)
+      run_measured "$dir" "$name" /dev/null "$NUMPY_PY" "$HERE/floor-tools/numpy_floor.py" --json --repeat 1 \
+        --threads "$([ "$t" = 1 ] && echo 1 || echo 0)" "$@" ;;
+    cgemm)
+      run_measured "$dir" "$name" /dev/null "$CGEMM_FLOOR" --json --repeat 1 --threads "$([ "$t" = 1 ] && echo 1 || echo 2)" "$@" ;;
+  esac
+}
+
 run_floor() {  # run_floor DIR
-  # Each floor runs with one OpenBLAS thread and with OpenBLAS' default (all
-  # cores); the faster of the two is the floor (the lower, stricter one), the
-  # other is kept as floor-Wn.other.json.
-  local dir="$1" w args
-  for w in W1 W2 W3 W5; do
+  local dir="$1" w args cand t
+  for w in W1 W2 W3 W3b W5 W6; do
     has_workload "$w" || continue
+    if [ "$w" = W3b ] && has_workload W3; then
+      # W3b's products are W3's (every layer in every pass): the same floor runs
+      for f in "$dir"/floorc-W3-*; do [ -e "$f" ] && cp "$f" "$dir/floorc-W3b-${f#"$dir"/floorc-W3-}"; done
+      for f in "$dir"/floor-W3.*; do [ -e "$f" ] && cp "$f" "$dir/floor-W3b.${f#"$dir"/floor-W3.}"; done
+      continue
+    fi
     case "$w" in
-      W1) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N) ;;
-      W2) args=(--layers $LAYERS --batch 32 --samples $TRAIN_N) ;;   # gradlab folds dA_0 (AffineInput)
-      W3) args=(--layers $LAYERS --mc-passes $MC_PASSES --mc-samples $MC_N) ;;
-      W5) args=(--layers $LAYERS --batch 256 --samples $TRAIN_N) ;;
+      W1) args=(--warmup 1 --layers $LAYERS --batch 32 --samples $TRAIN_N) ;;
+      W2) args=(--warmup 1 --layers $LAYERS --batch 32 --samples $TRAIN_N) ;;   # gradlab folds dA_0 (AffineInput)
+      W3|W3b) args=(--warmup 0 --layers $LAYERS --mc-passes $MC_PASSES --mc-samples $MC_N) ;;
+      W5) args=(--warmup 1 --layers $LAYERS --batch 256 --samples $TRAIN_N) ;;
+      W6) args=(--warmup 1 --layers $LAYERS_W6 --batch 32 --samples $TRAIN_N) ;;
     esac
-    run_measured "$dir" "floor-$w-t1" /dev/null "$FLOOR" --json --repeat 1 --warmup 1 --threads 1 "${args[@]}"
-    run_measured "$dir" "floor-$w-tn" /dev/null "$FLOOR" --json --repeat 1 --warmup 1 "${args[@]}"
-    local best=t1 other=tn
-    if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if b["seconds"] < a["seconds"] else 1)' \
-        "$dir/floor-$w-t1.stdout" "$dir/floor-$w-tn.stdout" 2>/dev/null; then best=tn; other=t1; fi
-    local f
-    for f in stdout stderr rc wall time; do [ -f "$dir/floor-$w-$best.$f" ] && cp "$dir/floor-$w-$best.$f" "$dir/floor-$w.$f"; done
-    cp "$dir/floor-$w-$other.stdout" "$dir/floor-$w.other.json" 2>/dev/null || true
+    for cand in $(floor_candidates); do
+      for t in 1 n; do run_floor_candidate "$dir" "$w" "$cand" "$t" "${args[@]}"; done
+    done
+    # the fastest candidate run becomes floor-Wn.*
+    local best
+    best="$(python3 - "$dir" "$w" <<'PY'
+import glob, json, os, sys
+d, w = sys.argv[1], sys.argv[2]
+best = None
+for p in glob.glob(os.path.join(d, f"floorc-{w}-*.stdout")):
+    try:
+        rec = json.loads(open(p).read().strip().splitlines()[-1])
+        if open(p[:-7] + ".rc").read().strip() != "0":
+            continue
+    except (OSError, ValueError, IndexError):
+        continue
+    if best is None or rec["seconds"] < best[0]:
+        best = (rec["seconds"], p[:-7])
+print(best[1] if best else "")
+PY
+)"
+    if [ -n "$best" ]; then
+      local f
+      for f in stdout stderr rc wall time; do [ -f "$best.$f" ] && cp "$best.$f" "$dir/floor-$w.$f"; done
+    else
+      echo 1 > "$dir/floor-$w.rc"; : > "$dir/floor-$w.stdout"; echo "no floor candidate gave a time" > "$dir/floor-$w.stderr"
+    fi
   done
   return 0
 }
 
+run_peak() {  # run_peak DIR: the machine's peak fp32 FMA rate (bench/floor-tools/peak.c)
+  local dir="$1"
+  [ -x "$PEAK" ] || return 0
+  run_measured "$dir" peak /dev/null "$PEAK" --json --seconds "$([ "$QUICK" = 1 ] && echo 0.05 || echo 0.2)" --rounds 3
+}
+
 run_gradlab() {  # run_gradlab DIR
   local dir="$1" w
-  for w in W1 W2 W3 W5; do
+  for w in W1 W2 W3 W3b W5 W6; do
     has_workload "$w" || continue
     local sess="$SESS/$(echo "$w" | tr 'W' 'w').gl"
     run_measured "$dir" "gradlab-$w" "$sess" "$GRADLAB" --timings
@@ -203,7 +281,7 @@ run_peer() {  # run_peer DIR FRAMEWORK
   # one fresh process per workload; W4 (start-up, peak RSS) is the W1 process
   local groups=() w
   if has_workload W4 || has_workload W1; then groups+=(W4); fi
-  for w in W2 W3 W5; do has_workload "$w" && groups+=("$w"); done
+  for w in W2 W3 W3b W5 W6; do has_workload "$w" && groups+=("$w"); done
   for w in "${groups[@]}"; do
     run_measured "$dir" "$fw-$w" /dev/null env KERAS_BACKEND="${backend:-tensorflow}" \
       TF_CPP_MIN_LOG_LEVEL=2 "$VENV_PY" "$script" --workloads "$w" "${PEER_FLAGS[@]}"
@@ -219,8 +297,9 @@ START="$EPOCHREALTIME"
 IFS=',' read -r -a PEER_LIST <<< "$PEERS"
 for ((r = 1; r <= REPEAT; r++)); do
   dir="$WORK/run$r"; mkdir -p "$dir"
-  log "round $r/$REPEAT: floor"
+  log "round $r/$REPEAT: peak FMA rate, floor"
   wait_quiet "$dir" floor
+  run_peak "$dir"
   run_floor "$dir"
   if [ "$GRADLAB" != none ]; then
     log "round $r/$REPEAT: gradlab"

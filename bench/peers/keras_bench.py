@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Keras 3 peer benchmark: W1-W5 (see common.py) on the backend named by
+"""Keras 3 peer benchmark: W1-W6 and W3b (see common.py) on the backend named by
 KERAS_BACKEND (tensorflow, the default here, or jax).
 
   KERAS_BACKEND=jax bench/.venv/bin/python bench/peers/keras_bench.py --workloads W1,W3 [--quick]
@@ -56,13 +56,23 @@ DATA_SECONDS = time.perf_counter() - _t
 def build(kind):
     L = keras.layers
     layers = [L.Input(shape=(28, 28)), L.Flatten()]
-    if kind == "bn":
+    optimizer = keras.optimizers.SGD(learning_rate=0.01)
+    if kind == "deep":
+        # W6: the chapter's exercise, 20 x (Dense 100 he_normal, BN, elu), Nadam
+        for _ in range(20):
+            layers += [L.Dense(100, kernel_initializer="he_normal"),
+                       L.BatchNormalization(),
+                       L.Activation("elu")]
+        optimizer = keras.optimizers.Nadam(learning_rate=0.001)
+    elif kind == "bn":
         layers += [L.BatchNormalization(),
                    L.Dense(300, activation="elu", kernel_initializer="he_normal"),
                    L.BatchNormalization(),
                    L.Dense(100, activation="elu", kernel_initializer="he_normal"),
                    L.BatchNormalization()]
-    elif kind == "dropout":
+    elif kind in ("dropout", "dropout_input"):
+        if kind == "dropout_input":  # W3b: the book's dropout model, dropout on the input too
+            layers.append(L.Dropout(0.2))
         layers += [L.Dense(300, activation="elu", kernel_initializer="he_normal"),
                    L.Dropout(0.2),
                    L.Dense(100, activation="elu", kernel_initializer="he_normal"),
@@ -73,7 +83,7 @@ def build(kind):
     layers.append(L.Dense(10, activation="softmax"))
     model = keras.Sequential(layers)
     model.compile(loss="sparse_categorical_crossentropy",
-                  optimizer=keras.optimizers.SGD(learning_rate=0.01),
+                  optimizer=optimizer,
                   metrics=["accuracy"])
     return model
 
@@ -140,8 +150,8 @@ def run_fit_workload(workload, kind, batch_size):
     return rec
 
 
-def run_mc(workload):
-    model, timer = train("dropout", 32, 1)
+def run_mc(workload, kind="dropout"):
+    model, timer = train(kind, 32, 1)
     x_test = keras.ops.convert_to_tensor(data["x_test"])
     t0 = time.perf_counter()
     # the notes' MC Dropout: 100 stochastic forward passes with training=True
@@ -171,5 +181,9 @@ for w in args.workloads:
         emit(run_fit_workload("W2", "bn", 32))
     elif w == "W3":
         emit(run_mc("W3"))
+    elif w == "W3b":
+        emit(run_mc("W3b", "dropout_input"))
     elif w == "W5":
         emit(run_fit_workload("W5", "plain", 256))
+    elif w == "W6":
+        emit(run_fit_workload("W6", "deep", 32))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch (CPU) peer benchmark: W1-W5 (see common.py), the same models as Keras.
+"""PyTorch (CPU) peer benchmark: W1-W6 and W3b (see common.py), the same models as Keras.
 
   bench/.venv/bin/python bench/peers/torch_bench.py --workloads W1,W3 [--quick]
 
@@ -68,10 +68,18 @@ def bn(n):
 
 def build(kind):
     mods = [nn.Flatten()]
-    if kind == "bn":
+    if kind == "deep":
+        # W6: 20 x (Dense 100 he_normal, BN, elu)
+        n_in = 784
+        for _ in range(20):
+            mods += [dense(n_in, 100, "he_normal"), bn(100), nn.ELU()]
+            n_in = 100
+    elif kind == "bn":
         mods += [bn(784), dense(784, 300, "he_normal"), nn.ELU(), bn(300),
                  dense(300, 100, "he_normal"), nn.ELU(), bn(100)]
-    elif kind == "dropout":
+    elif kind in ("dropout", "dropout_input"):
+        if kind == "dropout_input":  # W3b: dropout on the input too
+            mods.append(nn.Dropout(0.2))
         mods += [dense(784, 300, "he_normal"), nn.ELU(), nn.Dropout(0.2),
                  dense(300, 100, "he_normal"), nn.ELU(), nn.Dropout(0.2)]
     else:
@@ -108,7 +116,13 @@ def train_epoch(model, opt, batch_size):
 
 def train(kind, batch_size, epochs):
     model = build(kind)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    if kind == "deep":
+        # Keras' Nadam(learning_rate=0.001): beta 0.9 / 0.999, epsilon 1e-7, momentum
+        # schedule 0.9 * (1 - 0.5 * 0.96 ** (0.004 t)) = torch's momentum_decay 0.004
+        opt = torch.optim.NAdam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-7,
+                                momentum_decay=0.004)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
     times, test_accs = [], []
     for epoch in range(epochs):
         times.append(train_epoch(model, opt, batch_size))
@@ -133,9 +147,9 @@ def run_fit_workload(workload, kind, batch_size):
 
 
 @torch.no_grad()
-def run_mc(workload):
+def run_mc(workload, kind="dropout"):
     with torch.enable_grad():
-        model, times, _ = train("dropout", 32, 1)
+        model, times, _ = train(kind, 32, 1)
     model.eval()
     for m in model.modules():
         if isinstance(m, nn.Dropout):
@@ -166,5 +180,9 @@ for w in args.workloads:
         emit(run_fit_workload("W2", "bn", 32))
     elif w == "W3":
         emit(run_mc("W3"))
+    elif w == "W3b":
+        emit(run_mc("W3b", "dropout_input"))
     elif w == "W5":
         emit(run_fit_workload("W5", "plain", 256))
+    elif w == "W6":
+        emit(run_fit_workload("W6", "deep", 32))

@@ -21,7 +21,7 @@ run() { # binary session output-dir
   [[ -f $3/model.safetensors ]] || { echo "no model saved by $1 for $2 (see $3.log)"; return 1; }
 }
 # Times and speeds are the only text allowed to differ.
-scrub() { sed -E -e "s|$1|OUT|g" -e 's/[0-9.]+ ?(s|ms|µs)\b/T/g' -e 's/[0-9.]+ (samples|steps)\/s/R/g' "$2"; }
+scrub() { sed -E -e "s|$1|OUT|g" -e 's/[0-9.]+ ?(s|ms|us|µs)\b/T/g' -e 's/[0-9.]+ ?(us|ms|µs|s)\/step/T/g' -e 's/[0-9.]+ (samples|steps)\/s/R/g' "$2"; }
 
 failed=0
 for w in w1 w2 w3; do

@@ -231,6 +231,28 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// The optimizer's per-variable updates split over two cores give the same bits as on one.
+    func testOptimizerUpdateOnTwoCoresIsBitIdentical() throws {
+        func train(twoCores: Bool) throws -> [[Float]] {
+            Tuning.twoCores = twoCores
+            defer { Tuning.twoCores = nil }
+            var rng = RandomGenerator(seed: 4)
+            let d = Synthetic.spirals.generate(n: 400, noise: 0.05, classes: 3, rng: &rng)
+            let m = Sequential()
+            try m.add(Dense(units: 160, activation: .elu(alpha: 1)), rng: &rng)
+            try m.add(BatchNormalization(), rng: &rng)
+            try m.add(Dense(units: 120, activation: .relu), rng: &rng)
+            try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
+            try m.build(inputShape: [2], rng: &rng)
+            m.loss = .sparseCategoricalCrossentropy
+            m.optimizer = Optimizer(rule: Nadam(), learningRate: 0.01)
+            _ = m.fit(train: d.train, validation: nil, options: FitOptions(epochs: 2, batchSize: 32), rng: &rng)
+            return m.parameters.map { $0.value.array }
+        }
+        XCTAssertGreaterThanOrEqual(160 * 120, Parallel.minimumElements, "the update is large enough to split")
+        XCTAssertEqual(try train(twoCores: true), try train(twoCores: false))
+    }
+
     /// A step whose loss is not finite changes no weight on the fused path
     /// either (it used to update every dense layer inside the backward pass
     /// and the rest through the optimizer before the loss was looked at).

@@ -122,6 +122,7 @@ public final class Optimizer {
     private func step<R: OptimizerRule>(_ rule: R, _ trainable: [Parameter]) {
         let constants = rule.prepare(step: Double(iterations + 1), learningRate: currentLearningRate,
                                      scalars: &ruleScalars)
+        var work: [(Parameter, [Tensor])] = []
         for p in trainable {
             let key = ObjectIdentifier(p)
             var s = slots[key] ?? []
@@ -134,8 +135,15 @@ public final class Optimizer {
                 }
                 slots[key] = s
             }
-            rule.apply(constants, weights: p.value.data, gradient: p.gradient.data, slots: s, count: p.count)
-            p.constraint?.apply(p.value)
+            work.append((p, s))
+        }
+        // Each variable's update reads and writes only its own tensors: the two halves of the
+        // list may run side by side, with the same bits either way.
+        Parallel.items(sizes: work.map { $0.0.count }, kind: .optimizerUpdate) { range in
+            for (p, s) in work[range] {
+                rule.apply(constants, weights: p.value.data, gradient: p.gradient.data, slots: s, count: p.count)
+                p.constraint?.apply(p.value)
+            }
         }
     }
 

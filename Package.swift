@@ -51,8 +51,8 @@ let package = Package(
         // Deterministic sgemm (same bits on every path and CPU): GradTensor's products.
         // Per-function target attributes pick AVX-512 / AVX2+FMA at run time; no -march.
         .target(name: "CGemm", path: "Sources/CGemm",
-                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
-        .target(name: "GradNN", dependencies: ["GradTensor", "CZlib", "CDeflate", "CFileOps"],
+                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
+        .target(name: "GradNN", dependencies: ["GradTensor", "CGemm", "CZlib", "CDeflate", "CFileOps"],
                 swiftSettings: checked),
         .target(name: "GradShell", dependencies: ["GradNN", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "gradlab", dependencies: [

@@ -35,6 +35,12 @@ void cgemm_set_path(int path);
 /// direct kernel wherever it applies. Never changes the result's bits.
 void cgemm_set_strategy(int strategy);
 
+/// Keras 3's Nadam update of n variables, in place: the formula of
+/// `Nadam.apply` (GradNN), element by element in its order, vectorised for
+/// the path in use; the same bits on every path.
+void cgemm_nadam_update(float *w, const float *g, float *m, float *v, long n, float beta1, float beta2,
+                        float epsilon, float lr, float uT, float uT1, float prodT, float prodT1, float b2Power);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CGemm
 import Foundation
 import GradTensor
 
@@ -41,18 +42,12 @@ public struct Nadam: OptimizerRule {
                              b2Power: Float(pow(Double(beta2), t)))
     }
 
+    /// The update, element by element, in CGemm's vectorised loop for the CPU
+    /// (same operations in the same order on every path; `NadamKernelTests`
+    /// checks it against this formula written out in Swift).
     public func apply(_ c: StepConstants, weights w: UnsafeMutablePointer<Float>,
                       gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], count n: Int) {
-        let m = slots[0].data, v = slots[1].data, b1 = beta1, b2 = beta2, eps = epsilon
-        Lanes.each(n) { i, k in
-            let gv = Lanes.load(g, i, k), mOld = Lanes.load(m, i, k), vOld = Lanes.load(v, i, k)
-            let mv = mOld + (gv - mOld) * (1 - b1)
-            let vv = vOld + (gv * gv - vOld) * (1 - b2)
-            Lanes.store(mv, m, i, k)
-            Lanes.store(vv, v, i, k)
-            let mHat = c.uT1 * mv / (1 - c.prodT1) + (1 - c.uT) * gv / (1 - c.prodT)
-            let vHat = vv / (1 - c.b2Power)
-            Lanes.store(Lanes.load(w, i, k) - c.lr * mHat / (vHat.squareRoot() + eps), w, i, k)
-        }
+        cgemm_nadam_update(w, g, slots[0].data, slots[1].data, n, beta1, beta2, epsilon,
+                           c.lr, c.uT, c.uT1, c.prodT, c.prodT1, c.b2Power)
     }
 }

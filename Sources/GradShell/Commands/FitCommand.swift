@@ -56,10 +56,14 @@ struct FitCommand: Command {
         let paths = CallbackRegistry.Paths(writable: { try session.writablePath($0) },
                                            checkpoint: session.sessionsDirectory + "/best", logs: session.sessionsDirectory + "/logs")
         let cb = try ValueParsing.parsing(a) { try CallbackRegistry.make($0, paths: paths) }
-        if !dryRun, let f = cb as? FileCallback {
-            do { try f.open() } catch { throw ShellError("\(ValueParsing.name(a.value) ?? "callback"): \(error)", at: a.span) }
-        }
+        if !dryRun { try open(cb, a) }
         return cb
+    }
+
+    /// Opens a callback's files (TensorBoard's, CSVLogger's) just before training.
+    static func open(_ cb: Callback, _ a: Argument) throws {
+        guard let f = cb as? FileCallback else { return }
+        do { try f.open() } catch { throw ShellError("\(ValueParsing.name(a.value) ?? "callback"): \(error)", at: a.span) }
     }
 
     func run(_ session: Session) throws -> String {
@@ -74,15 +78,16 @@ struct FitCommand: Command {
             }
             do { d = try d.withValidation(last: held) } catch let e as DataError { throw ShellError(e.message) }
         }
-        for spec in callbackSpecs {
-            guard let s = try FitCommand.makeCallback(spec, session: session, dryRun: true) as? LearningRateScheduler,
-                  let opt = m.optimizer else { continue }
+        // Made once, checked, and only then their files opened: a refused fit creates no file.
+        let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: true) }
+        for (spec, cb) in zip(callbackSpecs, callbacks) {
+            guard let s = cb as? LearningRateScheduler, let opt = m.optimizer else { continue }
             if opt.schedule != nil {
                 throw ShellError("lr_scheduler sets the rate each epoch, but the optimizer was compiled with the schedule \(opt.schedule!.description); compile with a number (as Keras, which refuses to set a scheduled rate)", at: spec.span)
             }
             if case .failure(let e) = s.rates(epochs: epochs, from: opt.learningRate) { throw ShellError(e.message, at: spec.span) }
         }
-        let callbacks = try callbackSpecs.map { try FitCommand.makeCallback($0, session: session, dryRun: false) }
+        for (spec, cb) in zip(callbackSpecs, callbacks) { try FitCommand.open(cb, spec) }
         let bar = ProgressBar(width: session.width)
         let interactive = session.isTerminal && verbose
         var lastDraw = Date.distantPast

@@ -44,6 +44,17 @@ public struct ComponentCall: Equatable, Sendable {
         return args.isEmpty ? name : name + "(" + args.joined(separator: ", ") + ")"
     }
 
+    /// Python's digit grouping: `10_000` → `10000` when every underscore
+    /// stands between two digits; nil otherwise (the shell's parser uses it too).
+    public static func ungrouped(_ text: String) -> String? {
+        let c = Array(text)
+        guard c.contains("_"), let first = c.first, first.isNumber else { return nil }
+        for (i, ch) in c.enumerated() where ch == "_" {
+            guard i > 0, i + 1 < c.count, c[i - 1].isNumber, c[i + 1].isNumber else { return nil }
+        }
+        return text.replacingOccurrences(of: "_", with: "")
+    }
+
     /// Parses `name` or `name(arg, key=value, …)` as `model.json` stores it.
     public init(parsing text: String) throws {
         var p = TextParser(Array(text.unicodeScalars))
@@ -182,11 +193,7 @@ private struct TextParser {
         let save = i
         let w = word()
         if let v = Double(w) { return .number(v, text: w) }
-        // Python's digit grouping, 10_000.
-        if w.contains("_"), w.first?.isNumber == true, !w.contains("__"), w.last != "_",
-           let v = Double(w.replacingOccurrences(of: "_", with: "")) {
-            return .number(v, text: w.replacingOccurrences(of: "_", with: ""))
-        }
+        if let plain = ComponentCall.ungrouped(w), let v = Double(plain) { return .number(v, text: plain) }
         i = save
         let c = try call()
         return c.positional.isEmpty && c.keywords.isEmpty && !(i > 0 && s[i - 1] == ")") ? .word(c.name) : .call(c)

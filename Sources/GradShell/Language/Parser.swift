@@ -1,3 +1,4 @@
+import GradNN
 /// Turns one line into a `ParsedLine`. The grammar:
 ///
 ///     line     := WORD arg* [# comment]
@@ -194,19 +195,9 @@ public struct Parser {
             return .number(d, text)
         }
         // Python's digit grouping, 10_000: underscores between digits only.
-        if let plain = Parser.ungrouped(text), let d = Double(plain), d.isFinite {
+        if let plain = ComponentCall.ungrouped(text), let d = Double(plain), d.isFinite {
             return .number(d, plain)
         }
         return .word(text)
-    }
-
-    /// `10_000` → `10000` when every underscore stands between two digits, as Python allows.
-    static func ungrouped(_ text: String) -> String? {
-        let c = Array(text)
-        guard c.contains("_"), let first = c.first, first.isNumber else { return nil }
-        for (i, ch) in c.enumerated() where ch == "_" {
-            guard i > 0, i + 1 < c.count, c[i - 1].isNumber, c[i + 1].isNumber else { return nil }
-        }
-        return text.replacingOccurrences(of: "_", with: "")
     }
 }

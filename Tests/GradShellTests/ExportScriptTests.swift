@@ -2,6 +2,7 @@ import Foundation
 import GradNN
 import GradTensor
 @testable import GradShell
+import TestSupport
 import XCTest
 
 /// Jobs and their results, shared by the threads that run them.
@@ -413,6 +414,27 @@ final class ExportScriptTests: XCTestCase {
             "compile optimizer=adam",
             "fit epochs=2 shuffle=false",
         ], deterministic: true), python: py)
+    }
+
+    /// `data cifar10`: the scripts read the same binary batches (here generated
+    /// in the exact format), split as gradlab did (validation = the first
+    /// images, as the notebook), with raw pixels standardized as the notebook's
+    /// SELU cells do, and retrace its training.
+    func testCIFAR10ReadFromItsBinaryBatches() throws {
+        let py = try requirePython()
+        let data = dir + "/cifar"
+        try CIFARFiles.write(to: data, perFile: 12)
+        let archive = try CIFARFiles.archive(data)
+        try check(Case(name: "cifar10", lines: [
+            "data cifar10 \(archive) validation=20 raw=true standardize=true", "seed 42", "model new",
+            "add flatten", "add dense 16 activation=selu kernel_initializer=lecun_normal",
+            "add dense 10 activation=softmax",
+            "compile loss=sparse_categorical_crossentropy optimizer=nadam(learning_rate=5e-4) metrics=accuracy",
+            "fit epochs=2 batch_size=8 shuffle=false",
+        ], deterministic: true), python: py)
+        let script = try String(contentsOfFile: dir + "/cifar10/keras_model.py", encoding: .utf8)
+        XCTAssertTrue(script.contains("read_cifar10(CIFAR10)") && script.contains("X_train_full[0:20]") && script.contains("X_train_full[20:60]"), "validation = the first 20")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cifar10/keras_model.data.safetensors"), "CIFAR-10 is read from its own files")
     }
 
     /// Keras-equivalent initializers: the PyTorch script's `initialize` and

@@ -33,6 +33,18 @@ final class FitCallbacksTests: XCTestCase {
         }
     }
 
+    /// Keras 3's LearningRateScheduler and ReduceLROnPlateau put the epoch's rate
+    /// in the logs, and its Progbar prints it (4 significant digits at or below 1e-3).
+    func testRateCallbacksShowTheLearningRateOnTheEpochLine() {
+        let s = compiled()
+        let scheduled = s.run("fit epochs=2 callbacks=lr_scheduler(\"0.0001 * 0.1 ** epoch\")").output
+        XCTAssertTrue(scheduled.contains("learning_rate: 1.0000e-04"), scheduled)
+        XCTAssertTrue(scheduled.contains("learning_rate: 1.0000e-05"), scheduled)
+        let plateau = s.run("fit epochs=1 callbacks=reduce_lr_on_plateau").output
+        XCTAssertTrue(plateau.contains("learning_rate: 1.0000e-05") || plateau.contains("learning_rate: 0.0"), plateau)
+        XCTAssertFalse(s.run("fit epochs=1").output.contains("learning_rate"), "no rate callback, no rate column (as Keras)")
+    }
+
     func testCallbacksWriteTheirFiles() throws {
         let s = compiled()
         let c = s.run(

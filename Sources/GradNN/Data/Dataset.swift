@@ -14,19 +14,28 @@ public final class SampleStorage {
     public let featureCount: Int
     /// One target per sample: a class index, or a value for regression.
     public let targets: [Float]
+    /// What a byte feature is multiplied by: 1/255 (pixels to [0, 1]), or 1
+    /// to keep raw 0…255 values as the notebook's CIFAR-10 cells do.
+    public let byteScale: Float
     public var count: Int { targets.count }
 
-    public init(features: Features, sampleShape: [Int], targets: [Float]) {
+    public init(features: Features, sampleShape: [Int], targets: [Float], byteScale: Float = 1 / 255) {
         self.features = features
         self.sampleShape = sampleShape
         self.featureCount = sampleShape.reduce(1, *)
         self.targets = targets
+        self.byteScale = byteScale
+    }
+
+    /// The same samples with another byte scale (the arrays are shared, not copied).
+    public func scalingBytes(by scale: Float) -> SampleStorage {
+        SampleStorage(features: features, sampleShape: sampleShape, targets: targets, byteScale: scale)
     }
 
     /// Feature `j` of sample `i` as the model sees it (before standardization).
     public func value(sample i: Int, feature j: Int) -> Float {
         switch features {
-        case .bytes(let b): return Float(b[i * featureCount + j]) * (1 / 255)
+        case .bytes(let b): return Float(b[i * featureCount + j]) * byteScale
         case .floats(let f): return f[i * featureCount + j]
         }
     }
@@ -75,7 +84,7 @@ public struct DataSplit {
         switch storage.features {
         case .bytes(let bytes):
             bytes.withUnsafeBufferPointer { src in
-                let scale: Float = 1 / 255
+                let scale = storage.byteScale
                 guard let s = src.baseAddress, let idx = indices.baseAddress else { return }
                 // Rows are independent: two halves, side by side when that is faster.
                 Parallel.halves(indices.count, granule: 1, elementsPerItem: f, kind: .gatherBatch) { lo, hi in
@@ -145,6 +154,8 @@ public struct Dataset {
     /// Number of classes (0 for regression targets).
     public var classCount: Int
     public var classNames: [String]
+    /// The file or folder it was loaded from, when the loader knows it (CIFAR-10).
+    public var location: String?
 
     public init(name: String, train: DataSplit, validation: DataSplit? = nil, test: DataSplit? = nil,
                 classCount: Int, classNames: [String] = []) {
@@ -180,6 +191,33 @@ public struct Dataset {
         let hi = train.range.upperBound
         d.train = DataSplit(storage: train.storage, range: train.range.lowerBound..<(hi - n), standardization: train.standardization)
         d.validation = DataSplit(storage: train.storage, range: (hi - n)..<hi, standardization: train.standardization)
+        return d
+    }
+
+    /// Moves the FIRST `n` training samples into a validation split, as the
+    /// notebook's CIFAR-10 cells do (`X_valid = X_train_full[:5000]`).
+    public func withValidation(first n: Int) throws -> Dataset {
+        guard n > 0, n < train.count else {
+            throw DataError("validation=\(n) must be between 1 and \(train.count - 1) (the training set has \(train.count) sample\(train.count == 1 ? "" : "s"))")
+        }
+        var d = self
+        let lo = train.range.lowerBound
+        d.validation = DataSplit(storage: train.storage, range: lo..<(lo + n), standardization: train.standardization)
+        d.train = DataSplit(storage: train.storage, range: (lo + n)..<train.range.upperBound, standardization: train.standardization)
+        return d
+    }
+
+    /// Raw pixel values (0…255) instead of [0, 1], for every split of bytes.
+    public func keepingRawPixels() -> Dataset {
+        var d = self
+        func raw(_ s: DataSplit?) -> DataSplit? {
+            guard let s else { return nil }
+            guard case .bytes = s.storage.features else { return s }
+            return DataSplit(storage: s.storage.scalingBytes(by: 1), range: s.range, standardization: s.standardization)
+        }
+        d.train = raw(train)!
+        d.validation = raw(validation)
+        d.test = raw(test)
         return d
     }
 

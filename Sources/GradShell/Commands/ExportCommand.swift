@@ -156,7 +156,13 @@ struct ExportCommand: Command {
                 if case .bytes = t.storage.features, t.storage.count == 10_000 {} else { isFashion = false }
             }
         }
-        if isFashion {
+        // Loaded by `data cifar10`: the script reads the same files (any number of records).
+        let isCIFAR = d.name == "cifar10" && (d.validation.map { $0.storage === d.train.storage } ?? true)
+        if isCIFAR, let location = d.location, case .bytes = d.train.storage.features {
+            let path = location.hasPrefix("/") ? location : FileManager.default.currentDirectoryPath + "/" + location
+            source = .cifar10(path: path, train: d.train.range, validation: d.validation?.range, test: d.test?.range,
+                              raw: d.train.storage.byteScale == 1)
+        } else if isFashion {
             source = .fashionMNIST(directory: FashionMNIST.directory, train: d.train.range, validation: d.validation?.range, test: d.test?.range)
         } else {
             source = .arrays(file: stem + ".data.safetensors")

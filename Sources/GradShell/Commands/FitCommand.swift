@@ -88,6 +88,7 @@ struct FitCommand: Command {
             if case .failure(let e) = s.rates(epochs: epochs, from: opt.learningRate) { throw ShellError(e.message, at: spec.span) }
         }
         for (spec, cb) in zip(callbackSpecs, callbacks) { try FitCommand.open(cb, spec) }
+        let showsRate = callbacks.contains { $0 is LearningRateScheduler || $0 is ReduceLROnPlateau }
         let bar = ProgressBar(width: session.width)
         let interactive = session.isTerminal && verbose
         var lastDraw = Date.distantPast
@@ -114,6 +115,8 @@ struct FitCommand: Command {
                 var metrics: [(String, Double)] = [("loss", logs.loss), ("accuracy", logs.accuracy)]
                 if let v = logs.valLoss { metrics.append(("val_loss", v)) }
                 if let v = logs.valAccuracy { metrics.append(("val_accuracy", v)) }
+                // Keras 3's LearningRateScheduler and ReduceLROnPlateau add the epoch's rate to the logs.
+                if showsRate { metrics.append(("learning_rate", logs.learningRate)) }
                 let line = bar.line(step: logs.steps, steps: logs.steps, elapsed: logs.seconds, metrics: metrics, final: true)
                 if interactive { session.progress("") }
                 if verbose { session.emit(line) }

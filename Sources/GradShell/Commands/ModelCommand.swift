@@ -6,11 +6,11 @@ struct ModelCommand: Command {
     static let spec = CommandSpec(
         name: "model", summary: "start, save, load or reuse a model",
         usage: "model new | model save PATH | model load PATH | model reuse PATH layers=A..B [trainable=false] | model import keras CONFIG.json WEIGHTS.safetensors",
-        discussion: "A saved model is a folder: model.json (architecture, compile settings), model.safetensors (weights) and optimizer.safetensors (slots, for resuming). Other tools read both formats. `model import keras` reads a Keras Sequential model: in Python, `open(\"model.json\", \"w\").write(model.to_json())` and `safetensors.numpy.save_file({v.path: v.numpy() for v in model.weights}, \"model.safetensors\")`.",
+        discussion: "A saved model is a folder: model.json (architecture, compile settings), model.safetensors (weights) and optimizer.safetensors (slots, for resuming). Other tools read both formats. `model reuse current` copies layers of the session's own model (the book's clone_model + set_weights: training the new model leaves the copied weights where they were; sharing the layers, as Sequential(model_A.layers[:-1]) does, is the trap the book warns about and is not offered). `model import keras` reads a Keras Sequential model: in Python, `open(\"model.json\", \"w\").write(model.to_json())` and `safetensors.numpy.save_file({v.path: v.numpy() for v in model.weights}, \"model.safetensors\")`.",
         keys: [KeySpec("layers", "reuse: which layers to copy (e.g. 0..3)"),
                KeySpec("trainable", "reuse: whether the copied layers train", .words(["true", "false"]))],
         positional: .words(["new", "save", "load", "reuse", "import"]),
-        examples: ["model new", "model save sessions/mlp", "model load sessions/mlp", "model reuse sessions/mlp layers=0..2 trainable=false"],
+        examples: ["model new", "model save sessions/mlp", "model load sessions/mlp", "model reuse sessions/mlp layers=0..2 trainable=false", "model reuse current layers=0..3"],
         category: "model")
     enum Action { case new, save(String), load(String), reuse(String, [Int]?, Bool), importKeras(String, String) }
     let action: Action
@@ -75,10 +75,20 @@ struct ModelCommand: Command {
             return "imported \(plural(m.layers.count, "layer")) (\(m.counts.total.formatted) parameters) from Keras" + (m.isCompiled ? "" : "; compile it before training")
         case .reuse(let path, let which, let trainable):
             let source: Sequential
-            do { source = try ModelStore.load(from: session.readablePath(path)) } catch let e as ModelError { throw ShellError(e.message) }
+            let fromSession = path == "current"
+            do {
+                if fromSession {
+                    // The book's clone_model + set_weights: a copy, so training the new model leaves this one as it is.
+                    guard let current = session.model else { throw ShellError("no current model to reuse; build one with `model new` and `add`") }
+                    _ = try session.requireBuiltModel()
+                    source = try ModelStore.clone(current)
+                } else {
+                    source = try ModelStore.load(from: session.readablePath(path))
+                }
+            } catch let e as ModelError { throw ShellError(e.message) }
             let idx = which ?? Array(0..<max(0, source.layers.count - 1))
             if let b = idx.first(where: { $0 >= source.layers.count }) {
-                throw ShellError("layer \(b) does not exist; the saved model has layers 0…\(source.layers.count - 1)")
+                throw ShellError("layer \(b) does not exist; the \(fromSession ? "current" : "saved") model has layers 0…\(source.layers.count - 1)")
             }
             let m = Sequential()
             let layers = idx.map { source.layers[$0] }
@@ -87,8 +97,8 @@ struct ModelCommand: Command {
             let old = session.model
             session.model = m
             session.pushUndo("model reuse") { [unowned session] in session.model = old }
-            session.exerciseTraining.adopt(source.history.epochs, from: path)
-            return "new model from layers \(idx.map(String.init).joined(separator: ",")) of \(path)" + (trainable ? "" : " (frozen: set trainable N true to unfreeze)") +
+            if !fromSession { session.exerciseTraining.adopt(source.history.epochs, from: path) }
+            return "new model from layers \(idx.map(String.init).joined(separator: ",")) of \(fromSession ? "a copy of the current model" : path)" + (trainable ? "" : " (frozen: set trainable N true to unfreeze)") +
                 "; add the new top layers, then compile"
         }
     }

@@ -17,6 +17,10 @@ struct ScriptExport {
         /// Fashion-MNIST's gz IDX files; the ranges index the 60,000 training
         /// and 10,000 test images (validation = the LAST images kept, as the book).
         case fashionMNIST(directory: String, train: Range<Int>, validation: Range<Int>?, test: Range<Int>?)
+        /// CIFAR-10's binary batches (a folder or `cifar-10-binary.tar.gz`); the
+        /// ranges index its 50,000 training and 10,000 test images; `raw`
+        /// keeps pixels 0…255 (gradlab's `raw=true`).
+        case cifar10(path: String, train: Range<Int>, validation: Range<Int>?, test: Range<Int>?, raw: Bool)
         /// The exact samples gradlab used, written beside the script as
         /// safetensors: `x_train`, `y_train`, `x_validation`… (features before
         /// standardization, pixels already scaled to [0, 1]).
@@ -206,6 +210,67 @@ struct ScriptExport {
                     splits = {
                         "train": (X_train_full[\#(rows(train))], y_train_full[\#(rows(train))]),
                 """#)
+            if let v = validation {
+                w.write(#"        "validation": (X_train_full[\#(rows(v))], y_train_full[\#(rows(v))]),"#)
+            }
+            if let t = test { w.write(#"        "test": (X_test[\#(rows(t))], y_test[\#(rows(t))]),"#) }
+            w.write("    }")
+        case .cifar10(let path, let train, let validation, let test, let raw):
+            func rows(_ r: Range<Int>) -> String { "\(r.lowerBound):\(r.upperBound)" }
+            w.write(
+                #"""
+                CIFAR10 = \#(path.py)
+                CIFAR10_FILES = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
+
+
+                def read_cifar10(path):
+                    """CIFAR-10's binary batches (its folder, or cifar-10-binary.tar.gz) as Keras'
+                    cifar10.load_data() arrays: images N×32×32×3 (channels last), labels."""
+                    blobs = {}
+                    if os.path.isdir(path):
+                        folder = path if os.path.exists(os.path.join(path, "test_batch.bin")) else os.path.join(path, "cifar-10-batches-bin")
+                        if os.path.isdir(folder):
+                            for name in CIFAR10_FILES:
+                                with open(os.path.join(folder, name), "rb") as f:
+                                    blobs[name] = f.read()
+                        else:
+                            path = os.path.join(path, "cifar-10-binary.tar.gz")
+                    if not blobs:
+                        import tarfile
+
+                        with tarfile.open(path) as tar:
+                            for member in tar.getmembers():
+                                name = os.path.basename(member.name)
+                                if member.isfile() and name in CIFAR10_FILES:
+                                    blobs[name] = tar.extractfile(member).read()
+
+                    def decode(names):
+                        records = np.frombuffer(b"".join(blobs[n] for n in names), np.uint8).reshape(-1, 3073)
+                        return records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), records[:, 0].astype(np.int64)
+
+                    return decode(CIFAR10_FILES[:5]), decode(CIFAR10_FILES[5:])
+
+
+                def load_data():
+                    """The splits gradlab used, as {name: (features, targets)}."""
+                    (X_train_full, y_train_full), (X_test, y_test) = read_cifar10(CIFAR10)
+                """#)
+            if raw {
+                w.write(
+                    #"""
+                        # Raw pixels, 0…255, as the notebook feeds them (gradlab's raw=true).
+                        X_train_full = X_train_full.astype(np.float32)
+                        X_test = X_test.astype(np.float32)
+                    """#)
+            } else {
+                w.write(
+                    #"""
+                        # Pixels to [0, 1] exactly as gradlab scales them: x · float32(1/255).
+                        X_train_full = X_train_full.astype(np.float32) * np.float32(1 / 255)
+                        X_test = X_test.astype(np.float32) * np.float32(1 / 255)
+                    """#)
+            }
+            w.write(#"    splits = {"train": (X_train_full[\#(rows(train))], y_train_full[\#(rows(train))]),"#)
             if let v = validation {
                 w.write(#"        "validation": (X_train_full[\#(rows(v))], y_train_full[\#(rows(v))]),"#)
             }

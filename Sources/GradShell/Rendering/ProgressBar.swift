@@ -31,7 +31,8 @@ public struct ProgressBar {
             let eta = perStep * Double(steps - step)
             timeText = "ETA \(Int(eta.rounded()))s"
         }
-        let parts = metrics.map { "\($0.0): \(String(format: "%.4f", $0.1))" }
+        // Keras' Progbar: 4 decimals, or 4 significant digits at or below 1e-3 (a learning rate).
+        let parts = metrics.map { "\($0.0): \(String(format: abs($0.1) > 1e-3 ? "%.4f" : "%.4e", $0.1))" }
         // A live line stays off the last column, so "\r" always redraws its own row.
         let columns = max(20, final ? width : width - 1)
         func head(_ length: Int) -> String {

@@ -1,0 +1,37 @@
+import Foundation
+import GradNN
+import XCTest
+
+@testable import GradShell
+
+/// `model reuse current`: the book's clone_model + set_weights (cell 37),
+/// without a round trip through a saved folder.
+final class ModelReuseTests: XCTestCase {
+    func testReuseCurrentCopiesTheLayersAndLeavesTheOriginalUntouched() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-reuse-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
+        for line in ["data moons n=300 validation=50", "model new", "add dense 8 activation=relu", "add dense 8 activation=relu",
+                     "add dense 2 activation=softmax", "compile optimizer=sgd metrics=accuracy", "fit 2 verbose=0"] {
+            let c = s.run(line)
+            XCTAssertFalse(c.failed, "\(line) → \(c.output)")
+        }
+        let original = try XCTUnwrap(s.model)
+        let kernel = original.layers[0].parameters[0].value.array
+        let reuse = s.run("model reuse current layers=0..1 trainable=true")
+        XCTAssertFalse(reuse.failed, reuse.output)
+        XCTAssertTrue(reuse.output.contains("a copy of the current model"), reuse.output)
+        let copy = try XCTUnwrap(s.model)
+        XCTAssertFalse(copy === original)
+        XCTAssertFalse(copy.layers[0] === original.layers[0], "copied, not shared")
+        XCTAssertEqual(copy.layers[0].parameters[0].value.array, kernel, "with the same weights")
+        for line in ["add dense 2 activation=softmax", "compile optimizer=sgd(learning_rate=0.1)", "fit 2 verbose=0"] {
+            XCTAssertFalse(s.run(line).failed, line)
+        }
+        XCTAssertNotEqual(copy.layers[0].parameters[0].value.array, kernel, "the copy trained")
+        XCTAssertEqual(original.layers[0].parameters[0].value.array, kernel, "the original did not")
+        XCTAssertTrue(s.run("model reuse current layers=0..9").output.contains("the current model has layers 0…2"))
+        let empty = Session(seed: 1, sessionsDirectory: dir + "/sessions2")
+        XCTAssertTrue(empty.run("model reuse current").output.contains("no current model"))
+    }
+}

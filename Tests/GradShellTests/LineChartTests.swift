@@ -12,7 +12,9 @@ final class LineChartTests: XCTestCase {
     /// The labels of one side of the grid, top to bottom.
     static func scaleLabels(_ lines: [String], right: Bool) -> [String] {
         lines.filter { $0.contains("┤") }.compactMap { line -> String? in
-            let part = right ? line.split(separator: "├", omittingEmptySubsequences: false).dropFirst().first.map(String.init)
+            let part =
+                right
+                ? line.split(separator: "├", omittingEmptySubsequences: false).dropFirst().first.map(String.init)
                 : line.split(separator: "┤").first.map(String.init)
             let t = part?.trimmingCharacters(in: .whitespaces) ?? ""
             return t.isEmpty ? nil : t
@@ -28,8 +30,11 @@ final class LineChartTests: XCTestCase {
 
     func testEachScaleShowsItsOwnSeriesRange() {
         let lines = twin.render(width: 60, height: 7)
-        XCTAssertEqual(LineChartTests.scaleLabels(lines, right: false), ["0.01", "0.00625", "0.0025"], lines.joined(separator: "\n"))
-        XCTAssertEqual(LineChartTests.scaleLabels(lines, right: true), ["900", "675", "450"], lines.joined(separator: "\n"))
+        XCTAssertEqual(
+            LineChartTests.scaleLabels(lines, right: false), ["0.01", "0.00625", "0.0025"],
+            lines.joined(separator: "\n"))
+        XCTAssertEqual(
+            LineChartTests.scaleLabels(lines, right: true), ["900", "675", "450"], lines.joined(separator: "\n"))
     }
 
     /// On one scale the small series would lie flat on the bottom row; on its own it spans the grid.
@@ -45,7 +50,8 @@ final class LineChartTests: XCTestCase {
     func testTheLegendNamesEverySeriesAndItsScale() {
         let legend = twin.render(width: 100).last!
         XCTAssertEqual(legend, "           ● learning rate (left scale)   ○ validation loss (right scale)")
-        let one = LineChart(title: "t", xLabel: "epoch", series: [.init(name: "train loss", values: [1, 0.5], marker: "●")])
+        let one = LineChart(
+            title: "t", xLabel: "epoch", series: [.init(name: "train loss", values: [1, 0.5], marker: "●")])
         XCTAssertEqual(one.render(width: 100).last!, "           ● train loss", "one scale: no scale names")
     }
 
@@ -54,8 +60,12 @@ final class LineChartTests: XCTestCase {
         let chart = LineChart(
             title: "t", xLabel: "epoch",
             series: names.enumerated().map { .init(name: $1, values: [1, 0.5], marker: ["●", "○", "■", "□"][$0]) })
-        XCTAssertEqual(Array(chart.render(width: 60).suffix(2)), ["           ● optimizer=sgd loss   ○ optimizer=sgd val_loss",
-                                        "           ■ optimizer=adam loss   □ optimizer=adam val_loss"])
+        XCTAssertEqual(
+            Array(chart.render(width: 60).suffix(2)),
+            [
+                "           ● optimizer=sgd loss   ○ optimizer=sgd val_loss",
+                "           ■ optimizer=adam loss   □ optimizer=adam val_loss",
+            ])
     }
 
     func testSVGDashesValidationDrawsRightScaleAndMarksPoints() throws {

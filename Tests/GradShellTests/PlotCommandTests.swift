@@ -8,13 +8,19 @@ import XCTest
 final class PlotCommandTests: XCTestCase {
     /// A session whose model has a known four-epoch history.
     func session(validation: Bool = true) -> Session {
-        let s = Session(seed: 7, sessionsDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID())").path)
+        let s = Session(
+            seed: 7,
+            sessionsDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID())").path)
         for l in ["model new", "add dense 2 activation=softmax"] { XCTAssertFalse(s.run(l).failed, l) }
-        let lr = [0.01, 0.01, 0.005, 0.0025], loss = [0.8, 0.5, 0.4, 0.35], val = [0.9, 0.6, 0.5, 0.45]
-        let acc = [0.6, 0.7, 0.8, 0.85], valAcc = [0.55, 0.65, 0.75, 0.8]
+        let lr = [0.01, 0.01, 0.005, 0.0025]
+        let loss = [0.8, 0.5, 0.4, 0.35]
+        let val = [0.9, 0.6, 0.5, 0.45]
+        let acc = [0.6, 0.7, 0.8, 0.85]
+        let valAcc = [0.55, 0.65, 0.75, 0.8]
         s.model!.history.epochs = (0..<4).map {
-            EpochLogs(epoch: $0, loss: loss[$0], accuracy: acc[$0], valLoss: validation ? val[$0] : nil,
-                      valAccuracy: validation ? valAcc[$0] : nil, learningRate: lr[$0], seconds: 1, steps: 10)
+            EpochLogs(
+                epoch: $0, loss: loss[$0], accuracy: acc[$0], valLoss: validation ? val[$0] : nil,
+                valAccuracy: validation ? valAcc[$0] : nil, learningRate: lr[$0], seconds: 1, steps: 10)
         }
         return s
     }
@@ -26,7 +32,8 @@ final class PlotCommandTests: XCTestCase {
         XCTAssertEqual(lines.first, "val_loss per epoch")
         XCTAssertEqual(lines.last, "           ● validation loss")
         XCTAssertEqual(LineChartTests.scaleLabels(lines, right: false), ["0.9", "0.6545", "0.45"])
-        XCTAssertEqual(session().run("plot val_accuracy").output.split(separator: "\n").last, "           ● validation accuracy")
+        XCTAssertEqual(
+            session().run("plot val_accuracy").output.split(separator: "\n").last, "           ● validation accuracy")
     }
 
     func testALossListDrawsBothCurvesWithALegend() {
@@ -37,13 +44,18 @@ final class PlotCommandTests: XCTestCase {
         XCTAssertEqual(LineChartTests.scaleLabels(lines, right: false), ["0.9", "0.6", "0.35"], "one scale over both")
         XCTAssertFalse(out.contains("├"), "loss and val_loss share one scale")
         // `plot loss` alone still brings the validation curve along, as before.
-        XCTAssertEqual(session().run("plot loss").output.split(separator: "\n").last, "           ● train loss   ○ validation loss")
+        XCTAssertEqual(
+            session().run("plot loss").output.split(separator: "\n").last, "           ● train loss   ○ validation loss"
+        )
     }
 
     func testLrAndValLossGetOneScaleEach() {
         let lines = session().run("plot lr,val_loss").output.split(separator: "\n").map(String.init)
-        XCTAssertEqual(LineChartTests.scaleLabels(lines, right: false), ["0.01", "0.005909", "0.0025"], lines.joined(separator: "\n"))
-        XCTAssertEqual(LineChartTests.scaleLabels(lines, right: true), ["0.9", "0.6545", "0.45"], lines.joined(separator: "\n"))
+        XCTAssertEqual(
+            LineChartTests.scaleLabels(lines, right: false), ["0.01", "0.005909", "0.0025"],
+            lines.joined(separator: "\n"))
+        XCTAssertEqual(
+            LineChartTests.scaleLabels(lines, right: true), ["0.9", "0.6545", "0.45"], lines.joined(separator: "\n"))
         XCTAssertEqual(lines.last, "           ● learning rate (left scale)   ○ validation loss (right scale)")
     }
 
@@ -52,7 +64,8 @@ final class PlotCommandTests: XCTestCase {
         let bad = s.run("plot val_los")
         XCTAssertTrue(bad.failed)
         XCTAssertTrue(bad.output.contains("did you mean 'val_loss'?"), bad.output)
-        XCTAssertTrue(bad.output.contains("accepted: loss, val_loss, accuracy, val_accuracy, lr, activation"), bad.output)
+        XCTAssertTrue(
+            bad.output.contains("accepted: loss, val_loss, accuracy, val_accuracy, lr, activation"), bad.output)
         XCTAssertEqual(bad.output.split(separator: "\n").count, 1, bad.output)
         let three = s.run("plot loss,accuracy,lr")
         XCTAssertTrue(three.failed && three.output.contains("two y scales"), three.output)
@@ -82,15 +95,18 @@ final class PlotCommandTests: XCTestCase {
         for beta in [0.1, 0.6, 1, 1.702, 2, 10] {
             for z in stride(from: -4.0, through: 4.0, by: 0.25) {
                 let h = 1e-5
-                let numeric = (PlottedFunction.swish(z + h, beta: beta) - PlottedFunction.swish(z - h, beta: beta)) / (2 * h)
-                XCTAssertEqual(PlottedFunction.swishDerivative(z, beta: beta), numeric, accuracy: 1e-7, "β=\(beta) z=\(z)")
+                let numeric =
+                    (PlottedFunction.swish(z + h, beta: beta) - PlottedFunction.swish(z - h, beta: beta)) / (2 * h)
+                XCTAssertEqual(
+                    PlottedFunction.swishDerivative(z, beta: beta), numeric, accuracy: 1e-7, "β=\(beta) z=\(z)")
             }
         }
     }
 
     /// β = 1 is Keras' silu, computed in Float by the training code.
     func testSwishOfBetaOneIsSilu() {
-        let a = PlottedFunction.swish(beta: 1).curve((-5, 5)), b = PlottedFunction.activation(.silu).curve((-5, 5))
+        let a = PlottedFunction.swish(beta: 1).curve((-5, 5))
+        let b = PlottedFunction.activation(.silu).curve((-5, 5))
         for i in a.y.indices {
             XCTAssertEqual(a.y[i], b.y[i], accuracy: 1e-5)
             XCTAssertEqual(a.dy[i], b.dy[i], accuracy: 1e-5)

@@ -17,7 +17,8 @@ struct CompareCommand: Command {
                KeySpec("batchnorm", "off,on", .words(["off", "on"])),
                KeySpec("clipnorm", "none,1.0"),
                KeySpec("epochs", "epochs per variant (default 3)"), KeySpec("batch_size", "default 32"),
-               KeySpec("metric", "one or two series per variant to draw (default val_loss, or loss without validation data)",
+               KeySpec("metric",
+                       "one or two series per variant to draw (default val_loss, or loss without validation data)",
                        .words(HistoryMetric.names)),
                KeySpec("file", "also write the chart as SVG", .paths), KeySpec("keep", "best: replace the model with the winner", .words(["best"]))],
         examples: ["compare optimizer=sgd,sgd(momentum=0.9),sgd(momentum=0.9,nesterov=true),rmsprop,adam,nadam epochs=3",
@@ -52,7 +53,9 @@ struct CompareCommand: Command {
         keepBest = try args.choice("keep", from: ["best", "none"], default: "none") == "best"
         if let a = args.keyword("metric") {
             let ms = try HistoryMetric.parse(a, command: "compare")
-            guard ms.count <= 2 else { throw ShellError("compare draws one or two metrics per variant, such as metric=loss,val_loss", at: a.span) }
+            guard ms.count <= 2 else {
+                throw ShellError("compare draws one or two metrics per variant, such as metric=loss,val_loss", at: a.span)
+            }
             if let v = ms.first(where: \.isValidation), let d = session.data, d.validation == nil {
                 throw ShellError("\(v.name) needs validation data; load it with `data … validation=N`", at: a.span)
             }
@@ -137,8 +140,10 @@ struct CompareCommand: Command {
 
     static let markers: [Character] = ["●", "○", "■", "□", "▲", "△", "◆", "◇", "★", "☆", "✚", "✖"]
     /// With two metrics a variant's pair of markers: filled for the first, hollow for the second.
-    static let markerPairs: [(Character, Character)] = [("●", "○"), ("■", "□"), ("▲", "△"), ("◆", "◇"), ("★", "☆"), ("▼", "▽"),
-                                                         ("A", "a"), ("B", "b"), ("C", "c"), ("D", "d"), ("E", "e"), ("F", "f")]
+    static let markerPairs: [(Character, Character)] = [
+        ("●", "○"), ("■", "□"), ("▲", "△"), ("◆", "◇"), ("★", "☆"), ("▼", "▽"),
+        ("A", "a"), ("B", "b"), ("C", "c"), ("D", "d"), ("E", "e"), ("F", "f"),
+    ]
 
     /// The race's chart: each variant's `metrics` per epoch. One metric keeps
     /// one series per variant named by the variant; two give each variant one
@@ -151,11 +156,13 @@ struct CompareCommand: Command {
             for (k, m) in metrics.enumerated() {
                 let values = run.history.epochs.map { $0.value(m.name) ?? .nan }
                 if metrics.count == 1 {
-                    series.append(.init(name: run.label, values: values, marker: markers[r % markers.count], axis: .left, dashed: m.isValidation))
+                    series.append(.init(name: run.label, values: values, marker: markers[r % markers.count],
+                                        dashed: m.isValidation))
                 } else {
                     let pair = markerPairs[r % markerPairs.count]
-                    series.append(.init(name: "\(run.label) \(m.name)", values: values, marker: k == 0 ? pair.0 : pair.1,
-                                        axis: m.axis(among: metrics), dashed: m.isValidation, color: r))
+                    series.append(.init(name: "\(run.label) \(m.name)", values: values,
+                                        marker: k == 0 ? pair.0 : pair.1, axis: m.axis(among: metrics),
+                                        dashed: m.isValidation, color: r))
                 }
             }
         }
@@ -194,7 +201,8 @@ struct CompareCommand: Command {
                          best.map { "\((acc.firstIndex(of: $0) ?? 0) + 1)" } ?? "—", String(format: "%.1fs", r.seconds)])
         }
         var lines = Table.render(rows, rightAligned: [1, 2, 3, 4])
-        let metrics = self.metrics ?? HistoryMetric.all.filter { $0.name == (d.validation != nil ? "val_loss" : "loss") }
+        let fallback = d.validation != nil ? "val_loss" : "loss"
+        let metrics = self.metrics ?? HistoryMetric.all.filter { $0.name == fallback }
         let chart = CompareCommand.chart(results.map { ($0.label, $0.model.history) }, metrics: metrics)
         lines += chart.render(width: min(session.width, 100))
         if let f = file {

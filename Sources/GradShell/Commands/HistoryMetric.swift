@@ -41,15 +41,18 @@ struct HistoryMetric: Equatable {
             }
             guard let m = all.first(where: { $0.name == (aliases[word] ?? word) }) else {
                 let near = Suggestions.closest(to: word, in: names).first.map { "; did you mean '\($0)'?" } ?? ""
-                throw ShellError("'\(word)' is not a metric \(command) can draw\(near) (accepted: \((names + also).joined(separator: ", ")))", at: a.span)
+                throw ShellError(
+                    "'\(word)' is not a metric \(command) can draw\(near) (accepted: \((names + also).joined(separator: ", ")))",
+                    at: a.span)
             }
             if out.contains(m) { throw ShellError("\(m.name) is named twice", at: a.span) }
             out.append(m)
         }
         let scales = scaleOrder(out)
         if scales.count > 2 {
-            throw ShellError("a chart has two y scales (left and right), but \(out.map(\.name).joined(separator: ",")) needs \(scales.count): "
-                             + scales.joined(separator: ", "), at: a.span)
+            throw ShellError(
+                "a chart has two y scales (left and right), but \(out.map(\.name).joined(separator: ",")) needs \(scales.count): "
+                    + scales.joined(separator: ", "), at: a.span)
         }
         return out
     }

@@ -20,15 +20,21 @@ enum PlottedFunction: Equatable {
 
     /// `relu`, `elu(0.5)`, `swish(0.6)`, `silu(beta=2)`.
     static func parse(_ a: Argument) throws -> PlottedFunction {
-        if case .call(let n, let p, let k) = a.value, ["swish", "silu"].contains(n.lowercased()), !(p.isEmpty && k.isEmpty) {
+        if case .call(let n, let p, let k) = a.value, ["swish", "silu"].contains(n.lowercased()),
+            !(p.isEmpty && k.isEmpty)
+        {
             let (pos, kw) = try ValueParsing.callArgs(a.value)
             try ValueParsing.checkKeys(kw, allowed: ["beta"], in: n)
-            if pos.count + kw.count != 1 { throw ShellError("\(n)() takes one argument, β: swish(0.6) or swish(beta=0.6)", at: a.span) }
+            if pos.count + kw.count != 1 {
+                throw ShellError("\(n)() takes one argument, β: swish(0.6) or swish(beta=0.6)", at: a.span)
+            }
             let b = try Arguments.float(kw["beta"] ?? pos[0], name: "beta", range: 0...100)
             return .swish(beta: Double(b))
         }
         let f = try ValueParsing.activation(a)
-        guard f.isElementwise else { throw ShellError("softmax works on whole rows, so it has no curve of one variable", at: a.span) }
+        guard f.isElementwise else {
+            throw ShellError("softmax works on whole rows, so it has no curve of one variable", at: a.span)
+        }
         return .activation(f)
     }
 
@@ -38,7 +44,10 @@ enum PlottedFunction: Equatable {
         case .activation(let f): return PlotCommand.curve(f, range, count: count)
         case .swish(let b):
             let xs = (0..<count).map { range.0 + (range.1 - range.0) * Double($0) / Double(count - 1) }
-            return (xs, xs.map { PlottedFunction.swish($0, beta: b) }, xs.map { PlottedFunction.swishDerivative($0, beta: b) })
+            return (
+                xs, xs.map { PlottedFunction.swish($0, beta: b) },
+                xs.map { PlottedFunction.swishDerivative($0, beta: b) }
+            )
         }
     }
 

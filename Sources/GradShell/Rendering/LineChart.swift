@@ -17,7 +17,10 @@ public struct LineChart {
         public var dashed: Bool
         public var color: Int?
 
-        public init(name: String, values: [Double], marker: Character, axis: Axis = .left, dashed: Bool = false, color: Int? = nil) {
+        public init(
+            name: String, values: [Double], marker: Character, axis: Axis = .left, dashed: Bool = false,
+            color: Int? = nil
+        ) {
             self.name = name
             self.values = values
             self.marker = marker
@@ -53,7 +56,8 @@ public struct LineChart {
     /// The y range of the series on `axis` (all series when there is one scale).
     func bounds(_ axis: Axis = .left) -> (lo: Double, hi: Double) {
         let all = series.filter { !hasRightAxis || $0.axis == axis }.flatMap(\.values).filter(\.isFinite).map(y)
-        let lo = all.min() ?? 0, hi = all.max() ?? 1
+        let lo = all.min() ?? 0
+        let hi = all.max() ?? 1
         // A flat series (one epoch, a constant rate) gets a small band around its value, not [v, v + 1].
         let pad = max(abs(lo) * 0.1, 1e-12)
         return hi == lo ? (lo - pad, hi + pad) : (lo, hi)
@@ -82,12 +86,15 @@ public struct LineChart {
         for s in series {
             // Dots along each segment first, then the markers on top.
             for i in 0..<max(0, s.values.count - 1) where s.values[i].isFinite && s.values[i + 1].isFinite {
-                let (_, c0) = cell(Double(i), s.values[i], s.axis), (_, c1) = cell(Double(i + 1), s.values[i + 1], s.axis)
+                let (_, c0) = cell(Double(i), s.values[i], s.axis)
+                let (_, c1) = cell(Double(i + 1), s.values[i + 1], s.axis)
                 guard c1 > c0 + 1 else { continue }
                 for c in (c0 + 1)..<c1 {
                     let t = Double(c - c0) / Double(c1 - c0)
                     let v = s.values[i] + (s.values[i + 1] - s.values[i]) * t
-                    let (r, _) = cell(Double(i) + t, logY ? pow(10, y(s.values[i]) + (y(s.values[i + 1]) - y(s.values[i])) * t) : v, s.axis)
+                    let (r, _) = cell(
+                        Double(i) + t, logY ? pow(10, y(s.values[i]) + (y(s.values[i + 1]) - y(s.values[i])) * t) : v,
+                        s.axis)
                     if grid[r][c] == " " { grid[r][c] = "·" }
                 }
             }
@@ -106,14 +113,19 @@ public struct LineChart {
         }
         var lines = [title]
         for (r, row) in grid.enumerated() {
-            let left = label(r, .left).map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 } ?? String(repeating: " ", count: 9)
+            let left =
+                label(r, .left).map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 }
+                ?? String(repeating: " ", count: 9)
             var line = left + " ┤" + String(row)
             if twin { line += "├" + (label(r, .right).map { " " + $0 } ?? "") }
             lines.append(line)
         }
         lines.append(String(repeating: " ", count: 10) + "└" + String(repeating: "─", count: plotW) + (twin ? "┘" : ""))
-        let left = xRange.map { String(format: "%g", $0.0) } ?? "1", right = xRange.map { String(format: "%g", $0.1) } ?? "\(n)"
-        lines.append(String(repeating: " ", count: 11) + left + String(repeating: " ", count: max(1, plotW - left.count - right.count)) + right + "  " + xLabel)
+        let left = xRange.map { String(format: "%g", $0.0) } ?? "1"
+        let right = xRange.map { String(format: "%g", $0.1) } ?? "\(n)"
+        lines.append(
+            String(repeating: " ", count: 11) + left
+                + String(repeating: " ", count: max(1, plotW - left.count - right.count)) + right + "  " + xLabel)
         // The legend, wrapped to the width: one entry never splits.
         var legend = String(repeating: " ", count: 11)
         var entries = 0
@@ -131,10 +143,13 @@ public struct LineChart {
         return lines
     }
 
-    static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    static let colors = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    ]
 
     static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 
     /// A standalone SVG document.
@@ -145,7 +160,8 @@ public struct LineChart {
     /// Several charts stacked in one SVG document, each `height` tall.
     public static func svgDocument(_ charts: [LineChart], width: Int = 640, height: Int = 400) -> String {
         let total = height * charts.count
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(total)\" viewBox=\"0 0 \(width) \(total)\">\n"
+        var out =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(total)\" viewBox=\"0 0 \(width) \(total)\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for (i, c) in charts.enumerated() { out += c.svgPanel(width: width, height: height, top: Double(i * height)) }
         return out + "</svg>\n"
@@ -158,12 +174,18 @@ public struct LineChart {
         let n = pointCount
         let twin = hasRightAxis
         let scales: [Axis: (lo: Double, hi: Double)] = [.left: bounds(.left), .right: bounds(.right)]
-        let l = 60.0, r = twin ? 60.0 : 20.0, t = top + 40.0, b = 50.0
-        let w = Double(width) - l - r, h = Double(height) - 40 - b
+        let l = 60.0
+        let r = twin ? 60.0 : 20.0
+        let t = top + 40.0
+        let b = 50.0
+        let w = Double(width) - l - r
+        let h = Double(height) - 40 - b
         let esc = LineChart.esc
         let font = "font-family=\"sans-serif\""
-        var out = "<text x=\"\(width / 2)\" y=\"\(top + 24)\" text-anchor=\"middle\" \(font) font-size=\"16\">\(esc(title))</text>\n"
-        out += "<line x1=\"\(l)\" y1=\"\(t + h)\" x2=\"\(l + w)\" y2=\"\(t + h)\" stroke=\"black\"/>\n<line x1=\"\(l)\" y1=\"\(t)\" x2=\"\(l)\" y2=\"\(t + h)\" stroke=\"black\"/>\n"
+        var out =
+            "<text x=\"\(width / 2)\" y=\"\(top + 24)\" text-anchor=\"middle\" \(font) font-size=\"16\">\(esc(title))</text>\n"
+        out +=
+            "<line x1=\"\(l)\" y1=\"\(t + h)\" x2=\"\(l + w)\" y2=\"\(t + h)\" stroke=\"black\"/>\n<line x1=\"\(l)\" y1=\"\(t)\" x2=\"\(l)\" y2=\"\(t + h)\" stroke=\"black\"/>\n"
         if twin { out += "<line x1=\"\(l + w)\" y1=\"\(t)\" x2=\"\(l + w)\" y2=\"\(t + h)\" stroke=\"black\"/>\n" }
         for axis in twin ? [Axis.left, .right] : [.left] {
             let (lo, hi) = scales[axis]!
@@ -171,13 +193,17 @@ public struct LineChart {
                 let v = lo + (hi - lo) * Double(k) / 4
                 let yy = t + h - h * Double(k) / 4
                 let (x, anchor) = axis == .left ? (l - 6, "end") : (l + w + 6, "start")
-                out += "<text x=\"\(x)\" y=\"\(String(format: "%.1f", yy + 4))\" text-anchor=\"\(anchor)\" \(font) font-size=\"11\">\(String(format: "%.4g", logY ? pow(10, v) : v))</text>\n"
+                out +=
+                    "<text x=\"\(x)\" y=\"\(String(format: "%.1f", yy + 4))\" text-anchor=\"\(anchor)\" \(font) font-size=\"11\">\(String(format: "%.4g", logY ? pow(10, v) : v))</text>\n"
             }
         }
-        let left = xRange.map { String(format: "%g", $0.0) } ?? "1", right = xRange.map { String(format: "%g", $0.1) } ?? "\(n)"
+        let left = xRange.map { String(format: "%g", $0.0) } ?? "1"
+        let right = xRange.map { String(format: "%g", $0.1) } ?? "\(n)"
         out += "<text x=\"\(l)\" y=\"\(t + h + 16)\" text-anchor=\"middle\" \(font) font-size=\"11\">\(left)</text>\n"
-        out += "<text x=\"\(l + w)\" y=\"\(t + h + 16)\" text-anchor=\"middle\" \(font) font-size=\"11\">\(right)</text>\n"
-        out += "<text x=\"\(l + w / 2)\" y=\"\(top + Double(height) - 12)\" text-anchor=\"middle\" \(font) font-size=\"12\">\(esc(xLabel))</text>\n"
+        out +=
+            "<text x=\"\(l + w)\" y=\"\(t + h + 16)\" text-anchor=\"middle\" \(font) font-size=\"11\">\(right)</text>\n"
+        out +=
+            "<text x=\"\(l + w / 2)\" y=\"\(top + Double(height) - 12)\" text-anchor=\"middle\" \(font) font-size=\"12\">\(esc(xLabel))</text>\n"
         // A glyph on every point up to 25 points, then on every k-th.
         let every = max(1, (n + 24) / 25)
         let rowsPerColumn = max(1, Int(h / 16) - 1)
@@ -185,7 +211,8 @@ public struct LineChart {
         // About 7 px a character at 12 px sans-serif, after the 30 px sample.
         let columnWidth = 36 + 7 * Double(series.map { legendName($0).count }.max() ?? 0)
         // The legend goes last, on a white card, so no curve hides it.
-        var legend = "<rect x=\"\(l + 4)\" y=\"\(t + 2)\" width=\"\(columnWidth * Double(columns))\" height=\"\(16 * min(series.count, rowsPerColumn) + 4)\" fill=\"white\" fill-opacity=\"0.85\"/>\n"
+        var legend =
+            "<rect x=\"\(l + 4)\" y=\"\(t + 2)\" width=\"\(columnWidth * Double(columns))\" height=\"\(16 * min(series.count, rowsPerColumn) + 4)\" fill=\"white\" fill-opacity=\"0.85\"/>\n"
         for (si, s) in series.enumerated() {
             let (lo, hi) = scales[twin ? s.axis : .left]!
             let c = LineChart.colors[(s.color ?? si) % LineChart.colors.count]
@@ -193,15 +220,21 @@ public struct LineChart {
             let pts = s.values.enumerated().filter { $0.element.isFinite }.map { i, v -> (Int, Double, Double) in
                 (i, l + (n <= 1 ? 0 : w * Double(i) / Double(n - 1)), t + h - h * (y(v) - lo) / (hi - lo))
             }
-            out += "<polyline fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"\(dash) points=\"\(pts.map { String(format: "%.2f,%.2f", $0.1, $0.2) }.joined(separator: " "))\"/>\n"
+            out +=
+                "<polyline fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"\(dash) points=\"\(pts.map { String(format: "%.2f,%.2f", $0.1, $0.2) }.joined(separator: " "))\"/>\n"
             for (i, x, yy) in pts where i % every == 0 || i == n - 1 {
-                out += "<text x=\"\(String(format: "%.2f", x))\" y=\"\(String(format: "%.2f", yy + 4))\" text-anchor=\"middle\" fill=\"\(c)\" \(font) font-size=\"11\">\(esc(String(s.marker)))</text>\n"
+                out +=
+                    "<text x=\"\(String(format: "%.2f", x))\" y=\"\(String(format: "%.2f", yy + 4))\" text-anchor=\"middle\" fill=\"\(c)\" \(font) font-size=\"11\">\(esc(String(s.marker)))</text>\n"
             }
             // The legend: a short line in the series' dash and colour, its glyph, its name; in columns when long.
-            let lx = l + 10 + columnWidth * Double(si / rowsPerColumn), ly = t + 14 + 16 * Double(si % rowsPerColumn)
-            legend += "<line x1=\"\(lx)\" y1=\"\(ly - 4)\" x2=\"\(lx + 24)\" y2=\"\(ly - 4)\" stroke=\"\(c)\" stroke-width=\"2\"\(dash)/>\n"
-            legend += "<text x=\"\(lx + 12)\" y=\"\(ly)\" text-anchor=\"middle\" fill=\"\(c)\" \(font) font-size=\"11\">\(esc(String(s.marker)))</text>\n"
-            legend += "<text x=\"\(lx + 30)\" y=\"\(ly)\" fill=\"\(c)\" \(font) font-size=\"12\">\(esc(legendName(s)))</text>\n"
+            let lx = l + 10 + columnWidth * Double(si / rowsPerColumn)
+            let ly = t + 14 + 16 * Double(si % rowsPerColumn)
+            legend +=
+                "<line x1=\"\(lx)\" y1=\"\(ly - 4)\" x2=\"\(lx + 24)\" y2=\"\(ly - 4)\" stroke=\"\(c)\" stroke-width=\"2\"\(dash)/>\n"
+            legend +=
+                "<text x=\"\(lx + 12)\" y=\"\(ly)\" text-anchor=\"middle\" fill=\"\(c)\" \(font) font-size=\"11\">\(esc(String(s.marker)))</text>\n"
+            legend +=
+                "<text x=\"\(lx + 30)\" y=\"\(ly)\" fill=\"\(c)\" \(font) font-size=\"12\">\(esc(legendName(s)))</text>\n"
         }
         return out + legend
     }

@@ -65,7 +65,7 @@ struct PlotCommand: Command {
             guard lo < hi else { throw ShellError("plot activation needs from < to") }
             range = (Double(lo), Double(hi))
         } else {
-            let metrics = try HistoryMetric.parse(a, command: "plot", also: ["activation"])
+            let metrics = try HistoryMetric.parse(a, command: "plot", also: ["activation NAME"])
             var single = false
             if case .list = a.value {} else { single = ["loss", "accuracy"].contains(metrics[0].name) }
             subject = .history(metrics, withValidation: single)

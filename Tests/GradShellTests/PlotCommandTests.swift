@@ -89,6 +89,7 @@ final class PlotCommandTests: XCTestCase {
         XCTAssertEqual(out.output.split(separator: "\n").last, "wrote \(path)")
         let svg = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(svg.contains("learning rate (left scale)") && svg.contains("stroke-dasharray"))
+        XCTAssertTrue(svg.contains("rotate(-90") && svg.contains(">lr</text>") && svg.contains(">val_loss</text>"), svg)
     }
 
     func testSwishDerivativeMatchesFiniteDifferences() {

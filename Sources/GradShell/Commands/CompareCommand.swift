@@ -166,7 +166,9 @@ struct CompareCommand: Command {
                 }
             }
         }
-        return LineChart(title: names.joined(separator: " and ") + " per epoch", xLabel: "epoch", series: series)
+        var chart = LineChart(title: names.joined(separator: " and ") + " per epoch", xLabel: "epoch", series: series)
+        chart.axisTitles = HistoryMetric.axisTitles(metrics)
+        return chart
     }
 
     func run(_ session: Session) throws -> String {

@@ -64,6 +64,14 @@ struct HistoryMetric: Equatable {
         return seen
     }
 
+    /// The names drawn against each scale, when `metrics` need two (`lr` | `val_loss`).
+    static func axisTitles(_ metrics: [HistoryMetric]) -> (left: String, right: String)? {
+        let side = { (axis: LineChart.Axis) in
+            metrics.filter { $0.axis(among: metrics) == axis }.map(\.name).joined(separator: ", ")
+        }
+        return scaleOrder(metrics).count == 2 ? (side(.left), side(.right)) : nil
+    }
+
     /// The axis this metric is drawn against, among `metrics`.
     func axis(among metrics: [HistoryMetric]) -> LineChart.Axis {
         HistoryMetric.scaleOrder(metrics).firstIndex(of: scale) == 1 ? .right : .left

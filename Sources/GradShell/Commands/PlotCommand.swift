@@ -125,7 +125,7 @@ struct PlotCommand: Command {
     /// The chart of history series: NaN where an epoch lacks a value, so that
     /// every series keeps its epochs' places.
     static func historyChart(_ h: History, metrics: [HistoryMetric], title: String) -> LineChart {
-        LineChart(
+        var chart = LineChart(
             title: title, xLabel: "epoch",
             series: metrics.enumerated().map { i, m in
                 .init(
@@ -133,6 +133,8 @@ struct PlotCommand: Command {
                     marker: metricMarkers[i % metricMarkers.count],
                     axis: m.axis(among: metrics), dashed: m.isValidation)
             })
+        chart.axisTitles = HistoryMetric.axisTitles(metrics)
+        return chart
     }
 
     func run(_ session: Session) throws -> String {

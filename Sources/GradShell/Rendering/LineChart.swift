@@ -37,6 +37,8 @@ public struct LineChart {
     /// The x values of the first and last point, when x is not the point's
     /// number (`plot activation` draws f over [−5, 5]).
     public var xRange: (Double, Double)? = nil
+    /// What each y scale measures, written along the SVG's axes when there are two.
+    public var axisTitles: (left: String, right: String)? = nil
 
     public init(title: String, xLabel: String, series: [Series], logY: Bool = false) {
         self.title = title
@@ -187,6 +189,13 @@ public struct LineChart {
         out +=
             "<line x1=\"\(l)\" y1=\"\(t + h)\" x2=\"\(l + w)\" y2=\"\(t + h)\" stroke=\"black\"/>\n<line x1=\"\(l)\" y1=\"\(t)\" x2=\"\(l)\" y2=\"\(t + h)\" stroke=\"black\"/>\n"
         if twin { out += "<line x1=\"\(l + w)\" y1=\"\(t)\" x2=\"\(l + w)\" y2=\"\(t + h)\" stroke=\"black\"/>\n" }
+        if twin, let titles = axisTitles {
+            for (x, text) in [(14.0, titles.left), (Double(width) - 8, titles.right)] {
+                let y = t + h / 2
+                out += "<text x=\"\(x)\" y=\"\(y)\" transform=\"rotate(-90 \(x) \(y))\" text-anchor=\"middle\" \(font) "
+                    + "font-size=\"12\">\(esc(text))</text>\n"
+            }
+        }
         for axis in twin ? [Axis.left, .right] : [.left] {
             let (lo, hi) = scales[axis]!
             for k in 0...4 {

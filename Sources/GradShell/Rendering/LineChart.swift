@@ -192,7 +192,8 @@ public struct LineChart {
         if twin, let titles = axisTitles {
             for (x, text) in [(14.0, titles.left), (Double(width) - 8, titles.right)] {
                 let y = t + h / 2
-                out += "<text x=\"\(x)\" y=\"\(y)\" transform=\"rotate(-90 \(x) \(y))\" text-anchor=\"middle\" \(font) "
+                out +=
+                    "<text x=\"\(x)\" y=\"\(y)\" transform=\"rotate(-90 \(x) \(y))\" text-anchor=\"middle\" \(font) "
                     + "font-size=\"12\">\(esc(text))</text>\n"
             }
         }

@@ -279,6 +279,12 @@ extension Activation {
             self = .gelu(approximate: approx == "true")
             return
         }
+        if ["silu", "swish"].contains(call.name), !(call.positional.isEmpty && call.keywords.isEmpty) {
+            // The book's swish(z, β) = z·σ(βz) (figure 11-4); Keras 3's silu has no β, so no layer trains one.
+            throw ComponentError(
+                "\(call.name)(β) is for plots only (`plot activation swish(0.6)`): Keras' silu has no β, "
+                    + "so a layer takes plain \(call.name)", at: call.span)
+        }
         let args = try call.arguments(["alpha", "negative_slope"])
         if args["alpha"] != nil && args["negative_slope"] != nil {
             throw ComponentError("\(call.name)(): give alpha or negative_slope, not both", at: call.span)

@@ -2,13 +2,14 @@ import Foundation
 import GradNN
 import GradTensor
 
-/// `compare KNOB=a,b,c epochs=N`: a same-seed race of variants that differ in one knob.
+/// `compare KNOB=a,b,c epochs=N [metric=loss,val_loss]`: a same-seed race of
+/// variants that differ in one knob, their curves overlaid (the book's cell 64).
 struct CompareCommand: Command {
     static let knobs = ["optimizer", "kernel_initializer", "activation", "learning_rate", "batchnorm", "clipnorm"]
     static let spec = CommandSpec(
         name: "compare", summary: "race variants that differ in one knob, from the same seed",
-        usage: "compare KNOB=V1,V2,… [epochs=3] [batch_size=32] [file=PATH.svg] [keep=best]",
-        discussion: "Knobs: optimizer=sgd,adam,…; kernel_initializer=…; activation=… (hidden layers); learning_rate=…; batchnorm=off,on (BN after every hidden dense); clipnorm=none,1.0. Every variant is rebuilt from the current architecture with the same seed, so it starts from the same weights where the shapes allow and sees the same batches in the same order. The current model is untouched unless keep=best.",
+        usage: "compare KNOB=V1,V2,… [epochs=3] [batch_size=32] [metric=val_loss] [file=PATH.svg] [keep=best]",
+        discussion: "Knobs: optimizer=sgd,adam,…; kernel_initializer=…; activation=… (hidden layers); learning_rate=…; batchnorm=off,on (BN after every hidden dense); clipnorm=none,1.0. Every variant is rebuilt from the current architecture with the same seed, so it starts from the same weights where the shapes allow and sees the same batches in the same order. The chart shows each variant's val_loss per epoch (loss without validation data); metric= picks one or two of loss, val_loss, accuracy, val_accuracy, lr, so metric=loss,val_loss overlays every variant's training and validation loss as the book's cell 64 does (validation dashed in SVG; a second scale, as in metric=loss,val_accuracy, goes on the right). The current model is untouched unless keep=best.",
         keys: [KeySpec("optimizer", "optimizers to race", .words(OptimizerRules.names)),
                KeySpec("kernel_initializer", "initializers to race", .words(Initializer.names)),
                KeySpec("activation", "hidden activations to race", .words(Activation.names)),
@@ -16,9 +17,13 @@ struct CompareCommand: Command {
                KeySpec("batchnorm", "off,on", .words(["off", "on"])),
                KeySpec("clipnorm", "none,1.0"),
                KeySpec("epochs", "epochs per variant (default 3)"), KeySpec("batch_size", "default 32"),
+               KeySpec("metric",
+                       "one or two series per variant to draw (default val_loss, or loss without validation data)",
+                       .words(HistoryMetric.names)),
                KeySpec("file", "also write the chart as SVG", .paths), KeySpec("keep", "best: replace the model with the winner", .words(["best"]))],
         examples: ["compare optimizer=sgd,sgd(momentum=0.9),sgd(momentum=0.9,nesterov=true),rmsprop,adam,nadam epochs=3",
-                   "compare activation=sigmoid,relu,elu,selu epochs=2", "compare batchnorm=off,on epochs=1"],
+                   "compare activation=sigmoid,relu,elu,selu epochs=2", "compare batchnorm=off,on epochs=1",
+                   "compare optimizer=sgd,adam epochs=10 metric=loss,val_loss"],
         category: "experiment")
 
     let knob: String
@@ -27,6 +32,8 @@ struct CompareCommand: Command {
     let batchSize: Int
     let file: String?
     let keepBest: Bool
+    /// The series drawn per variant; nil: val_loss, or loss without validation data.
+    let metrics: [HistoryMetric]?
 
     init(_ args: inout Arguments, session: Session) throws {
         var found: (String, Argument)? = nil
@@ -44,6 +51,18 @@ struct CompareCommand: Command {
         batchSize = try args.int("batch_size", default: 32, range: 1...1_000_000)!
         file = try args.string("file")
         keepBest = try args.choice("keep", from: ["best", "none"], default: "none") == "best"
+        if let a = args.keyword("metric") {
+            let ms = try HistoryMetric.parse(a, command: "compare")
+            guard ms.count <= 2 else {
+                throw ShellError("compare draws one or two metrics per variant, such as metric=loss,val_loss", at: a.span)
+            }
+            if let v = ms.first(where: \.isValidation), let d = session.data, d.validation == nil {
+                throw ShellError("\(v.name) needs validation data; load it with `data … validation=N`", at: a.span)
+            }
+            metrics = ms
+        } else {
+            metrics = nil
+        }
         for v in variants { _ = try CompareCommand.variantChange(knob, v) }
     }
 
@@ -119,6 +138,39 @@ struct CompareCommand: Command {
 
     static func label(_ knob: String, _ a: Argument) -> String { "\(knob)=\(a.value.text)" }
 
+    static let markers: [Character] = ["●", "○", "■", "□", "▲", "△", "◆", "◇", "★", "☆", "✚", "✖"]
+    /// With two metrics a variant's pair of markers: filled for the first, hollow for the second.
+    static let markerPairs: [(Character, Character)] = [
+        ("●", "○"), ("■", "□"), ("▲", "△"), ("◆", "◇"), ("★", "☆"), ("▼", "▽"),
+        ("A", "a"), ("B", "b"), ("C", "c"), ("D", "d"), ("E", "e"), ("F", "f"),
+    ]
+
+    /// The race's chart: each variant's `metrics` per epoch. One metric keeps
+    /// one series per variant named by the variant; two give each variant one
+    /// colour and a filled and a hollow marker (the second dashed in SVG when it
+    /// is a validation curve).
+    static func chart(_ runs: [(label: String, history: History)], metrics: [HistoryMetric]) -> LineChart {
+        let names = metrics.map(\.name)
+        var series: [LineChart.Series] = []
+        for (r, run) in runs.enumerated() {
+            for (k, m) in metrics.enumerated() {
+                let values = run.history.epochs.map { $0.value(m.name) ?? .nan }
+                if metrics.count == 1 {
+                    series.append(.init(name: run.label, values: values, marker: markers[r % markers.count],
+                                        dashed: m.isValidation))
+                } else {
+                    let pair = markerPairs[r % markerPairs.count]
+                    series.append(.init(name: "\(run.label) \(m.name)", values: values,
+                                        marker: k == 0 ? pair.0 : pair.1, axis: m.axis(among: metrics),
+                                        dashed: m.isValidation, color: r))
+                }
+            }
+        }
+        var chart = LineChart(title: names.joined(separator: " and ") + " per epoch", xLabel: "epoch", series: series)
+        chart.axisTitles = HistoryMetric.axisTitles(metrics)
+        return chart
+    }
+
     func run(_ session: Session) throws -> String {
         let base = try session.requireCompiled()
         let d = try session.requireData(for: base)
@@ -151,10 +203,9 @@ struct CompareCommand: Command {
                          best.map { "\((acc.firstIndex(of: $0) ?? 0) + 1)" } ?? "—", String(format: "%.1fs", r.seconds)])
         }
         var lines = Table.render(rows, rightAligned: [1, 2, 3, 4])
-        let markers: [Character] = ["●", "○", "■", "□", "▲", "△", "◆", "◇", "★", "☆", "✚", "✖"]
-        let metric = d.validation != nil ? "val_loss" : "loss"
-        let chart = LineChart(title: "\(metric) per epoch", xLabel: "epoch",
-                              series: results.enumerated().map { .init(name: $1.label, values: $1.model.history.series(metric), marker: markers[$0 % markers.count]) })
+        let fallback = d.validation != nil ? "val_loss" : "loss"
+        let metrics = self.metrics ?? HistoryMetric.all.filter { $0.name == fallback }
+        let chart = CompareCommand.chart(results.map { ($0.label, $0.model.history) }, metrics: metrics)
         lines += chart.render(width: min(session.width, 100))
         if let f = file {
             let p = try session.writablePath(f, defaultExtension: "svg")

@@ -10,6 +10,9 @@ public struct LineChart {
     /// The x values of the first and last point, when x is not the point's
     /// number (`plot activation` draws f over [−5, 5]).
     public var xRange: (Double, Double)? = nil
+    /// The y axis's bottom and top, when not the data's: points outside sit
+    /// on the edge (`lr_find smooth=false` clips as the book's plot does).
+    public var yRange: (Double, Double)? = nil
 
     public init(title: String, xLabel: String, series: [Series], logY: Bool = false) {
         self.title = title
@@ -21,6 +24,7 @@ public struct LineChart {
     func y(_ v: Double) -> Double { logY ? log10(max(v, 1e-12)) : v }
 
     var bounds: (lo: Double, hi: Double, n: Int) {
+        if let (lo, hi) = yRange, hi > lo, !logY { return (lo, hi, series.map(\.values.count).max() ?? 0) }
         let all = series.flatMap(\.values).filter(\.isFinite).map(y)
         let lo = all.min() ?? 0, hi = all.max() ?? 1
         // A flat series (one epoch, a constant rate) gets a small band around its value, not [v, v + 1].
@@ -91,7 +95,7 @@ public struct LineChart {
         for (si, s) in series.enumerated() {
             let pts = s.values.enumerated().filter { $0.element.isFinite }.map { i, v -> String in
                 let x = l + (n <= 1 ? 0 : w * Double(i) / Double(n - 1))
-                let yy = t + h - h * (y(v) - lo) / (hi - lo)
+                let yy = t + h - h * min(1, max(0, (y(v) - lo) / (hi - lo)))
                 return String(format: "%.2f,%.2f", x, yy)
             }
             let c = colors[si % colors.count]

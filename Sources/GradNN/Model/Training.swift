@@ -197,9 +197,13 @@ extension Sequential {
     /// dropout on and BatchNormalization in inference mode. Returns the
     /// per-class mean and standard deviation for each sample, as [n, classes],
     /// and how many passes every row received (all rows the same, even when
-    /// interrupted, because passes are the outer loop).
+    /// interrupted, because passes are the outer loop). `eachPass`, when
+    /// given, sees every batch of every pass as it is computed: the pass
+    /// (from 0), the first of its rows, and its [rows, classes] outputs (the
+    /// book's `y_probas` stack, whose mean is the mean returned).
     public func predictMonteCarlo(_ split: DataSplit, indices: [Int]? = nil, samples: Int, batchSize: Int = 1000,
-                                  rng: inout RandomGenerator, shouldStop: () -> Bool = { false }) -> (mean: Tensor, std: Tensor, passes: Int) {
+                                  rng: inout RandomGenerator, shouldStop: () -> Bool = { false },
+                                  eachPass: ((_ pass: Int, _ firstRow: Int, _ outputs: Tensor) -> Void)? = nil) -> (mean: Tensor, std: Tensor, passes: Int) {
         let idx = indices ?? Array(0..<split.count)
         let n = idx.count
         let classes = outputShape?.reduce(1, *) ?? 1
@@ -235,6 +239,7 @@ extension Sequential {
                 chunk.data.update(from: cached.data + start * width, count: m * width)
                 var out = chunk
                 for l in layers[firstStochastic...] { out = l(out, mode: .monteCarlo, rng: &rng) }
+                eachPass?(s, start, out)
                 let k = Float(s + 1)
                 let o = out.data, mp = mean.data + start * classes, vp = m2.data + start * classes
                 for i in 0..<(m * classes) {

@@ -8,7 +8,7 @@ struct PredictCommand: Command {
     static let spec = CommandSpec(
         name: "predict", summary: "class probabilities for some samples (mc: MC Dropout mean ± std)",
         usage: "predict [mc] index=I|A..B|I,J,… [split=test] [samples=100] [file=preds.npy] [passes=passes.npy]",
-        discussion: "MC Dropout (the notes' `model(X, training=True)` 100 times) keeps BatchNormalization in inference mode and turns on only dropout, so the spread comes from dropout alone. file=F.npy writes the probabilities as a float32 [samples, classes] NumPy array (the whole split unless index= is given) instead of printing them, as Keras' model.predict(X) returns them; with mc, the mean goes to F.npy and the standard deviation to F_std.npy. With mc, passes=P.npy also writes every pass: a float32 [passes, samples, classes] array, the book's y_probas = np.stack([model(X_test, training=True) for sample in range(100)]), whose mean over axis 0 is F.npy's (the same passes; P.npy alone when file= is not given).",
+        discussion: "MC Dropout (the notes' `model(X, training=True)` 100 times) keeps BatchNormalization in inference mode and turns on only dropout, so the spread comes from dropout alone. file=F.npy writes the probabilities as a float32 [samples, classes] NumPy array (the whole split unless index= is given) instead of printing them, as Keras' model.predict(X) returns them; with mc, the mean goes to F.npy and the standard deviation to F_std.npy. With mc, passes=P.npy also writes every pass: a float32 [passes, samples, classes] array, the book's y_probas = np.stack([model(X_test, training=True) for sample in range(100)]), whose mean over axis 0 is F.npy's (the same passes; P.npy alone when file= is not given). A model with mc_dropout or mc_alpha_dropout layers (the book's MCDropout) keeps them on at inference, so a plain predict is itself one stochastic pass and changes from call to call, as Keras' model.predict does with them.",
         keys: [KeySpec("index", "which samples: 3, 0..4 or 1,5,9"),
                KeySpec("split", "test (default), validation or train", .words(["test", "validation", "train"])),
                KeySpec("samples", "mc: number of stochastic passes (default 100)"),
@@ -53,7 +53,9 @@ struct PredictCommand: Command {
         guard idx.count <= 1000 else { throw ShellError("predict shows at most 1000 samples; use evaluate for more, or file=preds.npy") }
         let names = d.classNames
         var lines: [String] = []
-        let det = m.predict(split, indices: idx)
+        var detRng = session.rng
+        let det = m.predict(split, indices: idx, rng: &detRng)
+        session.rng = detRng
         let classes = det.columns
         if mc {
             var rng = session.rng
@@ -159,8 +161,10 @@ struct PredictCommand: Command {
             return "wrote " + wrote.joined(separator: "; and ")
         }
         guard let path else { throw ShellError("predict needs file=F.npy") }
-        let p = m.predict(split, indices: idx)
+        var rng = session.rng
+        let p = m.predict(split, indices: idx, rng: &rng)
         try save(p, path)
+        session.rng = rng
         return "wrote \(plural(idx.count, "sample")) × \(p.columns) class probabilities (float32) to \(path); in Python: np.load(\"\(path)\")"
     }
 

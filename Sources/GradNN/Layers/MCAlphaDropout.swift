@@ -41,6 +41,10 @@ public final class MCAlphaDropout: Layer {
     public static let spec = LayerSpec(
         keyword: "mc_alpha_dropout", kerasClass: "MCAlphaDropout", baseName: "mc_alpha_dropout",
         summary: "alpha dropout that stays on at inference too (the book's MCAlphaDropout), for SELU networks",
-        keys: [LayerKey("rate", .float(0...0.99), positional: true, alwaysShown: true, help: "mc_alpha_dropout: fraction of units dropped, in training and inference")],
-        refusedKerasKeys: ["noise_shape"], isKerasBuiltIn: false, example: "add mc_alpha_dropout 0.1") { v, name in MCAlphaDropout(rate: v.float("rate"), name: name) }
+        keys: [
+            LayerKey("rate", .float(0...0.99), positional: true, alwaysShown: true,
+                     help: "mc_alpha_dropout: fraction of units dropped, in training and inference"),
+        ],
+        refusedKerasKeys: ["noise_shape"], isKerasBuiltIn: false, example: "add mc_alpha_dropout 0.1"
+    ) { v, name in MCAlphaDropout(rate: v.float("rate"), name: name) }
 }

@@ -42,6 +42,10 @@ public final class MCDropout: Layer {
     public static let spec = LayerSpec(
         keyword: "mc_dropout", kerasClass: "MCDropout", baseName: "mc_dropout",
         summary: "dropout that stays on at inference too (the book's MCDropout): evaluate and predict become stochastic",
-        keys: [LayerKey("rate", .float(0...0.99), positional: true, alwaysShown: true, help: "mc_dropout: fraction of units dropped, in training and inference")],
-        refusedKerasKeys: ["noise_shape"], isKerasBuiltIn: false, example: "add mc_dropout 0.1") { v, name in MCDropout(rate: v.float("rate"), name: name) }
+        keys: [
+            LayerKey("rate", .float(0...0.99), positional: true, alwaysShown: true,
+                     help: "mc_dropout: fraction of units dropped, in training and inference"),
+        ],
+        refusedKerasKeys: ["noise_shape"], isKerasBuiltIn: false, example: "add mc_dropout 0.1"
+    ) { v, name in MCDropout(rate: v.float("rate"), name: name) }
 }

@@ -216,7 +216,8 @@ extension Sequential {
     /// book's `y_probas` stack, whose mean is the mean returned).
     public func predictMonteCarlo(_ split: DataSplit, indices: [Int]? = nil, samples: Int, batchSize: Int = 1000,
                                   rng: inout RandomGenerator, shouldStop: () -> Bool = { false },
-                                  eachPass: ((_ pass: Int, _ firstRow: Int, _ outputs: Tensor) -> Void)? = nil) -> (mean: Tensor, std: Tensor, passes: Int) {
+                                  eachPass: ((_ pass: Int, _ firstRow: Int, _ outputs: Tensor) -> Void)? = nil)
+        -> (mean: Tensor, std: Tensor, passes: Int) {
         let idx = indices ?? Array(0..<split.count)
         let n = idx.count
         let classes = outputShape?.reduce(1, *) ?? 1

@@ -241,7 +241,9 @@ struct ExplainCommand: Command {
 
     func explainDropout(_ session: Session, _ m: Sequential) throws -> String {
         let d = try session.requireData(for: m)
-        guard let i = m.layers.firstIndex(where: { ExplainCommand.dropoutRate($0) != nil }) else { throw ShellError("the model has no dropout layer; `add dropout 0.2` first") }
+        guard let i = m.layers.firstIndex(where: { ExplainCommand.dropoutRate($0) != nil }) else {
+            throw ShellError("the model has no dropout layer; `add dropout 0.2` first")
+        }
         let (x, _) = firstBatch(d)
         var rng = session.rng
         var h = x

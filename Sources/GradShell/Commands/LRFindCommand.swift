@@ -10,11 +10,15 @@ struct LRFindCommand: Command {
         discussion: "Trains a copy of the model while the rate grows from start to end; stops once the smoothed loss exceeds 4× its best. Suggests the rate where the smoothed loss falls fastest on its way down to its minimum (never past the minimum), and shows a tenth of the minimum's rate beside it. Warns when the loss hardly falls or the model has already been trained. The model and optimizer are unchanged afterwards. "
             + "epochs=N is the book's find_learning_rate(model, X, y, epochs=N, batch_size): ceil(train samples / batch_size) × N steps over the training data, shuffled each epoch as fit shuffles it (partial last batch included), the rate starting at start (default 1e-4, the book's min_rate) and multiplied by (end / start)^(1/steps) after each batch, so step k uses start × factor^k and the last rate stays just below end (default 1, max_rate). "
             + "smooth=false plots each batch's own loss, as the book's ExponentialLearningRate records it, on a log-scale rate axis clipped at the first plus the lowest loss (plot_lr_vs_loss), and never stops early (only at a NaN or Inf loss); it then suggests a tenth of the rate where the loss is lowest: the book's advice is a rate about 10 times lower than where the loss starts to climb.",
-        keys: [KeySpec("start", "first rate (default 1e-6; 1e-4 with epochs=)"), KeySpec("end", "last rate (default 10; 1 with epochs=)"),
-               KeySpec("steps", "default 300"), KeySpec("epochs", "run ceil(samples / batch_size) × N steps instead of steps= (the book's find_learning_rate)"),
-               KeySpec("batch_size", "default 32"), KeySpec("smooth", "false: raw per-batch losses, no early stop (default true)", .words(["true", "false"])),
+        keys: [KeySpec("start", "first rate (default 1e-6; 1e-4 with epochs=)"),
+               KeySpec("end", "last rate (default 10; 1 with epochs=)"),
+               KeySpec("steps", "default 300"),
+               KeySpec("epochs", "run ceil(samples / batch_size) × N steps instead of steps= (the book's find_learning_rate)"),
+               KeySpec("batch_size", "default 32"),
+               KeySpec("smooth", "false: raw per-batch losses, no early stop (default true)", .words(["true", "false"])),
                KeySpec("file", "also write the chart as SVG", .paths)],
-        examples: ["lr_find", "lr_find start=1e-5 end=1 steps=200", "lr_find epochs=1 batch_size=128 smooth=false"], category: "experiment")
+        examples: ["lr_find", "lr_find start=1e-5 end=1 steps=200", "lr_find epochs=1 batch_size=128 smooth=false"],
+        category: "experiment")
     /// The first and last rates as typed (the book's rates are computed in double precision).
     let start: Double, end: Double
     /// Steps of the default form; nil with `epochs=`, whose steps depend on the data.
@@ -124,7 +128,9 @@ struct LRFindCommand: Command {
                 pos += bs
             }
             order.withUnsafeBufferPointer { idx in
-                y.withUnsafeMutableBufferPointer { train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!) }
+                y.withUnsafeMutableBufferPointer {
+                    train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!)
+                }
             }
             let r = y.withUnsafeBufferPointer { m.trainStep(x, targets: $0.baseAddress!, rng: &rng) }
             guard r.loss.isFinite else {
@@ -252,14 +258,15 @@ struct LRFindCommand: Command {
         let sug = LRFindCommand.suggest(rates: rates, losses: losses)
         let minIdx = sug.minimumIndex
         let width = min(session.width, 80)
-        var chart = LineChart(title: String(format: "smoothed loss vs learning rate (log scale, %.0e … %.0e)", rates.first!, rates.last!),
-                              xLabel: "", series: [.init(name: "loss", values: losses, marker: "●")])
+        let span = String(format: "(log scale, %.0e … %.0e)", rates.first!, rates.last!)
+        var chart = LineChart(title: "smoothed loss vs learning rate " + span, xLabel: "",
+                              series: [.init(name: "loss", values: losses, marker: "●")])
         if !smooth {
             // plot_lr_vs_loss: the batch losses, a line at the lowest, the y axis from 0 to first + lowest.
             let top = losses[0] + losses[minIdx]
-            chart = LineChart(title: String(format: "loss per batch vs learning rate (log scale, %.0e … %.0e)", rates.first!, rates.last!),
-                              xLabel: "", series: [.init(name: "lowest", values: Array(repeating: losses[minIdx], count: losses.count), marker: "─"),
-                                                   .init(name: String(format: "loss per batch (clipped at %.4g)", top), values: losses, marker: "●")])
+            let lowest = LineChart.Series(name: "lowest", values: Array(repeating: losses[minIdx], count: losses.count), marker: "─")
+            let batch = LineChart.Series(name: String(format: "loss per batch (clipped at %.4g)", top), values: losses, marker: "●")
+            chart = LineChart(title: "loss per batch vs learning rate " + span, xLabel: "", series: [lowest, batch])
             chart.yRange = (0, top)
         }
         var lines = chart.render(width: width)
@@ -270,17 +277,15 @@ struct LRFindCommand: Command {
         }
         if let epochs {
             let factor = LRFindCommand.bookRates(start: start, end: end, iterations: curve.planned).factor
-            lines.append("\(plural(curve.planned, "step")): \(plural(epochs, "epoch")) of \(d.train.count) samples in batches of \(min(batchSize, d.train.count)),")
+            let n = d.train.count
+            lines.append("\(plural(curve.planned, "step")): \(plural(epochs, "epoch")) of \(n) samples in batches of \(min(batchSize, n)),")
             lines.append(String(format: "  the rate × %.6f per batch from %.2e (the book's find_learning_rate)", factor, start))
         }
         if let step = curve.nonFiniteStep, let lr = curve.nonFiniteRate {
             lines.append(String(format: "the loss became NaN or Inf at lr %.2e (step %d of %d); the curve stops there", lr, step, curve.planned))
         }
-        if smooth {
-            lines.append(String(format: "lowest smoothed loss %.4f at lr %.2e (step %d of %d)", losses[minIdx], rates[minIdx], minIdx + 1, losses.count))
-        } else {
-            lines.append(String(format: "lowest batch loss %.4f at lr %.2e (step %d of %d)", losses[minIdx], rates[minIdx], minIdx + 1, losses.count))
-        }
+        lines.append(String(format: "lowest %@ loss %.4f at lr %.2e (step %d of %d)", smooth ? "smoothed" : "batch",
+                            losses[minIdx], rates[minIdx], minIdx + 1, losses.count))
         if !smooth {
             lines.append(String(format: "suggested learning_rate ≈ %.2e (a tenth of the lowest-loss rate: the book", rates[minIdx] / 10))
             lines.append("  picks a rate about 10 times lower than where the loss starts to climb)")

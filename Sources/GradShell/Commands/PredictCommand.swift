@@ -47,7 +47,8 @@ struct PredictCommand: Command {
         guard let split = d.split(named: splitName), split.count > 0 else { throw ShellError("the data has no \(splitName) split") }
         var a = try Arguments(ParsedLine(command: "predict", commandSpan: 0..<0, arguments: indexArg.map { [Argument(key: "index", value: $0.value, span: $0.span)] } ?? [], flags: [], source: ""), keys: ["index"])
         if file != nil || passes != nil {
-            return try write(to: file, passes: passes, model: m, split: split, indices: try a.indices("index", limit: split.count), session)
+            let indices = try a.indices("index", limit: split.count)
+            return try write(to: file, passes: passes, model: m, split: split, indices: indices, session)
         }
         let idx = try a.indices("index", limit: split.count) ?? [0]
         guard idx.count <= 1000 else { throw ShellError("predict shows at most 1000 samples; use evaluate for more, or file=preds.npy") }
@@ -108,7 +109,8 @@ struct PredictCommand: Command {
 
     /// `file=`: the probabilities (MC mean, and std beside it) as float32 .npy
     /// arrays; `passes=`: every MC pass as one [passes, samples, classes] array.
-    func write(to file: Argument?, passes: Argument?, model m: Sequential, split: DataSplit, indices: [Int]?, _ session: Session) throws -> String {
+    func write(to file: Argument?, passes: Argument?, model m: Sequential, split: DataSplit, indices: [Int]?,
+               _ session: Session) throws -> String {
         func npyPath(_ a: Argument, _ key: String) throws -> String {
             let path = try session.writablePath(a.value.text.replacingOccurrences(of: "\"", with: ""), defaultExtension: "npy")
             guard path.hasSuffix(".npy") else { throw ShellError("\(key)= names a NumPy .npy file, like sessions/preds.npy", at: a.span) }
@@ -131,7 +133,9 @@ struct PredictCommand: Command {
             if let passes {
                 let bytes = Double(samples) * Double(idx.count) * Double(classes) * 4
                 guard bytes <= Double(PredictCommand.passesLimit) else {
-                    throw ShellError("passes= would hold \(samples) × \(idx.count) × \(classes) floats (\(AddCommand.bytesText(bytes))); the limit is \(AddCommand.bytesText(Double(PredictCommand.passesLimit))): lower samples= or choose index=", at: passes.span)
+                    let limit = AddCommand.bytesText(Double(PredictCommand.passesLimit))
+                    throw ShellError("passes= would hold \(samples) × \(idx.count) × \(classes) floats (\(AddCommand.bytesText(bytes))); "
+                                     + "the limit is \(limit): lower samples= or choose index=", at: passes.span)
                 }
                 stack = Tensor(zeros: [samples * idx.count * classes])
             }

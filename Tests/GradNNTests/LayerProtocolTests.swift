@@ -12,6 +12,7 @@ final class LayerProtocolTests: XCTestCase {
             (Dense(units: 7), false), (Residual(Dense(units: 12), name: "res"), false), (Flatten(), false),
             (BatchNormalization(), false), (Dropout(rate: 0.3), true), (AlphaDropout(rate: 0.1), true),
             (ActivationLayer(.relu), false), (PReLU(), false), (try! RReLU(), true),
+            (MCDropout(rate: 0.3), true), (MCAlphaDropout(rate: 0.1), true),
         ]
     }
 

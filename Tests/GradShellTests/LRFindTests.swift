@@ -110,4 +110,136 @@ final class LRFindTests: XCTestCase {
         let trained = s.run("lr_find steps=60").output
         XCTAssertTrue(trained.contains("already trained 2 epochs"), trained)
     }
+
+    // MARK: epochs= and smooth=false (the book's find_learning_rate)
+
+    func testBookRatesStartAtMinRateGrowByTheFactorAndStopBelowMaxRate() {
+        // Cell 93: 55,000 images in batches of 128 is ceil(55000/128) = 430 steps, and
+        // factor = (1 / 1e-4) ** (1 / 430) = 1.021650438125091 (worked out in Python).
+        let (factor, rates) = LRFindCommand.bookRates(start: 1e-4, end: 1, iterations: 430)
+        XCTAssertEqual(rates.count, 430)
+        XCTAssertEqual(factor, 1.021650438125091, accuracy: 1e-15)
+        XCTAssertEqual(rates[0], 1e-4, "step 0 trains at min_rate itself")
+        XCTAssertEqual(rates[1], 1.021650438125091e-4, accuracy: 1e-18)
+        for k in [2, 100, 215, 429] { XCTAssertEqual(rates[k], 1e-4 * pow(factor, Double(k)), accuracy: rates[k] * 1e-12, "step \(k)") }
+        for k in 1..<rates.count { XCTAssertEqual(rates[k] / rates[k - 1], factor, accuracy: 1e-12) }
+        // The last rate is max_rate / factor = 10^(-4/430) = 0.9788083699501017, below max_rate.
+        XCTAssertEqual(rates[429], 0.9788083699501017, accuracy: 1e-12)
+        XCTAssertLessThan(rates.last!, 1)
+        XCTAssertEqual(rates.last! * factor, 1, accuracy: 1e-12, "one more step would reach max_rate")
+    }
+
+    /// Records fit's per-batch losses (the book's ExponentialLearningRate, without changing the rate).
+    final class BatchLosses: Callback {
+        var losses: [Double] = []
+        var sizes: [Int] = []
+        func batchEnd(_ logs: BatchLogs, model: Sequential) -> String? {
+            losses.append(logs.batchLoss)
+            return nil
+        }
+        func epochEnd(_ logs: EpochLogs, model: Sequential) -> String? { nil }
+    }
+
+    func bookSession() -> Session {
+        session(["data moons n=250 validation=50", "model new", "add dense 16 activation=relu", "add dropout 0.2",
+                 "add dense 2 activation=softmax", "compile optimizer=sgd metrics=accuracy"])
+    }
+
+    func command(_ line: String, _ s: Session) throws -> LRFindCommand {
+        let parsed = try XCTUnwrap(Parser.parse(line))
+        var args = try Arguments(parsed, keys: LRFindCommand.spec.keys.map(\.name))
+        let c = try LRFindCommand(&args, session: s)
+        try args.finish()
+        return c
+    }
+
+    func testEpochsRunsCeilSamplesOverBatchSizeRawBatchLossesInFitsBatchOrder() throws {
+        let s = bookSession()
+        let n = s.data!.train.count
+        XCTAssertEqual(n, 200)
+        let c = try command("lr_find epochs=2 batch_size=32 smooth=false", s)
+        XCTAssertEqual(c.start, 1e-4, "the book's min_rate")
+        XCTAssertEqual(c.end, 1, "the book's max_rate")
+        XCTAssertEqual(c.epochSteps(samples: n), 14, "ceil(200 / 32) × 2, the last batch of each epoch partial")
+        let clone = try ModelStore.clone(s.model!)
+        let opt = Optimizer(rule: s.model!.optimizer!.rule, learningRate: Float(c.start), clipping: s.model!.optimizer!.clipping)
+        clone.optimizer = opt
+        let rngBefore = s.rng
+        let curve = c.record(clone, optimizer: opt, train: s.data!.train, session: s)
+        XCTAssertEqual(curve.planned, 14)
+        XCTAssertEqual(curve.raw.count, 14)
+        XCTAssertEqual(curve.rates, LRFindCommand.bookRates(start: 1e-4, end: 1, iterations: 14).rates)
+        XCTAssertNil(curve.nonFiniteStep)
+
+        // The same epoch through fit, at a constant min_rate, from the same generator: the first
+        // batch (same samples, same dropout mask) has the same loss, before any update differs.
+        var rng = rngBefore
+        let twin = try ModelStore.clone(s.model!)
+        twin.optimizer = Optimizer(rule: s.model!.optimizer!.rule, learningRate: Float(c.start), clipping: s.model!.optimizer!.clipping)
+        let cb = BatchLosses()
+        _ = twin.fit(train: s.data!.train, validation: nil, options: FitOptions(epochs: 2, batchSize: 32, callbacks: [cb]), rng: &rng)
+        XCTAssertEqual(cb.losses.count, 14, "fit runs as many batches")
+        XCTAssertEqual(curve.raw[0], cb.losses[0], "raw, not smoothed: the first batch's own loss")
+        // Later batches see other weights (the rate grew), but every raw value is a batch loss, not an average.
+        XCTAssertNotEqual(curve.raw, curve.smoothed)
+        var a = s.rng, b = rngBefore
+        XCTAssertEqual(a.next(), b.next(), "the session's generator is not advanced")
+    }
+
+    func testSmoothFalseNeverStopsEarlyWhereTheSmoothedTestStops() throws {
+        let s = session(["data moons n=400", "model new", "add dense 16 activation=relu", "add dense 2 activation=softmax",
+                         "compile optimizer=sgd"])
+        let train = s.data!.train
+        func run(_ line: String) throws -> LRFindCommand.Curve {
+            let c = try command(line, s)
+            let m = try ModelStore.clone(s.model!)
+            let opt = Optimizer(rule: s.model!.optimizer!.rule, learningRate: Float(c.start), clipping: s.model!.optimizer!.clipping)
+            m.optimizer = opt
+            return c.record(m, optimizer: opt, train: train, session: s)
+        }
+        let smoothed = try run("lr_find epochs=3 batch_size=8 start=1e-3 end=1000")
+        let raw = try run("lr_find epochs=3 batch_size=8 start=1e-3 end=1000 smooth=false")
+        XCTAssertEqual(raw.planned, 3 * ((train.count + 7) / 8))
+        XCTAssertLessThan(smoothed.raw.count, smoothed.planned, "the smoothed test stops once its loss passes 4× its best")
+        XCTAssertEqual(raw.raw.count + (raw.nonFiniteStep == nil ? 0 : 1), raw.planned, "smooth=false runs every step (up to a NaN)")
+        XCTAssertEqual(Array(raw.raw.prefix(smoothed.raw.count)), smoothed.raw, "the same steps, only the stop differs")
+    }
+
+    func testEpochsOutputShowsTheBooksNumbersAndLeavesTheSessionAlone() throws {
+        let s = bookSession()
+        let before = s.model!.parameters.map { $0.value.array }
+        let iterations = s.model!.optimizer!.iterations
+        let rng = s.rng
+        let out = s.run("lr_find epochs=1 batch_size=16 smooth=false").output
+        XCTAssertTrue(out.contains("loss per batch vs learning rate (log scale, 1e-04"), out)
+        XCTAssertTrue(out.contains("13 steps: 1 epoch of 200 samples in batches of 16,"), out)
+        XCTAssertTrue(out.contains(String(format: "the rate × %.6f per batch from 1.00e-04", pow(1e4, 1.0 / 13))), out)
+        XCTAssertTrue(out.contains("lowest batch loss"), out)
+        XCTAssertTrue(out.contains("about 10 times lower than where the loss starts to climb"), out)
+        let axis = try XCTUnwrap(out.split(separator: "\n").first { $0.hasSuffix("  lr") }, out)
+        XCTAssertTrue(axis.contains("1e-4") && axis.contains("1e-1"), String(axis))
+        for l in out.split(separator: "\n") { XCTAssertLessThanOrEqual(l.count, 80, "too wide: \(l)") }
+        // The suggestion is a tenth of the rate of the lowest batch loss.
+        let lowest = try XCTUnwrap(out.split(separator: "\n").first { $0.hasPrefix("lowest batch loss") }, out).split(separator: " ")
+        let lowRate = try XCTUnwrap(Double(lowest[lowest.firstIndex(of: "lr")! + 1]))
+        let suggested = try XCTUnwrap(out.split(separator: "\n").first { $0.hasPrefix("suggested learning_rate ≈") }, out).split(separator: " ")
+        XCTAssertEqual(try XCTUnwrap(Double(suggested[3])), lowRate / 10, accuracy: lowRate * 0.01)
+        XCTAssertEqual(s.model!.parameters.map { $0.value.array }, before)
+        XCTAssertEqual(s.model!.optimizer!.iterations, iterations)
+        var a = s.rng, b = rng
+        XCTAssertEqual(a.next(), b.next())
+    }
+
+    func testEpochsAndSmoothAreCheckedBeforeAnythingRuns() {
+        let s = bookSession()
+        for (line, needle) in [("lr_find epochs=1 steps=100", "not both"), ("lr_find epochs=0", "out of range"),
+                               ("lr_find epochs=1001", "out of range"), ("lr_find epochs=1.5", "whole number"),
+                               ("lr_find smooth=maybe", "true or false"), ("lr_find epochs=1 batch_size=100", "only 2 steps"),
+                               ("lr_find epoch=1", "did you mean")] {
+            let c = s.run(line)
+            XCTAssertTrue(c.failed, "\(line): \(c.output)")
+            XCTAssertTrue(c.output.contains(needle), "\(line): \(c.output)")
+            XCTAssertEqual(c.output.split(separator: "\n").count, 1, "\(line): one line")
+        }
+    }
 }

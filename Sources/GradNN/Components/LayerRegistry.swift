@@ -7,6 +7,8 @@ public enum LayerRegistry {
         BatchNormalization.spec,
         Dropout.spec,
         AlphaDropout.spec,
+        MCDropout.spec,
+        MCAlphaDropout.spec,
         ActivationLayer.spec,
         ActivationLayer.leakyReLUSpec,
         ActivationLayer.eluSpec,

@@ -65,6 +65,9 @@ public protocol Layer: AnyObject {
     /// Whether the layer draws random numbers when dropout is on (MC Dropout
     /// and `evaluate … mc` need at least one such layer).
     var isStochastic: Bool { get }
+    /// Whether it stays stochastic at inference too (the book's MCDropout):
+    /// `evaluate` and `predict` then differ from call to call, as in Keras.
+    var isStochasticAtInference: Bool { get }
     /// Renames the layer and its variables' paths.
     func rename(_ newName: String)
 }
@@ -81,6 +84,7 @@ public extension Layer {
     /// Element-wise layers keep the shape.
     func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
     var isStochastic: Bool { false }
+    var isStochasticAtInference: Bool { false }
     func rename(_ newName: String) {
         name = newName
         for p in parameters { p.layerName = newName }

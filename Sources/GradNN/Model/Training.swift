@@ -138,7 +138,7 @@ extension Sequential {
             var logs = EpochLogs(epoch: epoch, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
                                  learningRate: lrAtStart, seconds: trainSeconds, steps: steps)
             if let validation, validation.count > 0 {
-                let v = evaluate(validation)
+                let v = evaluate(validation, rng: &rng)
                 logs.valLoss = v.loss
                 logs.valAccuracy = v.accuracy
             }
@@ -160,11 +160,18 @@ extension Sequential {
 
     /// Loss and accuracy on a split, in inference mode.
     public func evaluate(_ split: DataSplit, batchSize: Int = 500) -> Evaluation {
+        var rng = RandomGenerator(seed: 0)
+        return evaluate(split, batchSize: batchSize, rng: &rng)
+    }
+
+    /// Loss and accuracy on a split, in inference mode, with the layers that
+    /// stay stochastic at inference (`MCDropout`, as in Keras) drawing from
+    /// `rng`: each call is then one MC pass. Other models draw nothing.
+    public func evaluate(_ split: DataSplit, batchSize: Int = 500, rng: inout RandomGenerator) -> Evaluation {
         guard let loss, split.count > 0 else { return Evaluation(loss: .nan, accuracy: .nan, count: 0) }
         let bs = min(batchSize, split.count)
         let x = Tensor(zeros: [bs, split.featureCount])
         var y = [Float](repeating: 0, count: bs)
-        var rng = RandomGenerator(seed: 0)
         var total = 0.0, correct = 0
         var start = 0
         while start < split.count {
@@ -184,12 +191,18 @@ extension Sequential {
 
     /// Outputs (class probabilities) for the given samples of a split, in inference mode.
     public func predict(_ split: DataSplit, indices: [Int]) -> Tensor {
+        var rng = RandomGenerator(seed: 0)
+        return predict(split, indices: indices, rng: &rng)
+    }
+
+    /// Outputs for the given samples, in inference mode, with layers that stay
+    /// stochastic at inference (`MCDropout`) drawing from `rng`, as `evaluate`.
+    public func predict(_ split: DataSplit, indices: [Int], rng: inout RandomGenerator) -> Tensor {
         let x = Tensor(zeros: [indices.count, split.featureCount])
         var y = [Float](repeating: 0, count: indices.count)
         indices.withUnsafeBufferPointer { idx in
             y.withUnsafeMutableBufferPointer { split.gather(idx, into: x, targets: $0.baseAddress!) }
         }
-        var rng = RandomGenerator(seed: 0)
         return self(x, mode: .inference, rng: &rng).copy()
     }
 
@@ -197,9 +210,14 @@ extension Sequential {
     /// dropout on and BatchNormalization in inference mode. Returns the
     /// per-class mean and standard deviation for each sample, as [n, classes],
     /// and how many passes every row received (all rows the same, even when
-    /// interrupted, because passes are the outer loop).
+    /// interrupted, because passes are the outer loop). `eachPass`, when
+    /// given, sees every batch of every pass as it is computed: the pass
+    /// (from 0), the first of its rows, and its [rows, classes] outputs (the
+    /// book's `y_probas` stack, whose mean is the mean returned).
     public func predictMonteCarlo(_ split: DataSplit, indices: [Int]? = nil, samples: Int, batchSize: Int = 1000,
-                                  rng: inout RandomGenerator, shouldStop: () -> Bool = { false }) -> (mean: Tensor, std: Tensor, passes: Int) {
+                                  rng: inout RandomGenerator, shouldStop: () -> Bool = { false },
+                                  eachPass: ((_ pass: Int, _ firstRow: Int, _ outputs: Tensor) -> Void)? = nil)
+        -> (mean: Tensor, std: Tensor, passes: Int) {
         let idx = indices ?? Array(0..<split.count)
         let n = idx.count
         let classes = outputShape?.reduce(1, *) ?? 1
@@ -235,6 +253,7 @@ extension Sequential {
                 chunk.data.update(from: cached.data + start * width, count: m * width)
                 var out = chunk
                 for l in layers[firstStochastic...] { out = l(out, mode: .monteCarlo, rng: &rng) }
+                eachPass?(s, start, out)
                 let k = Float(s + 1)
                 let o = out.data, mp = mean.data + start * classes, vp = m2.data + start * classes
                 for i in 0..<(m * classes) {

@@ -6,7 +6,7 @@ struct EvaluateCommand: Command {
     static let spec = CommandSpec(
         name: "evaluate", summary: "loss and accuracy on a split (mc: MC Dropout accuracy)",
         usage: "evaluate [test | validation | train] [mc] [samples=100]",
-        discussion: "`evaluate test mc samples=100` averages 100 stochastic passes with dropout on and BatchNormalization in inference mode, then scores the mean prediction.",
+        discussion: "`evaluate test mc samples=100` averages 100 stochastic passes with dropout on and BatchNormalization in inference mode, then scores the mean prediction. A model with mc_dropout or mc_alpha_dropout layers (the book's MCDropout) keeps them on at inference, so a plain `evaluate` is itself one stochastic pass and changes from call to call, as Keras' model.evaluate does with them.",
         keys: [KeySpec("samples", "mc: number of stochastic passes (default 100)"),
                KeySpec("batch_size", "samples per forward pass (default 500)")],
         positional: .words(["test", "validation", "train", "mc"]),
@@ -35,15 +35,21 @@ struct EvaluateCommand: Command {
             throw ShellError("the data has no \(splitName) split" + (splitName.hasPrefix("val") ? "; load it with validation=N" : ""))
         }
         let t0 = Date()
-        let e = m.evaluate(split, batchSize: batchSize)
+        var rng = session.rng
+        let e = m.evaluate(split, batchSize: batchSize, rng: &rng)
+        session.rng = rng
         session.timing(String(format: "evaluate seconds=%.6f", Date().timeIntervalSince(t0)))
         var line = "\(splitName): loss: \(String(format: "%.4f", e.loss)) - accuracy: \(String(format: "%.4f", e.accuracy))  (\(plural(e.count, "sample")))"
+        if let l = m.layers.first(where: { $0.isStochasticAtInference }) {
+            line += "\nnote: \(l.keyword) stays on at inference, so this is one stochastic pass (as in Keras);"
+                + "\n  `evaluate \(splitName) mc` averages many"
+        }
         guard mc else { return line }
         guard m.layers.contains(where: { $0.isStochastic }) else {
             return line + "\nnote: the model has no dropout layer, so MC Dropout passes are all identical"
         }
         let t1 = Date()
-        var rng = session.rng
+        rng = session.rng
         let r = m.predictMonteCarlo(split, samples: samples, batchSize: batchSize, rng: &rng, shouldStop: session.interruptRequested)
         session.rng = rng
         session.clearInterrupt()

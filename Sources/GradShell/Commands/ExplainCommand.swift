@@ -228,9 +228,22 @@ struct ExplainCommand: Command {
         return (0..<ones.count).map { ones[$0] == twos[$0] }
     }
 
+    /// The rate of a dropout-like layer, nil for other layers.
+    static func dropoutRate(_ l: Layer) -> Float? {
+        switch l {
+        case let d as Dropout: return d.rate
+        case let d as AlphaDropout: return d.rate
+        case let d as MCDropout: return d.rate
+        case let d as MCAlphaDropout: return d.rate
+        default: return nil
+        }
+    }
+
     func explainDropout(_ session: Session, _ m: Sequential) throws -> String {
         let d = try session.requireData(for: m)
-        guard let i = m.layers.firstIndex(where: { $0 is Dropout || $0 is AlphaDropout }) else { throw ShellError("the model has no dropout layer; `add dropout 0.2` first") }
+        guard let i = m.layers.firstIndex(where: { ExplainCommand.dropoutRate($0) != nil }) else {
+            throw ShellError("the model has no dropout layer; `add dropout 0.2` first")
+        }
         let (x, _) = firstBatch(d)
         var rng = session.rng
         var h = x
@@ -245,21 +258,28 @@ struct ExplainCommand: Command {
             if input[k] == 0 { inputZeros += 1; if mask[k] { droppedZeros += 1 } }
             if h[k] == 0 { outputZeros += 1 }
         }
-        let rate: Float = (m.layers[i] as? Dropout)?.rate ?? (m.layers[i] as? AlphaDropout)?.rate ?? 0
+        let rate: Float = ExplainCommand.dropoutRate(m.layers[i]) ?? 0
+        let offAtInference = m.layers[i].isStochasticAtInference
+            ? "it stays on at inference too (\(m.layers[i].keyword))" : "at inference dropout is off"
         let p = Double(rate), spread = (p * (1 - p) / Double(max(n, 1))).squareRoot()
         func pct(_ a: Int) -> String { String(format: "%.1f %%", 100 * Double(a) / Double(max(n, 1))) }
         var lines = ["layer \(i) \(m.layers[i].name), one pass over \(plural(input.rows, "sample")) × \(plural(input.columns, "unit")) = \(plural(n, "output")):",
                      "  the mask dropped \(dropped) of \(n) = \(pct(dropped)): the true rate of this pass",
                      String(format: "  configured rate %@ = %.1f %% (± %.1f %% is the usual chance spread for %d)", formatFloat(rate), 100 * p, 100 * spread, n)]
-        if m.layers[i] is AlphaDropout {
+        if m.layers[i] is AlphaDropout || m.layers[i] is MCAlphaDropout {
             lines.append("  dropped units are set to α′ = −scale·alpha of SELU, then every unit")
-            lines.append("  to a·x + b, which keeps the mean 0 and the variance 1; at inference")
-            lines.append("  alpha dropout is off.")
+            lines.append("  to a·x + b, which keeps the mean 0 and the variance 1;")
+            lines.append("  \(offAtInference.replacingOccurrences(of: "dropout is off", with: "alpha dropout is off")).")
         } else {
             lines.append("  \(plural(inputZeros, "input")) \(inputZeros == 1 ? "was" : "were") already 0 before dropout (e.g. ReLU zeros): not counted;")
             lines.append("  the output has \(plural(outputZeros, "zero")) in all (\(droppedZeros) of them both already 0 and dropped)")
             lines.append("survivors are scaled by 1/(1 − rate) = \(String(format: "%.4f", 1 / (1 - rate))) so the expected output is")
-            lines.append("unchanged; at inference dropout is off. `explain mc` for MC Dropout.")
+            if m.layers[i].isStochasticAtInference {
+                lines.append("unchanged; \(offAtInference).")
+                lines.append("`explain mc` for MC Dropout.")
+            } else {
+                lines.append("unchanged; at inference dropout is off. `explain mc` for MC Dropout.")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -23,7 +23,7 @@ enum HelpTopics {
             keywords: ["dropout", "alpha_dropout"]),
         Topic(
             name: "mc", title: "MC Dropout: the mean and spread of many predictions with dropout on",
-            keywords: ["mc", "mc_accuracy"]),
+            keywords: ["mc", "mc_accuracy", "mc_dropout", "mc_alpha_dropout"]),
         Topic(
             name: "clipping", title: "gradient clipping: cap the gradients' size before each step",
             keywords: ["clip", "clipnorm", "clipvalue", "global_clipnorm", "clipping"]),

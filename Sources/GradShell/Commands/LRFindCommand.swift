@@ -6,20 +6,148 @@ import GradTensor
 struct LRFindCommand: Command {
     static let spec = CommandSpec(
         name: "lr_find", summary: "learning-rate range test: loss vs an exponentially growing rate (model unchanged)",
-        usage: "lr_find [start=1e-6] [end=10] [steps=300] [batch_size=32] [file=PATH.svg]",
-        discussion: "Trains a copy of the model while the rate grows from start to end; stops once the smoothed loss exceeds 4× its best. Suggests the rate where the smoothed loss falls fastest on its way down to its minimum (never past the minimum), and shows a tenth of the minimum's rate beside it. Warns when the loss hardly falls or the model has already been trained. The model and optimizer are unchanged afterwards.",
-        keys: [KeySpec("start", "first rate (default 1e-6)"), KeySpec("end", "last rate (default 10)"), KeySpec("steps", "default 300"),
-               KeySpec("batch_size", "default 32"), KeySpec("file", "also write the chart as SVG", .paths)],
-        examples: ["lr_find", "lr_find start=1e-5 end=1 steps=200"], category: "experiment")
-    let start: Float, end: Float, steps: Int, batchSize: Int, file: String?
+        usage: "lr_find [start=1e-6] [end=10] [steps=300 | epochs=N] [batch_size=32] [smooth=true] [file=PATH.svg]",
+        discussion: "Trains a copy of the model while the rate grows from start to end; stops once the smoothed loss exceeds 4× its best. Suggests the rate where the smoothed loss falls fastest on its way down to its minimum (never past the minimum), and shows a tenth of the minimum's rate beside it. Warns when the loss hardly falls or the model has already been trained. The model and optimizer are unchanged afterwards. "
+            + "epochs=N is the book's find_learning_rate(model, X, y, epochs=N, batch_size): ceil(train samples / batch_size) × N steps over the training data, shuffled each epoch as fit shuffles it (partial last batch included), the rate starting at start (default 1e-4, the book's min_rate) and multiplied by (end / start)^(1/steps) after each batch, so step k uses start × factor^k and the last rate stays just below end (default 1, max_rate). "
+            + "smooth=false plots each batch's own loss, as the book's ExponentialLearningRate records it, on a log-scale rate axis clipped at the first plus the lowest loss (plot_lr_vs_loss), and never stops early (only at a NaN or Inf loss); it then suggests a tenth of the rate where the loss is lowest: the book's advice is a rate about 10 times lower than where the loss starts to climb.",
+        keys: [KeySpec("start", "first rate (default 1e-6; 1e-4 with epochs=)"),
+               KeySpec("end", "last rate (default 10; 1 with epochs=)"),
+               KeySpec("steps", "default 300"),
+               KeySpec("epochs", "run ceil(samples / batch_size) × N steps instead of steps= (the book's find_learning_rate)"),
+               KeySpec("batch_size", "default 32"),
+               KeySpec("smooth", "false: raw per-batch losses, no early stop (default true)", .words(["true", "false"])),
+               KeySpec("file", "also write the chart as SVG", .paths)],
+        examples: ["lr_find", "lr_find start=1e-5 end=1 steps=200", "lr_find epochs=1 batch_size=128 smooth=false"],
+        category: "experiment")
+    /// The first and last rates as typed (the book's rates are computed in double precision).
+    let start: Double, end: Double
+    /// Steps of the default form; nil with `epochs=`, whose steps depend on the data.
+    let steps: Int?
+    let epochs: Int?
+    let batchSize: Int
+    let smooth: Bool
+    let file: String?
+
+    /// At most this many steps with `epochs=` (the curve keeps two doubles per step).
+    static let maxSteps = 1_000_000
+    /// Fewer points than this make no curve.
+    static let minSteps = 10
 
     init(_ args: inout Arguments, session: Session) throws {
-        start = try args.float("start", default: 1e-6, range: 1e-12...1e3)!
-        end = try args.float("end", default: 10, range: 1e-12...1e6)!
+        let epochsArg = args.keyword("epochs"), stepsArg = args.keyword("steps")
+        if let e = epochsArg, stepsArg != nil {
+            throw ShellError("give steps= or epochs=, not both (epochs= works out the steps from the data)", at: e.span)
+        }
+        epochs = try epochsArg.map { try Arguments.int($0, name: "epochs", range: 1...1000) }
+        let steps = try stepsArg.map { try Arguments.int($0, name: "steps", range: LRFindCommand.minSteps...100_000) }
+        self.steps = epochs != nil ? nil : steps ?? 300
+        start = try LRFindCommand.rate(&args, "start", default: epochs != nil ? 1e-4 : 1e-6, range: 1e-12...1e3)
+        end = try LRFindCommand.rate(&args, "end", default: epochs != nil ? 1 : 10, range: 1e-12...1e6)
         guard end > start else { throw ShellError("lr_find needs end > start") }
-        steps = try args.int("steps", default: 300, range: 10...100_000)!
         batchSize = try args.int("batch_size", default: 32, range: 1...100_000)!
+        smooth = try args.bool("smooth", default: true)
         file = try args.string("file")
+    }
+
+    /// A rate key as the double that was typed, checked as a float key is.
+    static func rate(_ args: inout Arguments, _ key: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
+        guard let a = args.keyword(key) else { return d }
+        _ = try Arguments.float(a, name: key, range: range)
+        guard case .number(let v, _) = a.value else { return d }
+        return v
+    }
+
+    /// The book's rates (`find_learning_rate`): `factor = (max_rate / min_rate) ** (1 / iterations)`,
+    /// and step k trains at `min_rate * factor**k`, so the last of `iterations` rates is
+    /// `max_rate / factor`, just below max_rate.
+    static func bookRates(start: Double, end: Double, iterations: Int) -> (factor: Double, rates: [Double]) {
+        let factor = pow(end / start, 1 / Double(iterations))
+        return (factor, (0..<iterations).map { start * pow(factor, Double($0)) })
+    }
+
+    /// What a range test recorded, step by step.
+    struct Curve {
+        var rates: [Double] = []
+        /// Each step's own loss (the book's batch loss).
+        var raw: [Double] = []
+        /// The debiased moving average of `raw` (β = 0.95) that the default form plots.
+        var smoothed: [Double] = []
+        /// The steps the test was to run.
+        var planned = 0
+        /// The step (from 1) whose loss was NaN or Inf, where the test stopped.
+        var nonFiniteStep: Int? = nil
+        /// The rate of that step.
+        var nonFiniteRate: Double? = nil
+    }
+
+    /// The steps `epochs=` runs on `samples` training samples: Keras' batches
+    /// per epoch, the last one partial, times the epochs.
+    func epochSteps(samples: Int) -> Int {
+        let bs = min(batchSize, samples)
+        return (samples + bs - 1) / bs * (epochs ?? 1)
+    }
+
+    /// Trains `m` (a copy) through the range and records every step.
+    ///
+    /// The default form draws its batches from its own generator, reshuffling
+    /// when a full batch no longer fits, and stops once the smoothed loss
+    /// exceeds 4× its best (with `smooth=true`). `epochs=` walks the epochs as
+    /// `fit` does, from a copy of the session's generator: the batches (and
+    /// dropout masks) the next `fit` would draw first.
+    func record(_ m: Sequential, optimizer opt: Optimizer, train: DataSplit, session: Session) -> Curve {
+        let n = train.count, bs = min(batchSize, n)
+        var c = Curve()
+        let plannedRates: [Double]
+        if epochs != nil {
+            plannedRates = LRFindCommand.bookRates(start: start, end: end, iterations: epochSteps(samples: n)).rates
+        } else {
+            let steps = steps ?? 300
+            let s0 = Float(start), s1 = Float(end)
+            plannedRates = (0..<steps).map { Double(s0) * pow(Double(s1 / s0), Double($0) / Double(steps - 1)) }
+        }
+        c.planned = plannedRates.count
+        var rng = epochs != nil ? session.rng : RandomGenerator(seed: session.seed &+ 3000)
+        var order = Array(0..<n)
+        if epochs == nil { rng.shuffle(&order) }
+        let x = Tensor(zeros: [bs, train.featureCount])
+        var y = [Float](repeating: 0, count: bs)
+        let perEpoch = (n + bs - 1) / bs
+        var average = 0.0, best = Double.infinity
+        var pos = 0
+        for (s, lr) in plannedRates.enumerated() {
+            opt.learningRate = Float(lr)
+            let lo: Int, hi: Int
+            if epochs != nil {
+                if s % perEpoch == 0 { rng.shuffle(&order) }
+                lo = s % perEpoch * bs
+                hi = min(n, lo + bs)
+            } else {
+                if pos + bs > n { rng.shuffle(&order); pos = 0 }
+                lo = pos
+                hi = pos + bs
+                pos += bs
+            }
+            order.withUnsafeBufferPointer { idx in
+                y.withUnsafeMutableBufferPointer {
+                    train.gather(UnsafeBufferPointer(rebasing: idx[lo..<hi]), into: x, targets: $0.baseAddress!)
+                }
+            }
+            let r = y.withUnsafeBufferPointer { m.trainStep(x, targets: $0.baseAddress!, rng: &rng) }
+            guard r.loss.isFinite else {
+                c.nonFiniteStep = s + 1
+                c.nonFiniteRate = lr
+                break
+            }
+            average = 0.95 * average + 0.05 * Double(r.loss)
+            let debiased = average / (1 - pow(0.95, Double(s + 1)))
+            c.rates.append(lr)
+            c.raw.append(Double(r.loss))
+            c.smoothed.append(debiased)
+            best = min(best, debiased)
+            if smooth && debiased > 4 * best && s > 10 { break }
+            if session.interruptRequested() { session.clearInterrupt(); break }
+        }
+        return c
     }
 
     /// What the range test suggests from a recorded curve.
@@ -111,47 +239,57 @@ struct LRFindCommand: Command {
         let base = try session.requireCompiled()
         let d = try session.requireData(for: base)
         let svgPath = try file.map { try session.writablePath($0, defaultExtension: "svg") }
+        if let epochs {
+            let n = d.train.count, planned = epochSteps(samples: n)
+            guard planned >= LRFindCommand.minSteps else {
+                throw ShellError("epochs=\(epochs) makes only \(plural(planned, "step")) of batch_size=\(min(batchSize, n)) on \(n) training samples; lr_find needs at least \(LRFindCommand.minSteps): raise epochs= or lower batch_size=")
+            }
+            guard planned <= LRFindCommand.maxSteps else {
+                throw ShellError("epochs=\(epochs) makes \(planned) steps of batch_size=\(min(batchSize, n)); lr_find runs at most \(LRFindCommand.maxSteps): lower epochs= or raise batch_size=")
+            }
+        }
         let m: Sequential
         do { m = try ModelStore.clone(base) } catch let e as ModelError { throw ShellError(e.message) }
-        let opt = Optimizer(rule: base.optimizer!.rule, learningRate: start, clipping: base.optimizer!.clipping)
+        let opt = Optimizer(rule: base.optimizer!.rule, learningRate: Float(start), clipping: base.optimizer!.clipping)
         m.optimizer = opt
-        var rng = RandomGenerator(seed: session.seed &+ 3000)
-        let n = d.train.count, bs = min(batchSize, n)
-        var order = Array(0..<n)
-        rng.shuffle(&order)
-        let x = Tensor(zeros: [bs, d.train.featureCount])
-        var y = [Float](repeating: 0, count: bs)
-        var rates: [Double] = [], losses: [Double] = []
-        var smooth = 0.0, best = Double.infinity
-        var pos = 0
-        for s in 0..<steps {
-            let lr = Double(start) * pow(Double(end / start), Double(s) / Double(steps - 1))
-            opt.learningRate = Float(lr)
-            if pos + bs > n { rng.shuffle(&order); pos = 0 }
-            order.withUnsafeBufferPointer { idx in y.withUnsafeMutableBufferPointer { d.train.gather(UnsafeBufferPointer(rebasing: idx[pos..<(pos + bs)]), into: x, targets: $0.baseAddress!) } }
-            pos += bs
-            let r = y.withUnsafeBufferPointer { m.trainStep(x, targets: $0.baseAddress!, rng: &rng) }
-            guard r.loss.isFinite else { break }
-            smooth = 0.95 * smooth + 0.05 * Double(r.loss)
-            let debiased = smooth / (1 - pow(0.95, Double(s + 1)))
-            rates.append(lr); losses.append(debiased)
-            best = min(best, debiased)
-            if debiased > 4 * best && s > 10 { break }
-            if session.interruptRequested() { session.clearInterrupt(); break }
-        }
+        let curve = record(m, optimizer: opt, train: d.train, session: session)
+        let rates = curve.rates, losses = smooth ? curve.smoothed : curve.raw
         guard losses.count > 5 else { return "the loss diverged at once; try a smaller start=" }
         let sug = LRFindCommand.suggest(rates: rates, losses: losses)
         let minIdx = sug.minimumIndex
         let width = min(session.width, 80)
-        var lines = LineChart(title: String(format: "smoothed loss vs learning rate (log scale, %.0e … %.0e)", rates.first!, rates.last!),
-                              xLabel: "", series: [.init(name: "loss", values: losses, marker: "●")]).render(width: width)
+        let span = String(format: "(log scale, %.0e … %.0e)", rates.first!, rates.last!)
+        var chart = LineChart(title: "smoothed loss vs learning rate " + span, xLabel: "",
+                              series: [.init(name: "loss", values: losses, marker: "●")])
+        if !smooth {
+            // plot_lr_vs_loss: the batch losses, a line at the lowest, the y axis from 0 to first + lowest.
+            let top = losses[0] + losses[minIdx]
+            let lowest = LineChart.Series(name: "lowest", values: Array(repeating: losses[minIdx], count: losses.count), marker: "─")
+            let batch = LineChart.Series(name: String(format: "loss per batch (clipped at %.4g)", top), values: losses, marker: "●")
+            chart = LineChart(title: "loss per batch vs learning rate " + span, xLabel: "", series: [lowest, batch])
+            chart.yRange = (0, top)
+        }
+        var lines = chart.render(width: width)
         // LineChart numbers its x axis by step; the steps are evenly spaced in
         // log(rate), so relabel that line with the rates.
         if lines.count >= 2 {
             lines[lines.count - 2] = LRFindCommand.rateAxis(rates: rates, plotWidth: max(10, width - 12), indent: 11) + "  lr"
         }
-        lines.append(String(format: "lowest smoothed loss %.4f at lr %.2e (step %d of %d)", losses[minIdx], rates[minIdx], minIdx + 1, losses.count))
-        if sug.steepestIndex != nil {
+        if let epochs {
+            let factor = LRFindCommand.bookRates(start: start, end: end, iterations: curve.planned).factor
+            let n = d.train.count
+            lines.append("\(plural(curve.planned, "step")): \(plural(epochs, "epoch")) of \(n) samples in batches of \(min(batchSize, n)),")
+            lines.append(String(format: "  the rate × %.6f per batch from %.2e (the book's find_learning_rate)", factor, start))
+        }
+        if let step = curve.nonFiniteStep, let lr = curve.nonFiniteRate {
+            lines.append(String(format: "the loss became NaN or Inf at lr %.2e (step %d of %d); the curve stops there", lr, step, curve.planned))
+        }
+        lines.append(String(format: "lowest %@ loss %.4f at lr %.2e (step %d of %d)", smooth ? "smoothed" : "batch",
+                            losses[minIdx], rates[minIdx], minIdx + 1, losses.count))
+        if !smooth {
+            lines.append(String(format: "suggested learning_rate ≈ %.2e (a tenth of the lowest-loss rate: the book", rates[minIdx] / 10))
+            lines.append("  picks a rate about 10 times lower than where the loss starts to climb)")
+        } else if sug.steepestIndex != nil {
             lines.append(String(format: "suggested learning_rate ≈ %.2e (steepest descent before the minimum)", sug.rate))
             lines.append(String(format: "  a tenth of the lowest-loss rate, the cautious choice: %.2e", rates[minIdx] / 10))
         } else {
@@ -164,18 +302,19 @@ struct LRFindCommand: Command {
         } else if sug.divergesEarly {
             lines.append("warning: the loss is lowest near the start of the range; try a smaller start=")
         }
-        let epochs = base.history.epochs.count
-        if epochs > 0 || base.optimizer!.iterations > 0 {
-            let what = epochs > 0 ? plural(epochs, "epoch") : plural(base.optimizer!.iterations, "step")
+        let epochsTrained = base.history.epochs.count
+        if epochsTrained > 0 || base.optimizer!.iterations > 0 {
+            let what = epochsTrained > 0 ? plural(epochsTrained, "epoch") : plural(base.optimizer!.iterations, "step")
             lines.append("warning: this model has already trained \(what); the range test starts from")
             lines.append("  its current weights, so it is not a rate for training from scratch")
         }
         lines.append("the model and its optimizer are unchanged")
         if let f = file {
-            let chart = LineChart(title: "lr_find", xLabel: String(format: "learning rate, log scale: %.0e … %.0e", rates.first!, rates.last!),
-                                  series: [.init(name: "loss", values: losses, marker: "●")])
+            var svg = chart
+            svg.title = "lr_find"
+            svg.xLabel = String(format: "learning rate, log scale: %.0e … %.0e", rates.first!, rates.last!)
             let p = svgPath ?? f
-            do { try atomicWrite(Data(chart.svg().utf8), to: p) } catch { throw ShellError("cannot write \(p)") }
+            do { try atomicWrite(Data(svg.svg().utf8), to: p) } catch { throw ShellError("cannot write \(p)") }
             lines.append("wrote \(p)")
         }
         return lines.joined(separator: "\n")

@@ -372,12 +372,14 @@ enum KerasScript {
 
     /// A Python class the script defines when the model uses it, in this order.
     enum Helper: CaseIterable {
-        case rrelu, residual, oneCycle
+        case rrelu, residual, mcDropout, mcAlphaDropout, oneCycle
 
         func isUsed(by e: ScriptExport) -> Bool {
             switch self {
             case .rrelu: return e.model.layers.contains { $0 is RReLU }
             case .residual: return e.model.layers.contains { $0 is Residual }
+            case .mcDropout: return e.model.layers.contains { $0 is MCDropout }
+            case .mcAlphaDropout: return e.model.layers.contains { $0 is MCAlphaDropout }
             case .oneCycle: if case .oneCycle = e.optimizer.schedule { return true } else { return false }
             }
         }
@@ -431,6 +433,25 @@ enum KerasScript {
                         def get_config(self):
                             dense = self.dense.get_config()
                             return {**super().get_config(), "dense_name": self.dense.name, **{k: dense[k] for k in self.DENSE_KEYS}}
+                    """#
+            case .mcDropout:
+                return #"""
+                    @keras.saving.register_keras_serializable(package="gradlab")
+                    class MCDropout(layers.Dropout):
+                        """The book's MCDropout: dropout that stays on at inference too (evaluate,
+                        predict), so each call is one MC Dropout pass."""
+
+                        def call(self, inputs, training=False):
+                            return super().call(inputs, training=True)
+                    """#
+            case .mcAlphaDropout:
+                return #"""
+                    @keras.saving.register_keras_serializable(package="gradlab")
+                    class MCAlphaDropout(layers.AlphaDropout):
+                        """The book's MCAlphaDropout: alpha dropout that stays on at inference too."""
+
+                        def call(self, inputs, training=False):
+                            return super().call(inputs, training=True)
                     """#
             case .oneCycle:
                 return #"""

@@ -348,6 +348,12 @@ enum PyTorchScript {
         case let b as BatchNormalization: batchNormalization(&m, b, width: width)
         case let d as Dropout: m.entries = [(n.main, "nn.Dropout(\(d.rate.py))")]
         case let d as AlphaDropout: m.entries = [(n.main, "nn.AlphaDropout(\(d.rate.py))")]
+        case let d as MCDropout:
+            m.entries = [(n.main, "MCDropout(\(d.rate.py))")]
+            m.helper = .mcDropout
+        case let d as MCAlphaDropout:
+            m.entries = [(n.main, "MCAlphaDropout(\(d.rate.py))")]
+            m.helper = .mcAlphaDropout
         case let a as ActivationLayer: m.entries = [(n.main, activationModule(a.activation) ?? "nn.Identity()")]
         case let p as PReLU: prelu(&m, p, input: input)
         case let r as RReLU: m.entries = [(n.main, "nn.RReLU(lower=\(r.lower.py), upper=\(r.upper.py))")]
@@ -472,7 +478,7 @@ enum PyTorchScript {
 
     /// A class the script defines when a layer's module needs it, in this order.
     enum ModuleClass: CaseIterable {
-        case kerasBatchNorm1d, residual, elementwisePReLU, exponential
+        case kerasBatchNorm1d, residual, elementwisePReLU, exponential, mcDropout, mcAlphaDropout
 
         /// The module an activation entry uses, for classes that stand for an activation.
         var module: String? { self == .exponential ? "Exp()" : nil }
@@ -516,6 +522,23 @@ enum PyTorchScript {
 
                         def forward(self, x):
                             return torch.exp(x)
+                    """#
+            case .mcDropout:
+                return #"""
+                    class MCDropout(nn.Dropout):
+                        """The book's MCDropout: dropout that stays on in eval() too, so every
+                        evaluation or prediction is one MC Dropout pass."""
+
+                        def forward(self, x):
+                            return nn.functional.dropout(x, self.p, training=True)
+                    """#
+            case .mcAlphaDropout:
+                return #"""
+                    class MCAlphaDropout(nn.AlphaDropout):
+                        """The book's MCAlphaDropout: alpha dropout that stays on in eval() too."""
+
+                        def forward(self, x):
+                            return nn.functional.alpha_dropout(x, self.p, training=True)
                     """#
             case .elementwisePReLU:
                 return #"""

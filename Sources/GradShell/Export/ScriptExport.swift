@@ -110,7 +110,7 @@ struct ScriptExport {
             input = l.outputShape
             switch l {
             case is Dense, is Residual, is Flatten, is BatchNormalization, is Dropout, is AlphaDropout,
-                is ActivationLayer, is PReLU, is RReLU:
+                is MCDropout, is MCAlphaDropout, is ActivationLayer, is PReLU, is RReLU:
                 break
             default:
                 throw ShellError(

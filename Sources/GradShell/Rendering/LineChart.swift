@@ -39,6 +39,9 @@ public struct LineChart {
     public var xRange: (Double, Double)? = nil
     /// What each y scale measures, written along the SVG's axes when there are two.
     public var axisTitles: (left: String, right: String)? = nil
+    /// The left y axis's bottom and top, when not the data's: points outside
+    /// sit on the edge (`lr_find smooth=false` clips as the book's plot does).
+    public var yRange: (Double, Double)? = nil
 
     public init(title: String, xLabel: String, series: [Series], logY: Bool = false) {
         self.title = title
@@ -57,6 +60,7 @@ public struct LineChart {
 
     /// The y range of the series on `axis` (all series when there is one scale).
     func bounds(_ axis: Axis = .left) -> (lo: Double, hi: Double) {
+        if axis == .left, let (lo, hi) = yRange, hi > lo, !logY { return (lo, hi) }
         let all = series.filter { !hasRightAxis || $0.axis == axis }.flatMap(\.values).filter(\.isFinite).map(y)
         let lo = all.min() ?? 0
         let hi = all.max() ?? 1
@@ -228,7 +232,7 @@ public struct LineChart {
             let c = LineChart.colors[(s.color ?? si) % LineChart.colors.count]
             let dash = s.dashed ? " stroke-dasharray=\"6,4\"" : ""
             let pts = s.values.enumerated().filter { $0.element.isFinite }.map { i, v -> (Int, Double, Double) in
-                (i, l + (n <= 1 ? 0 : w * Double(i) / Double(n - 1)), t + h - h * (y(v) - lo) / (hi - lo))
+                (i, l + (n <= 1 ? 0 : w * Double(i) / Double(n - 1)), t + h - h * min(1, max(0, (y(v) - lo) / (hi - lo))))
             }
             out +=
                 "<polyline fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"\(dash) points=\"\(pts.map { String(format: "%.2f,%.2f", $0.1, $0.2) }.joined(separator: " "))\"/>\n"

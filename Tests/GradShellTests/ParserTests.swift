@@ -35,7 +35,7 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(err("compile optimizer=sgd(0.1")?.message.contains("never closed"), true)
         XCTAssertEqual(err("fit epochs=3)")?.message.contains("unbalanced"), true)
         XCTAssertEqual(err("fit epochs=")?.message.contains("needs a value"), true)
-        XCTAssertEqual(err("123 go")?.span, 0..<1)
+        XCTAssertEqual(err("@go")?.span, 0..<1)
         XCTAssertEqual(err("data \"unterminated")?.message.contains("unterminated"), true)
         XCTAssertNotNil(err(String(repeating: "a", count: 20_000)))
         XCTAssertNotNil(err("fit \u{01}"))

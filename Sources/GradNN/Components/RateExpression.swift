@@ -29,10 +29,20 @@ public struct RateExpression: Equatable, Sendable, CustomStringConvertible {
     public static let functions = ["exp", "log", "sqrt", "sin", "cos", "floor", "ceil", "min", "max", "abs", "pow"]
 
     public init(_ text: String) throws {
-        var p = ExpressionParser(tokens: try ExpressionParser.tokens(text), text: text)
+        try self.init(text, names: RateExpression.names)
+    }
+
+    init(_ text: String, names: [String]) throws {
+        var p = ExpressionParser(tokens: try ExpressionParser.tokens(text), text: text, names: names)
         root = try p.expression()
-        guard p.atEnd else { throw ComponentError("unexpected '\(p.peek ?? "")' in the learning-rate expression '\(text)'") }
+        guard p.atEnd else { throw ComponentError("unexpected '\(p.peek ?? "")' in \(names.contains("epoch") ? "the learning-rate expression" : "the calculation") '\(text)'") }
         self.text = text
+    }
+
+    /// A calculation typed at the prompt (`1 - (100 - 93.85) / (100 - 91.85)`, the
+    /// notebook's cell 44): the same Python arithmetic, with numbers, pi and e only.
+    public static func calculate(_ text: String) throws -> Double {
+        try RateExpression(text, names: ["pi", "e"]).value(epoch: 0, lr: 0)
     }
 
     public var description: String { text }
@@ -141,15 +151,31 @@ struct ExpressionParser {
     let text: String
     var i = 0
 
-    init(tokens: [String], text: String) {
+    /// The variables it may use.
+    let names: [String]
+
+    init(tokens: [String], text: String, names: [String] = RateExpression.names) {
         self.tokens = tokens
         self.text = text
+        self.names = names
     }
 
     var atEnd: Bool { i >= tokens.count }
     var peek: String? { atEnd ? nil : tokens[i] }
 
+    /// How deep the parse is: a line of 10,000 '(' is refused, not a stack overflow.
+    var depth = 0
+    static let maximumDepth = 100
+
+    mutating func deeper() throws {
+        depth += 1
+        guard depth <= ExpressionParser.maximumDepth else {
+            throw ComponentError("'\(text.prefix(40))…' is nested more than \(ExpressionParser.maximumDepth) levels deep")
+        }
+    }
+
     static func tokens(_ text: String) throws -> [String] {
+        guard text.count <= 2000 else { throw ComponentError("the expression is \(text.count) characters long; 2,000 at most") }
         var out: [String] = []
         let s = Array(text)
         var i = 0
@@ -195,6 +221,8 @@ struct ExpressionParser {
     }
 
     mutating func expression() throws -> RateExpression.Node {
+        try deeper()
+        defer { depth -= 1 }
         let a = try or()
         guard take("if") else { return a }
         let c = try or()
@@ -215,7 +243,10 @@ struct ExpressionParser {
     }
 
     mutating func not() throws -> RateExpression.Node {
-        take("not") ? .unary("not", try not()) : try comparison()
+        guard take("not") else { return try comparison() }
+        try deeper()
+        defer { depth -= 1 }
+        return .unary("not", try not())
     }
 
     mutating func comparison() throws -> RateExpression.Node {
@@ -242,8 +273,11 @@ struct ExpressionParser {
     }
 
     mutating func unary() throws -> RateExpression.Node {
-        if let t = peek, t == "-" || t == "+" { i += 1; return .unary(t, try unary()) }
-        return try power()
+        guard let t = peek, t == "-" || t == "+" else { return try power() }
+        i += 1
+        try deeper()
+        defer { depth -= 1 }
+        return .unary(t, try unary())
     }
 
     mutating func power() throws -> RateExpression.Node {
@@ -277,8 +311,9 @@ struct ExpressionParser {
             guard arity.contains(args.count) else { throw ComponentError("\(name)() takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)") argument\(arity.upperBound == 1 ? "" : "s"), not \(args.count)") }
             return .call(name, args)
         }
-        guard RateExpression.names.contains(name) else {
-            throw ComponentError("'\(t)' is not known in a learning-rate expression: it can use epoch (from 0), lr (the current rate), pi, e and numbers" + (t.count > 1 ? nameHint(name, RateExpression.names + RateExpression.functions) : ""))
+        guard names.contains(name) else {
+            let known = names.contains("epoch") ? "a learning-rate expression: it can use epoch (from 0), lr (the current rate), pi, e and numbers" : "a calculation: it can use numbers, pi and e"
+            throw ComponentError("'\(t)' is not known in \(known)" + (t.count > 1 ? nameHint(name, names + RateExpression.functions) : ""))
         }
         return .name(name)
     }

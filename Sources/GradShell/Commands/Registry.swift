@@ -2,7 +2,7 @@ import GradNN
 /// The one list of commands: help, completion, parsing and the docs read it.
 public enum Registry {
     public static let commands: [any Command.Type] = [
-        HelpCommand.self, SeedCommand.self, DataCommand.self, ShowCommand.self,
+        HelpCommand.self, SeedCommand.self, DataCommand.self, ShowCommand.self, CalcCommand.self,
         ModelCommand.self, AddCommand.self, SummaryCommand.self, CompileCommand.self,
         FitCommand.self, EvaluateCommand.self, PredictCommand.self,
         VarsCommand.self, SetCommand.self, GradientsCommand.self, ActivationsCommand.self,

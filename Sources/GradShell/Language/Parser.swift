@@ -55,12 +55,19 @@ public struct Parser {
         skipSpaces()
         if atEnd { return nil }
         let start = i
+        // Arithmetic typed at the prompt, as at Python's: `1 - (100 - 93.85) / (100 - 91.85)`.
+        if let c = peek, c.isNumber || c == "(" || c == "." {
+            return ParsedLine(command: "calc", commandSpan: start..<start, arguments: [], flags: [], source: String(chars))
+        }
         guard let c = peek, c.isLetter || c == "?" else {
             throw ShellError("a command starts with a word, not '\(peek!)'; type `help` for the list", at: i..<(i + 1))
         }
         if c == "?" { i += 1 } else { while let c = peek, c.isLetter || c.isNumber || c == "_" || c == "-" { i += 1 } }
         let command = String(chars[start..<i]).lowercased()
         let cspan = start..<i
+        if command == "calc" {
+            return ParsedLine(command: command, commandSpan: cspan, arguments: [], flags: [], source: String(chars))
+        }
         var args: [Argument] = []
         var flags: [(String, Range<Int>)] = []
         while true {

@@ -18,7 +18,7 @@ record() { # NN name [--nocheck REGEX]...
   if [[ $out == */solutions/* ]] && ! grep "goals met" /tmp/gradlab-record.out | tail -1 | grep -q "exercise complete"; then
     echo "!! $out: the solution's last check does not complete the exercise:"; grep "goals met" /tmp/gradlab-record.out | tail -1
   fi
-  python3 scripts/tutorials/post.py "$out" --header "<!-- gradlab: tolerance=0.01 abs=0.0001 -->" "$@"
+  python3 scripts/tutorials/post.py "$out" --header "<!-- gradlab: version=$("$BIN" --version) tolerance=0.01 abs=0.0001 -->" "$@"
   "$BIN" replay --check --quiet "$out" | tail -1
 }
 record 01 01-vanishing-gradients --nocheck '^fit ' --nocheck '^gradients$#3'

@@ -98,6 +98,9 @@ public enum Grader {
             )
         }
         result.flags += flags(work: work, exercise: exerciseText, replayed: session.cells)
+        if let v = work.version, v != Session.version {
+            result.flags.append("handed in with gradlab \(v), graded with \(Session.version): grade with the class's version")
+        }
         session.exercise = exercise
         let check = session.run("check")
         result.goals = parseCheck(check.output, count: exercise.expectations.count)
@@ -132,7 +135,8 @@ public enum Grader {
             if first == "data", words.count > 1, !prescribed.isEmpty, !prescribed.contains(canonicalData(e.command, scratch)) {
                 flags.append("other data than prescribed (`\(e.command)`)")
             }
-            if first == "model", words.count > 1, ["load", "reuse", "import"].contains(words[1]) {
+            if first == "model", words.count > 1, ["load", "reuse", "import"].contains(words[1]),
+                !(words[1] == "reuse" && words.count > 2 && words[2] == "current") {
                 flags.append("model loaded from a file (`\(e.command)`)")
             }
             if first == "fit" || first == "train", e.output.contains("interrupted at epoch") {

@@ -10,6 +10,8 @@ public struct ReplayReport {
     public var checked = 0
     public var failures: [String] = []
     public var stoppedEarly = false
+    /// Set when the transcript names another gradlab than this one.
+    public var versionNote: String?
     /// The scratch folder that received the replay's writes (nil when it wrote nothing).
     public var scratch: String?
     public var passed: Bool { failures.isEmpty }
@@ -52,6 +54,11 @@ public enum Replayer {
 
     static func run(_ t: Transcript, path: String, in session: Session, check: Bool,
                     step: ((Transcript.Entry) -> StepAction)?, into report: inout ReplayReport) {
+        if let v = t.version, v != Session.version {
+            let note = "recorded with gradlab \(v), replayed with gradlab \(Session.version): training numbers may differ between versions, so a checked cell can fail for that reason alone"
+            report.versionNote = note
+            session.emit("note: " + note)
+        }
         let record = session.recordsReplayedProse
         for item in t.items {
             guard case .cell(let e) = item else {
@@ -138,6 +145,7 @@ public enum Replayer {
         var lines: [String] = []
         for f in r.failures { lines.append("FAIL " + f) }
         if let s = r.scratch { lines.append("files the transcript wrote went to \(s)/ (your files are untouched)") }
+        if let v = r.versionNote, !r.failures.isEmpty { lines.append("note: " + v) }
         lines.append("\(r.path): \(plural(r.cellsRun, "cell")) run, \(r.checked) checked, \(r.failures.count) failed" + (r.stoppedEarly ? " (stopped early)" : ""))
         return lines.joined(separator: "\n")
     }

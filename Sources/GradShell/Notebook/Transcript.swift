@@ -5,7 +5,7 @@ import Foundation
 /// Grammar (one line at a time):
 ///
 ///     transcript := options? (prose | block)*
-///     options    := "<!-- gradlab: " (key "=" value)* " -->"     e.g. tolerance=1e-3 abs=1e-6
+///     options    := "<!-- gradlab: " (key "=" value)* " -->"     e.g. version=0.2 tolerance=1e-3 abs=1e-6
 ///     prose      := any line outside a block (Markdown)
 ///     block      := "```gradlab" flag* NL (command output*)* "```"
 ///     flag       := "nocheck" | "tolerance=" NUMBER | "abs=" NUMBER
@@ -39,6 +39,8 @@ public struct Transcript: Equatable {
     public var items: [Item]
     public var relativeTolerance: Double
     public var absoluteTolerance: Double
+    /// The gradlab that recorded it (`version=` in the options line), when known.
+    public var version: String?
 
     public static let maximumBytes = 16 << 20
     public static let maximumLine = 1 << 20
@@ -69,13 +71,14 @@ public struct Transcript: Equatable {
             }
         }
         self.init(items: items, title: title)
+        version = Session.version
     }
 
     public var entries: [Entry] { items.compactMap { if case .cell(let e) = $0 { return e }; return nil } }
 
     /// The Markdown text.
     public func render() -> String {
-        var out = "<!-- gradlab: tolerance=\(relativeTolerance) abs=\(absoluteTolerance) -->\n"
+        var out = "<!-- gradlab: \(version.map { "version=\($0) " } ?? "")tolerance=\(relativeTolerance) abs=\(absoluteTolerance) -->\n"
         // A parsed transcript keeps its heading in the first prose item too.
         if let t = title, !({ if case .prose(let p)? = items.first { return p.hasPrefix("# \(t)") }; return false }()) {
             out += "\n# \(t)\n"
@@ -115,6 +118,7 @@ public struct Transcript: Equatable {
         guard text.utf8.count <= maximumBytes else { throw ShellError("\(name) is larger than \(maximumBytes >> 20) MiB; refused") }
         var items: [Item] = []
         var rel = 1e-3, abs = 1e-6
+        var version: String? = nil
         var inBlock = false
         var blockCheck = true
         var blockRel: Double? = nil, blockAbs: Double? = nil
@@ -146,6 +150,7 @@ public struct Transcript: Equatable {
                 if line.hasPrefix("<!-- gradlab:") {
                     for part in line.dropFirst(13).replacingOccurrences(of: "-->", with: "").split(separator: " ") {
                         let kv = part.split(separator: "=", maxSplits: 1)
+                        if kv.count == 2, kv[0] == "version", kv[1].count <= 20 { version = String(kv[1]); continue }
                         guard kv.count == 2, let v = Double(kv[1]), v >= 0, v.isFinite else { continue }
                         if kv[0] == "tolerance" { rel = v } else if kv[0] == "abs" { abs = v }
                     }
@@ -188,6 +193,7 @@ public struct Transcript: Equatable {
         if inBlock { throw ShellError("\(name): a ```gradlab block is never closed") }
         flushProse()
         var t = Transcript(items: items, relativeTolerance: rel, absoluteTolerance: abs)
+        t.version = version
         if case .prose(let p)? = items.first, p.hasPrefix("# ") { t.title = String(p.split(separator: "\n")[0].dropFirst(2)) }
         return t
     }

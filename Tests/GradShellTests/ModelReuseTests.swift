@@ -31,6 +31,17 @@ final class ModelReuseTests: XCTestCase {
         XCTAssertNotEqual(copy.layers[0].parameters[0].value.array, kernel, "the copy trained")
         XCTAssertEqual(original.layers[0].parameters[0].value.array, kernel, "the original did not")
         XCTAssertTrue(s.run("model reuse current layers=0..9").output.contains("the current model has layers 0…2"))
+        // Layers that do not chain are refused, and the model stays as it was.
+        let t = Session(seed: 42, sessionsDirectory: dir + "/sessions3")
+        for line in ["data moons n=300 validation=50", "model new", "add dense 8 activation=relu", "add dense 6 activation=relu",
+                     "add dense 2 activation=softmax", "compile optimizer=sgd", "fit 1 verbose=0"] {
+            XCTAssertFalse(t.run(line).failed, line)
+        }
+        let before = t.model
+        let gap = t.run("model reuse current layers=0,2")
+        XCTAssertTrue(gap.failed)
+        XCTAssertTrue(gap.output.contains("layer 2 was built for other inputs than layer 0's output (None, 8)"), gap.output)
+        XCTAssertTrue(t.model === before)
         let empty = Session(seed: 1, sessionsDirectory: dir + "/sessions2")
         XCTAssertTrue(empty.run("model reuse current").output.contains("no current model"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GradNN
+import GradTensor
 
 /// `model new | save PATH | load PATH | reuse PATH layers=0..3 trainable=false`.
 struct ModelCommand: Command {
@@ -92,14 +93,36 @@ struct ModelCommand: Command {
             }
             let m = Sequential()
             let layers = idx.map { source.layers[$0] }
-            for l in layers where !trainable { l.setFrozen(true) }
             m.setLayers(layers, inputShape: source.inputShape)
+            try ModelCommand.checkChain(m, indices: idx)
+            for l in layers where !trainable { l.setFrozen(true) }
             let old = session.model
             session.model = m
             session.pushUndo("model reuse") { [unowned session] in session.model = old }
             if !fromSession { session.exerciseTraining.adopt(source.history.epochs, from: path) }
             return "new model from layers \(idx.map(String.init).joined(separator: ",")) of \(fromSession ? "a copy of the current model" : path)" + (trainable ? "" : " (frozen: set trainable N true to unfreeze)") +
                 "; add the new top layers, then compile"
+        }
+    }
+}
+
+extension ModelCommand {
+    /// Refuses reused layers that do not fit together (`layers=0,2,4` of a
+    /// 784-100-100 net): the same architecture built fresh on the model's input
+    /// must give every variable the shape the reused one has.
+    static func checkChain(_ m: Sequential, indices: [Int]) throws {
+        guard let input = m.inputShape, m.layers.allSatisfy(\.isBuilt) else { return }
+        var rng = RandomGenerator(seed: 0)
+        let fresh: Sequential
+        do { fresh = try ModelStore.freshCopy(of: m, rng: &rng) } catch let e as ModelError {
+            throw ShellError("layers \(indices.map(String.init).joined(separator: ",")) do not fit together: \(e.message)")
+        }
+        var current = input
+        for (k, (a, b)) in zip(m.layers, fresh.layers).enumerated() {
+            if a.parameters.map(\.value.shape) != b.parameters.map(\.value.shape) {
+                throw ShellError("layer \(indices[k]) was built for other inputs than \(k == 0 ? "the model's" : "layer \(indices[k - 1])'s") output \(shapeText(current)); reuse consecutive layers, e.g. layers=0..\(indices[k] - 1)")
+            }
+            current = b.outputShape
         }
     }
 }

@@ -45,4 +45,26 @@ final class ModelReuseTests: XCTestCase {
         let empty = Session(seed: 1, sessionsDirectory: dir + "/sessions2")
         XCTAssertTrue(empty.run("model reuse current").output.contains("no current model"))
     }
+
+    /// The book's mc_model (cells 112, 130): every Dropout becomes MCDropout,
+    /// the weights and compile settings stay, and inference becomes stochastic.
+    func testReuseCurrentWithMCTurnsDropoutIntoMCDropout() throws {
+        let s = Session(seed: 42, sessionsDirectory: NSTemporaryDirectory() + "gradlab-reuse-mc-\(UUID().uuidString)")
+        for line in ["data moons n=300 validation=100", "model new", "add dense 16 activation=relu", "add dropout 0.5",
+                     "add dense 2 activation=softmax", "compile optimizer=sgd metrics=accuracy", "fit 2 verbose=0"] {
+            XCTAssertFalse(s.run(line).failed, line)
+        }
+        let original = try XCTUnwrap(s.model)
+        XCTAssertEqual(s.run("evaluate validation").output, s.run("evaluate validation").output, "plain dropout is off at inference")
+        let r = s.run("model reuse current mc=true")
+        XCTAssertFalse(r.failed, r.output)
+        XCTAssertTrue(r.output.contains("with 1 dropout layer made MC"), r.output)
+        let m = try XCTUnwrap(s.model)
+        XCTAssertEqual(m.layers.map(\.typeName), ["Dense", "MCDropout", "Dense"])
+        XCTAssertEqual((m.layers[1] as? MCDropout)?.rate, 0.5)
+        XCTAssertEqual(m.layers[0].parameters[0].value.array, original.layers[0].parameters[0].value.array)
+        XCTAssertTrue(m.isCompiled, "the whole model keeps its compile settings")
+        XCTAssertTrue(m.layers.allSatisfy { !$0.isFrozen }, "trainable by default with mc=true")
+        XCTAssertNotEqual(s.run("evaluate validation").output, s.run("evaluate validation").output, "MC dropout is on at inference")
+    }
 }

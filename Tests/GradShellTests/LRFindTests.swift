@@ -242,4 +242,23 @@ final class LRFindTests: XCTestCase {
             XCTAssertEqual(c.output.split(separator: "\n").count, 1, "\(line): one line")
         }
     }
+
+    /// `data=` writes what find_learning_rate returns: one row per step, the
+    /// rate of step k = 1e-4 · factor^(k−1), factor = (1/1e-4)^(1/14) for
+    /// ceil(200/32) · 2 = 14 steps (values computed in Python).
+    func testDataWritesEveryStepsRateAndLoss() throws {
+        let s = bookSession()
+        let path = NSTemporaryDirectory() + "lr-\(UUID().uuidString).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let out = s.run("lr_find epochs=2 smooth=false data=\(path)")
+        XCTAssertFalse(out.failed, out.output)
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.first, "step,learning_rate,loss")
+        XCTAssertEqual(rows.count, 1 + 14)
+        let second = rows[2].split(separator: ",")
+        XCTAssertEqual(Double(second[1])!, 0.0001930697728883250, accuracy: 1e-15)
+        XCTAssertTrue(rows.dropFirst().allSatisfy { Double($0.split(separator: ",")[2]) != nil })
+        XCTAssertTrue(s.run("lr_find data=\(path).txt").failed, "CSV only")
+    }
 }
+

@@ -6,7 +6,7 @@ import GradTensor
 struct LRFindCommand: Command {
     static let spec = CommandSpec(
         name: "lr_find", summary: "learning-rate range test: loss vs an exponentially growing rate (model unchanged)",
-        usage: "lr_find [start=1e-6] [end=10] [steps=300 | epochs=N] [batch_size=32] [smooth=true] [file=PATH.svg]",
+        usage: "lr_find [start=1e-6] [end=10] [steps=300 | epochs=N] [batch_size=32] [smooth=true] [file=PATH.svg] [data=PATH.csv]",
         discussion: "Trains a copy of the model while the rate grows from start to end; stops once the smoothed loss exceeds 4× its best. Suggests the rate where the smoothed loss falls fastest on its way down to its minimum (never past the minimum), and shows a tenth of the minimum's rate beside it. Warns when the loss hardly falls or the model has already been trained. The model and optimizer are unchanged afterwards. "
             + "epochs=N is the book's find_learning_rate(model, X, y, epochs=N, batch_size): ceil(train samples / batch_size) × N steps over the training data, shuffled each epoch as fit shuffles it (partial last batch included), the rate starting at start (default 1e-4, the book's min_rate) and multiplied by (end / start)^(1/steps) after each batch, so step k uses start × factor^k and the last rate stays just below end (default 1, max_rate). "
             + "smooth=false plots each batch's own loss, as the book's ExponentialLearningRate records it, on a log-scale rate axis clipped at the first plus the lowest loss (plot_lr_vs_loss), and never stops early (only at a NaN or Inf loss); it then suggests a tenth of the rate where the loss is lowest: the book's advice is a rate about 10 times lower than where the loss starts to climb.",
@@ -16,7 +16,8 @@ struct LRFindCommand: Command {
                KeySpec("epochs", "run ceil(samples / batch_size) × N steps instead of steps= (the book's find_learning_rate)"),
                KeySpec("batch_size", "default 32"),
                KeySpec("smooth", "false: raw per-batch losses, no early stop (default true)", .words(["true", "false"])),
-               KeySpec("file", "also write the chart as SVG", .paths)],
+               KeySpec("file", "also write the chart as SVG", .paths),
+               KeySpec("data", "also write every step's rate and loss as CSV (step,learning_rate,loss; the raw batch loss, and the smoothed one with smooth=true), what the book's find_learning_rate returns", .paths)],
         examples: ["lr_find", "lr_find start=1e-5 end=1 steps=200", "lr_find epochs=1 batch_size=128 smooth=false"],
         category: "experiment")
     /// The first and last rates as typed (the book's rates are computed in double precision).
@@ -27,6 +28,7 @@ struct LRFindCommand: Command {
     let batchSize: Int
     let smooth: Bool
     let file: String?
+    let dataFile: String?
 
     /// At most this many steps with `epochs=` (the curve keeps two doubles per step).
     static let maxSteps = 1_000_000
@@ -47,6 +49,7 @@ struct LRFindCommand: Command {
         batchSize = try args.int("batch_size", default: 32, range: 1...100_000)!
         smooth = try args.bool("smooth", default: true)
         file = try args.string("file")
+        dataFile = try args.string("data")
     }
 
     /// A rate key as the double that was typed, checked as a float key is.
@@ -239,6 +242,8 @@ struct LRFindCommand: Command {
         let base = try session.requireCompiled()
         let d = try session.requireData(for: base)
         let svgPath = try file.map { try session.writablePath($0, defaultExtension: "svg") }
+        let csvPath = try dataFile.map { try session.writablePath($0, defaultExtension: "csv") }
+        if let c = csvPath, !c.lowercased().hasSuffix(".csv") { throw ShellError("data= writes CSV; give a .csv path, not \(c)") }
         if let epochs {
             let n = d.train.count, planned = epochSteps(samples: n)
             guard planned >= LRFindCommand.minSteps else {
@@ -309,6 +314,14 @@ struct LRFindCommand: Command {
             lines.append("  its current weights, so it is not a rate for training from scratch")
         }
         lines.append("the model and its optimizer are unchanged")
+        if let p = csvPath {
+            var csv = "step,learning_rate,loss" + (smooth ? ",smoothed_loss" : "") + "\n"
+            for i in curve.raw.indices {
+                csv += "\(i + 1),\(curve.rates[i]),\(curve.raw[i])" + (smooth ? ",\(curve.smoothed[i])" : "") + "\n"
+            }
+            do { try atomicWrite(Data(csv.utf8), to: p) } catch { throw ShellError("cannot write \(p)") }
+            lines.append("wrote \(p) (\(plural(curve.raw.count, "step")): rates and losses, as find_learning_rate returns them)")
+        }
         if let f = file {
             var svg = chart
             svg.title = "lr_find"

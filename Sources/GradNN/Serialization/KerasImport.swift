@@ -355,30 +355,7 @@ public enum KerasImport {
         if let n = o["learning_rate"] as? NSNumber { lr = n.floatValue }
         else if let s = o["learning_rate"] as? [String: Any], let scls = s["class_name"] as? String {
             let sc = s["config"] as? [String: Any] ?? [:]
-            func h(_ k: String) -> Float? { (sc[k] as? NSNumber)?.floatValue }
-            switch scls {
-            case "InverseTimeDecay":
-                schedule = .power(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 0,
-                                  staircase: sc["staircase"] as? Bool == true ? true : nil)
-            case "ExponentialDecay":
-                schedule = .exponential(initial: h("initial_learning_rate") ?? lr, decaySteps: h("decay_steps") ?? 1, decayRate: h("decay_rate") ?? 1,
-                                        staircase: sc["staircase"] as? Bool ?? false)
-            case "PiecewiseConstantDecay":
-                let b = (sc["boundaries"] as? [NSNumber])?.map { $0.intValue } ?? [], v = (sc["values"] as? [NSNumber])?.map { $0.floatValue } ?? []
-                guard v.count == b.count + 1 else { throw ModelError("PiecewiseConstantDecay needs one more value than boundaries") }
-                schedule = .piecewise(boundaries: b, values: v)
-            case "CosineDecay":
-                let target = h("warmup_target")
-                schedule = .cosine(initial: h("initial_learning_rate") ?? lr, decaySteps: max(1, h("decay_steps") ?? 1), alpha: h("alpha") ?? 0,
-                                   warmupTarget: target, warmupSteps: h("warmup_steps") ?? 0)
-            case "CosineDecayRestarts":
-                schedule = .cosineRestarts(initial: h("initial_learning_rate") ?? lr, firstDecaySteps: max(1, h("first_decay_steps") ?? 1),
-                                           tMul: h("t_mul") ?? 2, mMul: h("m_mul") ?? 1, alpha: h("alpha") ?? 0)
-            case "PolynomialDecay":
-                schedule = .polynomial(initial: h("initial_learning_rate") ?? lr, decaySteps: max(1, h("decay_steps") ?? 1),
-                                       end: h("end_learning_rate") ?? 0.0001, power: h("power") ?? 1, cycle: sc["cycle"] as? Bool ?? false)
-            default: throw ModelError("learning-rate schedule \(scls) is not supported")
-            }
+            schedule = try KerasImport.schedule(className: scls, config: sc)
             lr = schedule!.rate(at: 0)
         }
         func clip(_ k: String) -> Float? { (o[k] as? NSNumber)?.floatValue }
@@ -388,5 +365,41 @@ public enum KerasImport {
         // Keras writes weight_decay: None when unset, so an AdamW config always carries its own.
         m.optimizer?.weightDecay = weightDecay
         m.metrics = ["accuracy"]
+    }
+}
+
+extension KerasImport {
+    /// Keras' schedule classes by gradlab's (and Keras' snake_case) names.
+    static let scheduleNames = [
+        "InverseTimeDecay": "inverse_time_decay", "ExponentialDecay": "exponential_decay",
+        "PiecewiseConstantDecay": "piecewise_constant_decay", "CosineDecay": "cosine_decay",
+        "CosineDecayRestarts": "cosine_decay_restarts", "PolynomialDecay": "polynomial_decay",
+    ]
+
+    /// A Keras schedule config read by the one schedule parser, so its keys,
+    /// defaults and checks are the ones `compile … learning_rate=` uses.
+    static func schedule(className: String, config: [String: Any]) throws -> LearningRateSchedule {
+        guard let name = scheduleNames[className] else { throw ModelError("learning-rate schedule \(className) is not supported") }
+        var keywords: [(key: String, value: ComponentCall.Argument, span: Range<Int>?)] = []
+        func number(_ v: Any) -> ComponentCall.Argument? {
+            guard let n = v as? NSNumber else { return nil }
+            return .number(n.doubleValue, text: formatFloat(n.floatValue))
+        }
+        for (key, value) in config.sorted(by: { $0.key < $1.key }) where key != "name" && !(value is NSNull) {
+            let argument: ComponentCall.Argument?
+            if ["staircase", "cycle"].contains(key) {
+                argument = .word((value as? Bool) == true ? "true" : "false")
+            } else if let items = value as? [Any] {
+                let numbers = items.compactMap(number)
+                argument = numbers.count == items.count ? .list(numbers) : nil
+            } else {
+                argument = number(value)
+            }
+            guard let argument else { throw ModelError("\(className): \(key)=\(value) is not a number") }
+            keywords.append((key, argument, nil))
+        }
+        do { return try LearningRateSchedule(ComponentCall(name: name, keywords: keywords)) } catch let e as ComponentError {
+            throw ModelError("\(className): \(e.message)")
+        }
     }
 }

@@ -127,6 +127,48 @@ final class ComponentTests: XCTestCase {
         }
     }
 
+    /// Dense's `activity_regularizer` through every reader and writer: the add
+    /// line, model.json, a Keras config, and both exports (Keras passes it to
+    /// the layer; PyTorch keeps the penalized module's output with a hook). A
+    /// residual block refuses it: Keras would put it on the block's output.
+    func testDenseActivityRegularizerThroughEveryReaderAndWriter() throws {
+        let s = Session()
+        s.run("model new")
+        let r = s.run("add dense 4 activation=tanh activity_regularizer=l1_l2(l1=0.01, l2=0.02)")
+        XCTAssertFalse(r.failed, r.output)
+        let layer = try XCTUnwrap(s.model?.layers.last as? Dense)
+        XCTAssertEqual(layer.activityRegularizer, Regularizer(l1: 0.01, l2: 0.02))
+        XCTAssertEqual(layer.settings["activity_regularizer"], .regularizer(Regularizer(l1: 0.01, l2: 0.02)))
+        let m = try model(layer, [6])
+        let dir = NSTemporaryDirectory() + "component-activity-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ModelStore.save(m, to: dir)
+        XCTAssertEqual((try ModelStore.load(from: dir).layers.first as? Dense)?.activityRegularizer, layer.activityRegularizer)
+        XCTAssertTrue(ScriptExport.command(for: layer).contains("activity_regularizer=l1_l2(l1=0.01, l2=0.02)"), ScriptExport.command(for: layer))
+        XCTAssertTrue(try KerasScript.layer(layer).contains("activity_regularizer=keras.regularizers.L1L2(l1=0.01, l2=0.02)"))
+        var module = PyTorchScript.Module(layer: layer, ref: "model.x", comment: "", entries: [])
+        try PyTorchScript.module(&module, input: [6], names: .init(main: layer.name, activation: "x_tanh"))
+        XCTAssertEqual(module.activity?.ref, "model.x_tanh", "the penalty is on the activation's output")
+        XCTAssertTrue(module.settings.contains { $0.hasPrefix("model.x_tanh.register_forward_hook(keep_output)") }, "\(module.settings)")
+        let penalty = try XCTUnwrap(PyTorchScript.activityPenalty([module]))
+        XCTAssertTrue(penalty.contains("(0.01 * model.x_tanh.last_output.abs().sum() + 0.02 * model.x_tanh.last_output.pow(2).sum()) / len(model.x_tanh.last_output)"), penalty)
+
+        // A Keras config (as Keras 3's to_json writes it) imports it.
+        let config: [String: Any] = ["class_name": "Sequential", "config": ["name": "sequential", "layers": [
+            ["class_name": "InputLayer", "config": ["batch_shape": [NSNull(), 6]]],
+            ["class_name": "Dense", "config": ["name": "dense", "units": 4, "activation": "tanh",
+                                               "activity_regularizer": ["module": "keras.regularizers", "class_name": "L2",
+                                                                        "config": ["l2": 0.01], "registered_name": NSNull()]]],
+        ]]]
+        let weights = try SafeTensors.encode(m.parameters.map { ($0.path, $0.value) }, metadata: [:])
+        let imported = try KerasImport.load(config: JSONSerialization.data(withJSONObject: config), weights: weights)
+        XCTAssertEqual((imported.layers.first as? Dense)?.activityRegularizer, Regularizer(l2: 0.01))
+
+        let residual = s.run("add residual dense 4 activity_regularizer=l2(0.01)")
+        XCTAssertTrue(residual.failed, residual.output)
+        XCTAssertTrue(Residual.spec.refusedKerasKeys.contains("activity_regularizer"))
+    }
+
     /// The backward pass of every kind agrees with finite differences.
     func testEveryLayerKindPassesAGradientCheck() throws {
         for spec in LayerRegistry.all {

@@ -255,6 +255,23 @@ final class ExportScriptTests: XCTestCase {
         ], deterministic: true), python: py)
     }
 
+    /// Keras 3's activity regularizers (divided by the batch size) on a
+    /// hidden layer, a layer with a separate activation module in PyTorch, and
+    /// the softmax output (not fused with the loss), trained by plain SGD (the
+    /// update inside Dense's backward pass) with a last batch of another size.
+    func testActivityRegularizersSGD() throws {
+        let py = try requirePython()
+        try check(Case(name: "activity", lines: [
+            "data spirals n=300 classes=3 validation=60 noise=0.1", "model new",
+            "add dense 16 activation=tanh activity_regularizer=l2(0.01)",
+            "add dense 16 activation=relu kernel_initializer=he_normal activity_regularizer=l1(0.001)",
+            "add dense 8 activity_regularizer=l1_l2(l1=0.001, l2=0.01)",
+            "add dense 3 activation=softmax activity_regularizer=l2(0.05)",
+            "compile loss=sparse_categorical_crossentropy optimizer=sgd(learning_rate=0.05)",
+            "fit epochs=3 batch_size=50 shuffle=false",
+        ], deterministic: true), python: py)
+    }
+
     func testBinaryCrossentropySGDNesterovFrozenBatchNorm() throws {
         let py = try requirePython()
         try check(Case(name: "binary_sgd", lines: [

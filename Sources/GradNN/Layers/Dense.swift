@@ -11,6 +11,11 @@ public final class Dense: ActivatedLayer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
+    /// Keras' `activity_regularizer`: a penalty on the layer's output (after
+    /// the activation), which `Sequential` adds to the loss and whose gradient
+    /// it adds to dL/d(output) before this layer's backward pass (see
+    /// `activityPenalty`).
+    public let activityRegularizer: Regularizer?
     /// Empty until the layer is built (`isBuilt`), when the input width is known.
     public private(set) var kernel = Parameter(name: "kernel", layerName: "", shape: [0])
     public private(set) var bias: Parameter?
@@ -32,12 +37,13 @@ public final class Dense: ActivatedLayer {
                 kernelInitializer: Initializer = .named("glorot_uniform")!,
                 biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, kernelConstraint: Constraint? = nil,
-                biasRegularizer: Regularizer? = nil, name: String = "dense") {
+                biasRegularizer: Regularizer? = nil, activityRegularizer: Regularizer? = nil, name: String = "dense") {
         self.units = units
         self.activation = activation
         self.useBias = useBias
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
+        self.activityRegularizer = activityRegularizer
         self.name = name
         self.pendingRegularizer = kernelRegularizer
         self.pendingConstraint = kernelConstraint
@@ -124,6 +130,23 @@ public final class Dense: ActivatedLayer {
         return inputGradient
     }
 
+    /// The activity penalty of the last forward pass's [n, units] output, as
+    /// Keras 3's `Layer.__call__` records it: the regularizer over the whole
+    /// batch divided by n (`divide_no_nan(loss, batch_size)`, so its strength
+    /// does not depend on the batch size); 0 without a regularizer.
+    public var activityPenalty: Float {
+        guard let r = activityRegularizer, output.rows > 0 else { return 0 }
+        return r.penalty(output) / Float(output.rows)
+    }
+
+    /// Adds the activity penalty's gradient, `(l1·sign(y) + 2·l2·y) / n`, to
+    /// `g`, a dL/d(output) of the last forward pass's shape.
+    public func addActivityGradient(to g: Tensor) {
+        guard let r = activityRegularizer, output.rows > 0 else { return }
+        precondition(g.count == output.count, "the gradient does not match the layer's output")
+        r.addGradient(output, to: g, scale: 1 / Float(output.rows))
+    }
+
     public var spec: LayerSpec { Dense.spec }
     public var settings: LayerValues {
         var v: [String: LayerValue] = ["units": .int(units), "activation": .activation(activation), "use_bias": .bool(useBias),
@@ -131,6 +154,7 @@ public final class Dense: ActivatedLayer {
         if let r = isBuilt ? kernel.regularizer : pendingRegularizer { v["kernel_regularizer"] = .regularizer(r) }
         if let c = isBuilt ? kernel.constraint : pendingConstraint { v["kernel_constraint"] = .constraint(c) }
         if let r = isBuilt ? bias?.regularizer : pendingBiasRegularizer { v["bias_regularizer"] = .regularizer(r) }
+        if let r = activityRegularizer { v["activity_regularizer"] = .regularizer(r) }
         return LayerValues(v)
     }
 }
@@ -155,6 +179,10 @@ extension Dense {
         LayerKey("bias_regularizer", .regularizer, help: "l1(0.01), l2(0.01), l1_l2(…) on the bias, added to the loss as the kernel's"),
     ]
 
+    /// Dense's own: `Residual` refuses it, since Keras would put it on the block's output.
+    static let activityKey = LayerKey("activity_regularizer", .regularizer,
+                                      help: "l1(0.01), l2(0.01), l1_l2(…) on the layer's output (after the activation), divided by the batch size, as Keras 3")
+
     static func make(_ v: LayerValues, name: String) throws -> Dense {
         if v.initializer("bias_initializer").needsMatrix {
             throw ComponentError("bias_initializer=\(v.initializer("bias_initializer").name) needs a 2-D kernel; a bias is 1-D (Keras refuses it too)")
@@ -162,12 +190,12 @@ extension Dense {
         return Dense(units: v.int("units"), activation: v.activation("activation"), useBias: v.bool("use_bias"),
               kernelInitializer: v.initializer("kernel_initializer"), biasInitializer: v.initializer("bias_initializer"),
               kernelRegularizer: v.regularizer("kernel_regularizer"), kernelConstraint: v.constraint("kernel_constraint"),
-              biasRegularizer: v.regularizer("bias_regularizer"), name: name)
+              biasRegularizer: v.regularizer("bias_regularizer"), activityRegularizer: v.regularizer("activity_regularizer"), name: name)
     }
 
     public static let spec = LayerSpec(
         keyword: "dense", kerasClass: "Dense", baseName: "dense",
-        summary: "a fully connected layer: activation(input · kernel + bias)", keys: keys,
-        refusedKerasKeys: ["activity_regularizer", "bias_constraint", "lora_rank"],
+        summary: "a fully connected layer: activation(input · kernel + bias)", keys: keys + [activityKey],
+        refusedKerasKeys: ["bias_constraint", "lora_rank"],
         example: "add dense 300 activation=elu kernel_initializer=he_normal") { v, name in try make(v, name: name) }
 }

@@ -23,12 +23,13 @@ public struct Regularizer: Equatable, Sendable {
         return Float(Double(l1) * a + Double(l2) * b)
     }
 
-    /// Adds the penalty's gradient to `g` (sign(w)·l1 + 2·l2·w).
-    public func addGradient(_ w: Tensor, to g: Tensor) {
+    /// Adds the penalty's gradient times `scale` to `g` ((sign(w)·l1 + 2·l2·w)·scale).
+    public func addGradient(_ w: Tensor, to g: Tensor, scale: Float = 1) {
         let wp = w.data, gp = g.data
+        let (a, b) = (l1 * scale, 2 * l2 * scale)
         for i in 0..<w.count {
             let x = wp[i]
-            gp[i] += l1 * (x > 0 ? 1 : (x < 0 ? -1 : 0)) + 2 * l2 * x
+            gp[i] += a * (x > 0 ? 1 : (x < 0 ? -1 : 0)) + b * x
         }
     }
 }

@@ -68,7 +68,7 @@ public final class Residual: Layer {
     public static let spec = LayerSpec(
         keyword: "residual", kerasClass: "Residual", baseName: "residual",
         summary: "a skip connection around a dense layer: input + dense(input)", keys: Dense.keys, innerKeyword: "dense",
-        refusedKerasKeys: Dense.spec.refusedKerasKeys, isKerasBuiltIn: false,
+        refusedKerasKeys: Dense.spec.refusedKerasKeys + ["activity_regularizer"], isKerasBuiltIn: false,
         example: "add residual dense 100 activation=elu") { v, name in
         Residual(try Dense.make(v, name: name + "_dense"), name: name)
     }

@@ -17,6 +17,8 @@ public final class Sequential {
     public var frozenNames: Set<String> = []
 
     private let lossGradient = Tensor(zeros: [0])
+    /// dL/d(output) plus the activity penalty's gradient, for a layer with an activity regularizer.
+    private let activityGradient = Tensor(zeros: [0])
 
     public init() {}
 
@@ -88,15 +90,27 @@ public final class Sequential {
         return h
     }
 
-    /// Whether the loss can hand the last layer dL/d(pre-activation) directly.
+    /// Whether the loss can hand the last layer dL/d(pre-activation) directly:
+    /// not when that layer has an activity regularizer, whose gradient is
+    /// added to dL/d(output).
     var fusesOutput: Bool {
         guard let loss, let fused = loss.fusedActivation, let last = layers.last as? ActivatedLayer else { return false }
+        if let d = last as? Dense, d.activityRegularizer != nil { return false }
         return last.activation == fused
+    }
+
+    /// The activity penalties (Keras' `activity_regularizer`) of the last
+    /// forward pass's outputs, each divided by the batch size as in Keras 3.
+    public var activityPenalty: Float {
+        var p: Float = 0
+        for case let d as Dense in layers where d.activityRegularizer != nil { p += d.activityPenalty }
+        return p
     }
 
     /// Forward and backward on one batch, as `plan` (default: the model's
     /// plan) says: fills every gradient (including regularization) and
-    /// returns the loss (data part, penalty part) and the number of correct
+    /// returns the loss (data part, penalty part: weight and activity
+    /// regularizers) and the number of correct
     /// predictions. With `sgdRate`, the plan's fused layers are updated by
     /// plain SGD inside their backward pass, and only when the loss is
     /// finite; nothing else is updated. `watch` stops the step at the first
@@ -113,6 +127,7 @@ public final class Sequential {
         }
         let value = loss.compute(output: out, targets: targets, gradient: lossGradient, fused: plan.fusesOutput)
         let correct = Accuracy.correct(output: out, targets: targets)
+        var penalty = activityPenalty
         if watch != nil && !value.isFinite { return (value, 0, correct, "the loss") }
         // No update from a step whose loss is not finite.
         let rate = value.isFinite ? sgdRate : nil
@@ -121,6 +136,14 @@ public final class Sequential {
             let needsInput = i > plan.firstTrainable
             let fromPreActivation = i == layers.count - 1 && plan.fusesOutput
             let layerRate = plan.fusedSGDLayers.contains(i) ? rate : nil
+            // Keras adds the activity penalty to the loss: its gradient joins dL/d(output) before
+            // the layer's backward pass (whichever it is: plain, fused SGD or folded; never fused
+            // with the loss, see `fusesOutput`).
+            if let dense = layers[i] as? Dense, dense.activityRegularizer != nil {
+                activityGradient.assign(g)
+                dense.addActivityGradient(to: activityGradient)
+                g = activityGradient
+            }
             if i == plan.foldAt, let dense = layers[i] as? Dense, let input = (layers[i - 1] as? BatchNormalization)?.affineOutput {
                 if fromPreActivation { dense.backward(preActivationGradient: g, folding: input, rate: layerRate) }
                 else { dense.backward(g, folding: input, rate: layerRate) }
@@ -137,7 +160,6 @@ public final class Sequential {
             if let message = watch?.backward(i, needsInput ? g : nil) { return (value, 0, correct, message) }
             if !needsInput { break }
         }
-        var penalty: Float = 0
         for p in parameters where p.trainable {
             if let r = p.regularizer {
                 penalty += r.penalty(p.value)

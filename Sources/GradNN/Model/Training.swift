@@ -179,7 +179,9 @@ extension Sequential {
             y.withUnsafeMutableBufferPointer { split.gather(from: start, count: m, into: x, targets: $0.baseAddress!) }
             let out = self(x, mode: .inference, rng: &rng)
             y.withUnsafeBufferPointer { yb in
-                total += Double(loss.compute(output: out, targets: yb.baseAddress!, gradient: nil, fused: false)) * Double(m)
+                // Keras' evaluate: each batch's loss (with the activity penalties of its outputs) weighted by its size.
+                let batchLoss = Double(loss.compute(output: out, targets: yb.baseAddress!, gradient: nil, fused: false)) + Double(activityPenalty)
+                total += batchLoss * Double(m)
                 correct += Accuracy.correct(output: out, targets: yb.baseAddress!)
             }
             start += m

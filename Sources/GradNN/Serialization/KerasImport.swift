@@ -225,7 +225,7 @@ public enum KerasImport {
             guard case .initializer(let d)? = k.defaultValue else { throw ModelError("\(what): \(k.kerasName) has no default") }
             return .initializer(initializer(v, default: d, notes: &notes, what))
         case .regularizer:
-            guard let r = try regularizer(v, what) else { throw ModelError("\(what): \(k.kerasName) is empty") }
+            guard let r = try regularizer(v, what, key: k.kerasName) else { throw ModelError("\(what): \(k.kerasName) is empty") }
             return .regularizer(r)
         case .constraint:
             guard let c = try constraint(v, what) else { throw ModelError("\(what): \(k.kerasName) is empty") }
@@ -280,11 +280,11 @@ public enum KerasImport {
         }
     }
 
-    static func regularizer(_ any: Any?, _ what: String) throws -> Regularizer? {
+    static func regularizer(_ any: Any?, _ what: String, key: String = "kernel_regularizer") throws -> Regularizer? {
         guard let dict = any as? [String: Any] else {
             if any == nil || any is NSNull { return nil }
             if let s = any as? String, ["l1", "l2", "l1_l2"].contains(s) { return s == "l1" ? Regularizer(l1: 0.01) : s == "l2" ? Regularizer(l2: 0.01) : Regularizer(l1: 0.01, l2: 0.01) }
-            throw ModelError("\(what): kernel_regularizer is not understood")
+            throw ModelError("\(what): \(key) is not understood")
         }
         let cls = (dict["class_name"] as? String ?? "").lowercased()
         let c = dict["config"] as? [String: Any] ?? [:]
@@ -293,7 +293,7 @@ public enum KerasImport {
         case "l1", "l2", "l1l2", "l1_l2":
             if l1 == 0 && l2 == 0 { return nil }
             return Regularizer(l1: l1, l2: l2)
-        default: throw ModelError("\(what) cannot be imported: kernel_regularizer \(dict["class_name"] ?? "?") is not l1, l2 or l1_l2")
+        default: throw ModelError("\(what) cannot be imported: \(key) \(dict["class_name"] ?? "?") is not l1, l2 or l1_l2")
         }
     }
 

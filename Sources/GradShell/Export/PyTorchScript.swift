@@ -60,9 +60,10 @@ enum PyTorchScript {
         writeInitialize(&w, modules)
         writeWeights(&w, modules)
         writeCompile(&w, e, modules)
-        writeEvaluate(&w)
+        let activity = modules.contains { $0.activity != nil }
+        writeEvaluate(&w, activity: activity)
         writeCallbackClasses(&w, e)
-        writeTraining(&w, e)
+        writeTraining(&w, e, activity: activity)
         writeMain(&w, e)
         return w.text
     }
@@ -176,6 +177,10 @@ enum PyTorchScript {
         w.blank(2)
         w.write(penalty(modules))
         w.blank(2)
+        if let a = activityPenalty(modules) {
+            w.write(a)
+            w.blank(2)
+        }
         w.write(constraints(modules))
         w.blank(2)
         w.write(clipGradients(opt.clipping))
@@ -186,8 +191,9 @@ enum PyTorchScript {
         writeOptimizer(&w, opt)
     }
 
-    /// `predict` and `evaluate`, in inference mode.
-    static func writeEvaluate(_ w: inout PythonWriter) {
+    /// `predict` and `evaluate`, in inference mode; with `activity`, each
+    /// batch's loss takes the activity penalties of its outputs, as Keras'.
+    static func writeEvaluate(_ w: inout PythonWriter, activity: Bool) {
         w.blank(2)
         w.write(
             #"""
@@ -204,14 +210,14 @@ enum PyTorchScript {
                 total, correct = 0.0, 0
                 for i in range(0, len(x), batch_size):
                     output, target = model(x[i:i + batch_size]), y[i:i + batch_size]
-                    total += loss_fn(output, target).item() * len(target)
+                    total += \#(activity ? "(loss_fn(output, target) + activity_penalty(model))" : "loss_fn(output, target)").item() * len(target)
                     correct += correct_count(output, target)
                 return total / len(x) + penalty(model).item(), correct / len(x)
             """#)
     }
 
     /// `fit(...)`, Keras' loop, and `train(model, data)`: one `fit` call per gradlab `fit`.
-    static func writeTraining(_ w: inout PythonWriter, _ e: ScriptExport) {
+    static func writeTraining(_ w: inout PythonWriter, _ e: ScriptExport, activity: Bool) {
         w.section("training")
         w.write(
             #"""
@@ -230,7 +236,7 @@ enum PyTorchScript {
                     for start in range(0, n, batch_size):
                         idx = order[start:start + batch_size]
                         output = model(x[idx])
-                        loss = loss_fn(output, y[idx]) + penalty(model)
+                        loss = loss_fn(output, y[idx]) + penalty(model)\#(activity ? " + activity_penalty(model)" : "")
                         optimizer.zero_grad()
                         loss.backward()
                         optimizer.step()
@@ -323,6 +329,8 @@ enum PyTorchScript {
         var helper: ModuleClass? = nil
         /// The Dense layer whose kernel takes regularizers and constraints, and its module.
         var kernel: (ref: String, dense: Dense)? = nil
+        /// The module whose output an activity regularizer penalizes (the activation's, when separate).
+        var activity: (ref: String, regularizer: Regularizer)? = nil
     }
 
     /// Each layer's module, in order; the input width follows the layers' output shapes.
@@ -363,8 +371,17 @@ enum PyTorchScript {
 
     static func dense(_ m: inout Module, _ d: Dense, width: Int, names n: Names) {
         m.entries = [(n.main, "nn.Linear(\(width), \(d.units)\(d.useBias ? "" : ", bias=False"))")]
-        if let a = activationModule(d.activation), let an = n.activation { m.entries.append((an, a)) }
+        var output = m.ref
+        if let a = activationModule(d.activation), let an = n.activation {
+            m.entries.append((an, a))
+            output = ref(an)
+        }
         linearParameters(&m, d, ref: m.ref)
+        if let r = d.activityRegularizer {
+            m.activity = (output, r)
+            m.settings.append("\(output).register_forward_hook(keep_output)  # activity_regularizer=\(r.name) on this output")
+            m.helper = .keepOutput
+        }
     }
 
     /// gradlab's residual block: a `Residual` module around an `nn.Linear`.
@@ -478,7 +495,7 @@ enum PyTorchScript {
 
     /// A class the script defines when a layer's module needs it, in this order.
     enum ModuleClass: CaseIterable {
-        case kerasBatchNorm1d, residual, elementwisePReLU, exponential, mcDropout, mcAlphaDropout
+        case kerasBatchNorm1d, residual, elementwisePReLU, exponential, mcDropout, mcAlphaDropout, keepOutput
 
         /// The module an activation entry uses, for classes that stand for an activation.
         var module: String? { self == .exponential ? "Exp()" : nil }
@@ -539,6 +556,12 @@ enum PyTorchScript {
 
                         def forward(self, x):
                             return nn.functional.alpha_dropout(x, self.p, training=True)
+                    """#
+            case .keepOutput:
+                return #"""
+                    def keep_output(module, inputs, output):
+                        """A forward hook: keeps the module's last output for activity_penalty(model)."""
+                        module.last_output = output
                     """#
             case .elementwisePReLU:
                 return #"""
@@ -623,6 +646,27 @@ enum PyTorchScript {
             def penalty(model):
                 """Kernel and bias regularizers added to the loss: l1·Σ|w| + l2·Σw² (Keras' l2 has no ½)."""
                 return \#(terms.isEmpty ? "torch.zeros(())" : terms.joined(separator: " + "))
+            """#
+    }
+
+    /// `activity_penalty(model)`, when a layer has an activity regularizer: on
+    /// the outputs `keep_output` kept from the last forward pass, summed over
+    /// the batch and divided by its size, as Keras 3's `Layer.__call__`
+    /// (frozen layers too: Keras adds them whatever the layer's `trainable`).
+    static func activityPenalty(_ modules: [Module]) -> String? {
+        var terms: [String] = []
+        for case (let r, let reg)? in modules.map(\.activity) {
+            var sum: [String] = []
+            if reg.l1 != 0 { sum.append("\(reg.l1.py) * \(r).last_output.abs().sum()") }
+            if reg.l2 != 0 { sum.append("\(reg.l2.py) * \(r).last_output.pow(2).sum()") }
+            terms.append("(" + sum.joined(separator: " + ") + ") / len(\(r).last_output)")
+        }
+        guard !terms.isEmpty else { return nil }
+        return #"""
+            def activity_penalty(model):
+                """Activity regularizers on the last forward pass's outputs, as Keras 3 adds them to the
+                loss: l1·Σ|y| + l2·Σy² over the batch, divided by the batch size."""
+                return \#(terms.joined(separator: " + "))
             """#
     }
 

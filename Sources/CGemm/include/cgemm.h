@@ -41,6 +41,10 @@ void cgemm_set_strategy(int strategy);
 void cgemm_nadam_update(float *w, const float *g, float *m, float *v, long n, float beta1, float beta2,
                         float epsilon, float lr, float uT, float uT1, float prodT, float prodT1, float b2Power);
 
+/// e^x, the same bits on every x86-64 CPU: glibc's expf but at the two inputs
+/// where its FMA and SSE2 variants differ (expf.c).
+float cgemm_expf(float x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import CGemm
 import GradTensor
 
 /// An element-wise (or, for softmax, row-wise) activation function, with the
@@ -156,7 +157,8 @@ public enum Activation: Equatable, Sendable {
                 var m = -Float.infinity
                 for j in 0..<cols where row[j] > m { m = row[j] }
                 var s: Float = 0
-                for j in 0..<cols { let e = expf(row[j] - m); row[j] = e; s += e }
+                // CGemm's e^x, not glibc's: the same bits on every CPU (Sources/CGemm/expf.c).
+                for j in 0..<cols { let e = cgemm_expf(row[j] - m); row[j] = e; s += e }
                 let inv = 1 / s
                 for j in 0..<cols { row[j] *= inv }
             }
@@ -186,18 +188,18 @@ public enum Activation: Equatable, Sendable {
     /// f(x) for the activations computed one value at a time.
     func value(_ x: Float) -> Float {
         switch self {
-        case .softplus: return max(x, 0) + log1pf(expf(-abs(x)))
+        case .softplus: return max(x, 0) + log1pf(cgemm_expf(-abs(x)))
         case .softsign: return x / (1 + abs(x))
         case .hardSigmoid: return min(max(x + 3, 0), 6) / 6
         case .relu6: return min(max(x, 0), 6)
-        case .celu(let a): return x >= 0 ? x : a * (expf(x / a) - 1)
-        case .exponential: return expf(x)
-        case .silu: return x / (1 + expf(-x))
+        case .celu(let a): return x >= 0 ? x : a * (cgemm_expf(x / a) - 1)
+        case .exponential: return cgemm_expf(x)
+        case .silu: return x / (1 + cgemm_expf(-x))
         case .gelu(false): return 0.5 * x * (1 + erff(x * 0.70710678118654752))
         case .gelu(true):
             let k: Float = 0.79788456080286536  // √(2/π)
             return 0.5 * x * (1 + tanhf(k * (x + 0.044715 * x * x * x)))
-        case .mish: return x * tanhf(max(x, 0) + log1pf(expf(-abs(x))))
+        case .mish: return x * tanhf(max(x, 0) + log1pf(cgemm_expf(-abs(x))))
         default: preconditionFailure("\(name) is applied by a vector kernel")
         }
     }
@@ -206,17 +208,17 @@ public enum Activation: Equatable, Sendable {
     func derivative(x: Float, y: Float) -> Float {
         switch self {
         case .silu:
-            let s = 1 / (1 + expf(-x))
+            let s = 1 / (1 + cgemm_expf(-x))
             return s * (1 + x * (1 - s))
         case .gelu(false):
-            return 0.5 * (1 + erff(x * 0.70710678118654752)) + x * expf(-0.5 * x * x) * 0.39894228040143268
+            return 0.5 * (1 + erff(x * 0.70710678118654752)) + x * cgemm_expf(-0.5 * x * x) * 0.39894228040143268
         case .gelu(true):
             let k: Float = 0.79788456080286536
             let t = tanhf(k * (x + 0.044715 * x * x * x))
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
         case .mish:
-            let sp = max(x, 0) + log1pf(expf(-abs(x)))
-            let t = tanhf(sp), s = 1 / (1 + expf(-x))
+            let sp = max(x, 0) + log1pf(cgemm_expf(-abs(x)))
+            let t = tanhf(sp), s = 1 / (1 + cgemm_expf(-x))
             return t + x * (1 - t * t) * s
         default: preconditionFailure("\(name)'s derivative comes from its output")
         }

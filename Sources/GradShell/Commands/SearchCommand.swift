@@ -1,6 +1,7 @@
 import Foundation
 import GradNN
 import GradTensor
+import CGemm
 
 /// `search learning_rate=reciprocal(3e-4, 3e-2) trials=N epochs=E`: random
 /// search, each trial a fresh copy of the current architecture; the best is kept.
@@ -55,7 +56,7 @@ struct SearchCommand: Command {
             let lr: Float
             if let list { lr = list[t % list.count] } else {
                 let (lo, hi) = rates!
-                lr = expf(logf(lo) + (logf(hi) - logf(lo)) * rng.uniform())
+                lr = cgemm_expf(logf(lo) + (logf(hi) - logf(lo)) * rng.uniform())
             }
             let m = try ModelStore.freshCopy(of: base, rng: &rng)
             m.loss = base.loss

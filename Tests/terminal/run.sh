@@ -142,9 +142,10 @@ t_tab_keys() {
     [[ "$(current_line s)" == *"adam " ]] && why "adam is a prefix of adamax: Tab must not add a space" && return 1
     clear_line s || return 1
     # keys of a layer kind
-    type_text s "add dense 8 activ" || return 1
+    # (activ is a prefix of activation= and activity_regularizer=: "activa" is unique)
+    type_text s "add dense 8 activa" || return 1
     tm send-keys -t s Tab
-    wait_typed s "[1] add dense 8 activation=" 5 || why "add dense 8 activ<Tab> gave '$(current_line s)'" || return 1
+    wait_typed s "[1] add dense 8 activation=" 5 || why "add dense 8 activa<Tab> gave '$(current_line s)'" || return 1
     stop_shell s
 }
 

@@ -150,7 +150,8 @@ struct ExportCommand: Command {
         // Where the samples come from.
         let source: ScriptExport.DataSource
         var isFashion = false
-        if d.name == "fashion-mnist", case .bytes = d.train.storage.features, d.train.storage.count == 60_000, d.sampleShape == [28, 28] {
+        if d.name == "fashion-mnist", case .bytes = d.train.storage.features, d.train.storage.count == 60_000, d.sampleShape == [28, 28],
+           d.train.storage.byteScale == 1 / 255 {  // raw=true pixels are written beside the script instead
             isFashion = d.validation.map { $0.storage === d.train.storage } ?? true
             if let t = d.test {
                 if case .bytes = t.storage.features, t.storage.count == 10_000 {} else { isFashion = false }

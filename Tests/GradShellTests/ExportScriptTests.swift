@@ -246,7 +246,7 @@ final class ExportScriptTests: XCTestCase {
             "add dense 16 use_bias=false kernel_initializer=variance_scaling(scale=2.0, mode=fan_avg, distribution=untruncated_normal)",
             "add batchnorm momentum=0.9 epsilon=0.00001",
             "add activation elu",
-            "add residual dense 16 activation=relu kernel_initializer=he_normal kernel_regularizer=l1_l2(l1=0.001, l2=0.01) kernel_constraint=max_norm(1.5)",
+            "add residual dense 16 activation=relu kernel_initializer=he_normal kernel_regularizer=l1_l2(l1=0.001, l2=0.01) kernel_constraint=max_norm(1.5) bias_regularizer=l2(0.01)",
             "add batchnorm center=false scale=false",
             "add dense 8 activation=selu kernel_constraint=non_neg kernel_regularizer=l2(0.001)",
             "add dense 2 activation=softmax kernel_regularizer=l1(0.001)",

@@ -417,7 +417,7 @@ enum KerasScript {
                         keeps the input's width so the sum is defined."""
 
                         DENSE_KEYS = ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                                      "kernel_regularizer", "kernel_constraint")
+                                      "kernel_regularizer", "bias_regularizer", "kernel_constraint")
 
                         def __init__(self, units, dense_name=None, **kwargs):
                             dense_args = {k: kwargs.pop(k) for k in self.DENSE_KEYS[1:] if k in kwargs}

@@ -94,7 +94,7 @@ public final class Session {
     public internal(set) var replayDepth = 0
     /// Set by a command whose own cell should not be recorded (replay).
     var suppressCurrentCell = false
-    public static let version = "0.2"
+    public static let version = "0.3"
 
     public init(seed: UInt64 = 42, sessionsDirectory: String = "sessions") {
         self.seed = seed

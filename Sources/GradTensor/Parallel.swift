@@ -11,7 +11,7 @@ public enum Parallel {
         case activation, activationBackward
         case normalizationForward, normalizationBackward
         case gatherBatch, productEpilogue, foldedDenseBackward
-        case optimizerUpdate
+        case optimizerUpdate, dropout
     }
 
     /// `body(lo, hi)` over [0, count), as [0, h) and [h, count) with h a multiple of `granule`.

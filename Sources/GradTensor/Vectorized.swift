@@ -1,3 +1,5 @@
+import CGemm
+
 /// SIMD kernels for the element-wise work around sgemm: activations and
 /// their derivatives in single passes over contiguous memory.
 ///
@@ -133,40 +135,15 @@ public enum Vectorized {
 }
 
 extension Vectorized {
-    public typealias U = SIMD8<UInt32>
-
-    /// A counter-based 32-bit hash (Wellons' lowbias32): lane i of block b
-    /// gets hash(key ⊕ counter), so masks need no sequential state.
-    @inline(__always)
-    static func hash(_ xIn: U) -> U {
-        var x = xIn
-        x ^= x &>> 16
-        x = x &* 0x7FEB_352D
-        x ^= x &>> 15
-        x = x &* 0x846C_A68B
-        x ^= x &>> 16
-        return x
-    }
-
-    /// Dropout in one pass: y = x·m, mask m = keepScale or 0 (dropped with probability `rate`).
-    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+    /// Dropout of x into y (CGemm's `cgemm_dropout`: a counter hash keyed by
+    /// `key`, the same bits on every CPU), split over two cores when that is
+    /// faster; `mask`, when given, receives each element's factor (0 or 1 / (1 − rate)).
+    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>?,
                                _ n: Int, rate: Float, key: UInt64) {
-        let threshold = U(repeating: UInt32(min(Double(rate) * 16_777_216, 16_777_216)))
-        let keep = V(repeating: 1 / (1 - rate))
-        let k1 = U(repeating: UInt32(truncatingIfNeeded: key)), k2 = U(repeating: UInt32(truncatingIfNeeded: key >> 32))
-        let lanes = U(0, 1, 2, 3, 4, 5, 6, 7)
-        var i = 0
-        while i < n {
-            let c = U(repeating: UInt32(truncatingIfNeeded: i)) &+ lanes
-            let h = hash(hash(c ^ k1) &+ k2) &>> 8
-            let m = V(repeating: 0).replacing(with: keep, where: h .>= threshold)
-            if i + 8 <= n {
-                store(m, mask + i)
-                store(load(x + i) * m, y + i)
-            } else {
-                for j in 0..<(n - i) { mask[i + j] = m[j]; y[i + j] = x[i + j] * m[j] }
-            }
-            i += 8
+        let threshold = UInt32(min(Double(rate) * 16_777_216, 16_777_216))
+        let keep = 1 / (1 - rate)
+        Parallel.halves(n, granule: 16, kind: .dropout) { lo, hi in
+            cgemm_dropout(x + lo, y + lo, mask.map { $0 + lo }, hi - lo, lo, threshold, keep, key)
         }
     }
 

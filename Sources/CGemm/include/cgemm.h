@@ -41,6 +41,14 @@ void cgemm_set_strategy(int strategy);
 void cgemm_nadam_update(float *w, const float *g, float *m, float *v, long n, float beta1, float beta2,
                         float epsilon, float lr, float uT, float uT1, float prodT, float prodT1, float b2Power);
 
+/// Dropout of x[0..<n] into y: element i keeps x[i]·keep when
+/// lowbias32(lowbias32(c ⊕ key.lo) + key.hi) >> 8 ≥ threshold, with the
+/// counter c = (uint32)(first + i), else 0·x[i]; mask (when not NULL) gets the
+/// factor. Integer arithmetic and one multiply: the same bits on every path,
+/// and the same whether one call or several (with their `first`) cover the range.
+void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, unsigned int threshold, float keep,
+                   unsigned long long key);
+
 /// e^x, the same bits on every x86-64 CPU: glibc's expf but at the two inputs
 /// where its FMA and SSE2 variants differ (expf.c).
 float cgemm_expf(float x);

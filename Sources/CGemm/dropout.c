@@ -1,0 +1,48 @@
+// Dropout's mask, vectorised by the compiler for the path cgemm_path() chose.
+// The mask is integer arithmetic on a counter (Wellons' lowbias32 hash, twice)
+// and one float multiply per element, so every path gives the same bits.
+
+#include <stdint.h>
+#include "cgemm.h"
+
+static inline uint32_t lowbias32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7FEB352Du;
+    x ^= x >> 15;
+    x *= 0x846CA68Bu;
+    x ^= x >> 16;
+    return x;
+}
+
+#define DROPOUT_BODY                                                                       \
+    for (long i = 0; i < n; i++) {                                                         \
+        uint32_t c = (uint32_t)(first + i);                                                \
+        uint32_t h = lowbias32(lowbias32(c ^ k1) + k2) >> 8;                               \
+        float m = h >= threshold ? keep : 0.0f;                                            \
+        if (mask) mask[i] = m;                                                             \
+        y[i] = x[i] * m;                                                                   \
+    }
+
+#define DROPOUT_ARGS                                                                       \
+    const float *restrict x, float *restrict y, float *restrict mask, long n, long first, \
+    uint32_t threshold, float keep, uint32_t k1, uint32_t k2
+
+static void dropout_scalar(DROPOUT_ARGS) { DROPOUT_BODY }
+
+#if defined(__x86_64__) || defined(_M_X64)
+__attribute__((target("avx512f"))) static void dropout_avx512(DROPOUT_ARGS) { DROPOUT_BODY }
+__attribute__((target("avx2,fma"))) static void dropout_avx2(DROPOUT_ARGS) { DROPOUT_BODY }
+#endif
+
+void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, unsigned int threshold, float keep,
+                   unsigned long long key) {
+    uint32_t k1 = (uint32_t)key, k2 = (uint32_t)(key >> 32);
+#if defined(__x86_64__) || defined(_M_X64)
+    switch (cgemm_path()) {
+    case 2: dropout_avx512(x, y, mask, n, first, threshold, keep, k1, k2); return;
+    case 1: dropout_avx2(x, y, mask, n, first, threshold, keep, k1, k2); return;
+    default: break;
+    }
+#endif
+    dropout_scalar(x, y, mask, n, first, threshold, keep, k1, k2);
+}

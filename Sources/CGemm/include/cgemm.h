@@ -49,6 +49,11 @@ void cgemm_nadam_update(float *w, const float *g, float *m, float *v, long n, fl
 void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, unsigned int threshold, float keep,
                    unsigned long long key);
 
+/// ELU (scale 1, sa = alpha) or SELU (sa = alpha·scale) of p[0..<n] in place:
+/// x > 0 ? x·scale : sa·(e^x − 1), e^x by Cephes' polynomial (elu.c). The same
+/// bits on every path.
+void cgemm_elu(float *p, long n, float sa, float scale);
+
 /// e^x, the same bits on every x86-64 CPU: glibc's expf but at the two inputs
 /// where its FMA and SSE2 variants differ (expf.c).
 float cgemm_expf(float x);

@@ -242,19 +242,6 @@ extension Vectorized {
 }
 
 extension Vectorized {
-    /// out[i] = Float(src[i]) · scale: pixels to the input buffer, 8 at a time.
-    public static func bytesToFloats(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
-        var i = 0
-        while i + 8 <= count {
-            let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<UInt8>.self)
-            store(V(SIMD8<Int32>(truncatingIfNeeded: b)) * scale, out + i)
-            i += 8
-        }
-        while i < count { out[i] = Float(src[i]) * scale; i += 1 }
-    }
-}
-
-extension Vectorized {
     /// The row pass that folds a per-feature affine input `x = x̂·γ + β` into
     /// a dense layer's backward pass, for each row j in `rows` of the
     /// [·, cols] kernel `w` and `g = x̂ᵀ·dz`, with `s = Σ_batch dz`:

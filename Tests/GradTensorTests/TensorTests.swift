@@ -1,3 +1,4 @@
+import CGemm
 import Foundation
 @testable import GradTensor
 import TestSupport
@@ -91,13 +92,20 @@ final class TensorTests: XCTestCase {
     /// The fast kernels give exactly the numbers of the plain loops they replace.
     func testFusedKernelsMatchTheirReferenceLoops() {
         var rng = RandomGenerator(seed: 3)
-        for count in [0, 1, 7, 8, 9, 784, 1001] {
-            let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            var fast = [Float](repeating: -1, count: count)
-            bytes.withUnsafeBufferPointer { b in fast.withUnsafeMutableBufferPointer { o in
-                if count > 0 { Vectorized.bytesToFloats(b.baseAddress!, into: o.baseAddress!, count: count, scale: 1 / 255) }
-            } }
-            XCTAssertEqual(fast, bytes.map { Float($0) * (1 / 255) }, "count \(count)")
+        // A batch of byte rows, on every kernel path (a path the CPU lacks falls back).
+        let pathBefore = cgemm_path()
+        defer { cgemm_set_path(pathBefore) }
+        for path: Int32 in [2, 1, 0] {
+            cgemm_set_path(path)
+            for f in [1, 7, 8, 9, 784, 1001] {
+                let samples = 5, rows = [3, 0, 4, 3, 1, 2]
+                let bytes = (0..<(samples * f)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                var fast = [Float](repeating: -1, count: rows.count * f)
+                bytes.withUnsafeBufferPointer { b in rows.withUnsafeBufferPointer { r in fast.withUnsafeMutableBufferPointer { o in
+                    cgemm_gather_bytes(b.baseAddress!, r.baseAddress!, rows.count, f, 1 / 255, o.baseAddress!)
+                } } }
+                XCTAssertEqual(fast, rows.flatMap { r in bytes[(r * f)..<((r + 1) * f)].map { Float($0) * (1 / 255) } }, "path \(path), f \(f)")
+            }
         }
         for (rows, cols) in [(3, 5), (4, 16), (2, 19)] {
             let n = rows * cols

@@ -54,6 +54,10 @@ void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, un
 /// bits on every path.
 void cgemm_elu(float *p, long n, float sa, float scale);
 
+/// Rows of byte samples as floats: out[r·f + j] = (float)src[rows[r]·f + j]·scale
+/// for r < count, j < f (gather.c). The same bits on every path.
+void cgemm_gather_bytes(const unsigned char *src, const long *rows, long count, long f, float scale, float *out);
+
 /// e^x, the same bits on every x86-64 CPU: glibc's expf but at the two inputs
 /// where its FMA and SSE2 variants differ (expf.c).
 float cgemm_expf(float x);

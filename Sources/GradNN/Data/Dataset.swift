@@ -1,3 +1,4 @@
+import CGemm
 import GradTensor
 
 /// The samples of one source, kept compact: pixels stay `UInt8` and are
@@ -88,9 +89,7 @@ public struct DataSplit {
                 guard let s = src.baseAddress, let idx = indices.baseAddress else { return }
                 // Rows are independent: two halves, side by side when that is faster.
                 Parallel.halves(indices.count, granule: 1, elementsPerItem: f, kind: .gatherBatch) { lo, hi in
-                    for r in lo..<hi {
-                        Vectorized.bytesToFloats(s + (base + idx[r]) * f, into: out + r * f, count: f, scale: scale)
-                    }
+                    cgemm_gather_bytes(s + base * f, idx + lo, hi - lo, f, scale, out + lo * f)
                 }
             }
         case .floats(let floats):

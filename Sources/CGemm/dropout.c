@@ -3,7 +3,7 @@
 // and one float multiply per element, so every path gives the same bits.
 
 #include <stdint.h>
-#include "cgemm.h"
+#include "paths.h"
 
 static inline uint32_t lowbias32(uint32_t x) {
     x ^= x >> 16;
@@ -27,22 +27,10 @@ static inline uint32_t lowbias32(uint32_t x) {
     const float *restrict x, float *restrict y, float *restrict mask, long n, long first, \
     uint32_t threshold, float keep, uint32_t k1, uint32_t k2
 
-static void dropout_scalar(DROPOUT_ARGS) { DROPOUT_BODY }
-
-#if defined(__x86_64__) || defined(_M_X64)
-__attribute__((target("avx512f"))) static void dropout_avx512(DROPOUT_ARGS) { DROPOUT_BODY }
-__attribute__((target("avx2,fma"))) static void dropout_avx2(DROPOUT_ARGS) { DROPOUT_BODY }
-#endif
+CGEMM_PATHS(dropout, (DROPOUT_ARGS), DROPOUT_BODY)
 
 void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, unsigned int threshold, float keep,
                    unsigned long long key) {
     uint32_t k1 = (uint32_t)key, k2 = (uint32_t)(key >> 32);
-#if defined(__x86_64__) || defined(_M_X64)
-    switch (cgemm_path()) {
-    case 2: dropout_avx512(x, y, mask, n, first, threshold, keep, k1, k2); return;
-    case 1: dropout_avx2(x, y, mask, n, first, threshold, keep, k1, k2); return;
-    default: break;
-    }
-#endif
-    dropout_scalar(x, y, mask, n, first, threshold, keep, k1, k2);
+    CGEMM_DISPATCH(dropout, x, y, mask, n, first, threshold, keep, k1, k2);
 }

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include <string.h>
-#include "cgemm.h"
+#include "paths.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -48,20 +48,6 @@ INLINE float cephes_exp(float xin) {
 
 #define ELU_ARGS float *restrict p, long n, float sa, float scale
 
-static void elu_scalar(ELU_ARGS) { ELU_BODY }
+CGEMM_PATHS(elu, (ELU_ARGS), ELU_BODY)
 
-#if defined(__x86_64__) || defined(_M_X64)
-__attribute__((target("avx512f"))) static void elu_avx512(ELU_ARGS) { ELU_BODY }
-__attribute__((target("avx2,fma"))) static void elu_avx2(ELU_ARGS) { ELU_BODY }
-#endif
-
-void cgemm_elu(float *p, long n, float sa, float scale) {
-#if defined(__x86_64__) || defined(_M_X64)
-    switch (cgemm_path()) {
-    case 2: elu_avx512(p, n, sa, scale); return;
-    case 1: elu_avx2(p, n, sa, scale); return;
-    default: break;
-    }
-#endif
-    elu_scalar(p, n, sa, scale);
-}
+void cgemm_elu(float *p, long n, float sa, float scale) { CGEMM_DISPATCH(elu, p, n, sa, scale); }

@@ -3,7 +3,7 @@
 // while the row before is converted (a prefetch two rows ahead); the conversion
 // is exact and the product one rounding, so every path gives the same bits.
 
-#include "cgemm.h"
+#include "paths.h"
 
 #define GATHER_BODY                                                                        \
     for (long r = 0; r < count; r++) {                                                     \
@@ -20,20 +20,8 @@
     const unsigned char *restrict src, const long *restrict rows, long count, long f,     \
     float scale, float *restrict out
 
-static void gather_scalar(GATHER_ARGS) { GATHER_BODY }
-
-#if defined(__x86_64__) || defined(_M_X64)
-__attribute__((target("avx512f"))) static void gather_avx512(GATHER_ARGS) { GATHER_BODY }
-__attribute__((target("avx2,fma"))) static void gather_avx2(GATHER_ARGS) { GATHER_BODY }
-#endif
+CGEMM_PATHS(gather, (GATHER_ARGS), GATHER_BODY)
 
 void cgemm_gather_bytes(const unsigned char *src, const long *rows, long count, long f, float scale, float *out) {
-#if defined(__x86_64__) || defined(_M_X64)
-    switch (cgemm_path()) {
-    case 2: gather_avx512(src, rows, count, f, scale, out); return;
-    case 1: gather_avx2(src, rows, count, f, scale, out); return;
-    default: break;
-    }
-#endif
-    gather_scalar(src, rows, count, f, scale, out);
+    CGEMM_DISPATCH(gather, src, rows, count, f, scale, out);
 }

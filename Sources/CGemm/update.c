@@ -4,7 +4,7 @@
 // below); IEEE division and square root are correctly rounded in every lane,
 // so every path gives the same bits as the scalar one.
 
-#include "cgemm.h"
+#include "paths.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -29,23 +29,11 @@
     long n, float one_minus_b1, float one_minus_b2, float eps, float lr, float uT1,       \
     float one_minus_prodT1, float one_minus_uT, float one_minus_prodT, float one_minus_b2_power
 
-static void nadam_scalar(NADAM_ARGS) { NADAM_BODY }
-
-#if defined(__x86_64__) || defined(_M_X64)
-__attribute__((target("avx512f"))) static void nadam_avx512(NADAM_ARGS) { NADAM_BODY }
-__attribute__((target("avx2,fma"))) static void nadam_avx2(NADAM_ARGS) { NADAM_BODY }
-#endif
+CGEMM_PATHS(nadam, (NADAM_ARGS), NADAM_BODY)
 
 void cgemm_nadam_update(float *w, const float *g, float *m, float *v, long n, float beta1, float beta2,
                         float epsilon, float lr, float uT, float uT1, float prodT, float prodT1, float b2Power) {
     // The constants as the scalar formula computes them, once.
     float b1c = 1 - beta1, b2c = 1 - beta2, p1 = 1 - prodT1, u = 1 - uT, p = 1 - prodT, b2p = 1 - b2Power;
-#if defined(__x86_64__) || defined(_M_X64)
-    switch (cgemm_path()) {
-    case 2: nadam_avx512(w, g, m, v, n, b1c, b2c, epsilon, lr, uT1, p1, u, p, b2p); return;
-    case 1: nadam_avx2(w, g, m, v, n, b1c, b2c, epsilon, lr, uT1, p1, u, p, b2p); return;
-    default: break;
-    }
-#endif
-    nadam_scalar(w, g, m, v, n, b1c, b2c, epsilon, lr, uT1, p1, u, p, b2p);
+    CGEMM_DISPATCH(nadam, w, g, m, v, n, b1c, b2c, epsilon, lr, uT1, p1, u, p, b2p);
 }

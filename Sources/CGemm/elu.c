@@ -1,4 +1,4 @@
-// ELU and SELU, vectorised by the compiler for the path cgemm_path() chose.
+// ELU and SELU and their derivatives, vectorised by the compiler for the path cgemm_path() chose.
 // Each element is the scalar formula's operations in its order (no
 // contraction), so every path gives the same bits; the formula is the one the
 // engine has always used (Cephes' single-precision e^x, written out below),
@@ -51,3 +51,16 @@ INLINE float cephes_exp(float xin) {
 CGEMM_PATHS(elu, (ELU_ARGS), ELU_BODY)
 
 void cgemm_elu(float *p, long n, float sa, float scale) { CGEMM_DISPATCH(elu, p, n, sa, scale); }
+
+// dL/dx from dL/dy and y: x ≤ 0 exactly where y ≤ 0, and there dy/dx = y + sa.
+#define ELU_BACKWARD_BODY                                                                  \
+    for (long i = 0; i < n; i++) {                                                         \
+        float yv = y[i], gv = g[i];                                                        \
+        g[i] = yv <= 0.0f ? gv * (yv + sa) : gv * scale;                                   \
+    }
+
+CGEMM_PATHS(elu_backward, (const float *restrict y, float *restrict g, long n, float sa, float scale), ELU_BACKWARD_BODY)
+
+void cgemm_elu_backward(const float *y, float *g, long n, float sa, float scale) {
+    CGEMM_DISPATCH(elu_backward, y, g, n, sa, scale);
+}

@@ -67,9 +67,9 @@ public enum Vectorized {
         cgemm_elu(p, n, alpha * scale, scale)
     }
 
+    /// ELU's (SELU's) derivative from the outputs: CGemm's `cgemm_elu_backward`.
     public static func eluBackward(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, scale: Float = 1) {
-        let sa = alpha * scale
-        zip(y, g, n) { y, g in (g * scale).replacing(with: g * (y + sa), where: y .<= 0) }
+        cgemm_elu_backward(y, g, n, alpha * scale, scale)
     }
 
     public static func sigmoid(_ p: UnsafeMutablePointer<Float>, _ n: Int) {

@@ -54,6 +54,10 @@ void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, un
 /// bits on every path.
 void cgemm_elu(float *p, long n, float sa, float scale);
 
+/// Their derivative in place: g = y ≤ 0 ? g·(y + sa) : g·scale, given the
+/// outputs y. The same bits on every path.
+void cgemm_elu_backward(const float *y, float *g, long n, float sa, float scale);
+
 /// Rows of byte samples as floats: out[r·f + j] = (float)src[rows[r]·f + j]·scale
 /// for r < count, j < f (gather.c). The same bits on every path.
 void cgemm_gather_bytes(const unsigned char *src, const long *rows, long count, long f, float scale, float *out);

@@ -48,8 +48,9 @@ let package = Package(
         .target(name: "GradTensor", dependencies: ["CGemm"],
                 swiftSettings: fastMath),
         .target(name: "CFileOps"),
-        // Deterministic sgemm (same bits on every path and CPU): GradTensor's products.
-        // Per-function target attributes pick AVX-512 / AVX2+FMA at run time; no -march.
+        // Deterministic sgemm (same bits on every path and CPU): GradTensor's products, and the
+        // hottest element-wise kernels (paths.h). Per-function target attributes pick AVX-512 /
+        // AVX2+FMA at run time; no -march.
         .target(name: "CGemm", path: "Sources/CGemm",
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         .target(name: "GradNN", dependencies: ["GradTensor", "CGemm", "CZlib", "CDeflate", "CFileOps"],

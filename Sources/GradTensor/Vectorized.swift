@@ -1,11 +1,14 @@
 import CGemm
 
 /// SIMD kernels for the element-wise work around sgemm: activations and
-/// their derivatives in single passes over contiguous memory.
+/// their derivatives in single passes over contiguous memory. The hottest ones
+/// (ELU, dropout, Nadam, the batch gather) call CGemm's C kernels, which the
+/// compiler vectorises for AVX-512 or AVX2 at run time; Swift code here is
+/// built for x86-64-v2 (SSE4.2) only.
 ///
 /// `exp` is Cephes' single-precision polynomial (relative error ≈ 2e-7),
-/// vectorized; it replaces one libm call per element, which dominated the
-/// element-wise time of an ELU network.
+/// vectorized (sigmoid, tanh); it replaces one libm call per element. ELU's
+/// copy of it is in CGemm's elu.c.
 public enum Vectorized {
     public typealias V = SIMD8<Float>
 

@@ -5,14 +5,7 @@ import XCTest
 
 /// `CIFAR10.load` on files in the exact binary format (generated: the real
 /// data cannot be downloaded here).
-final class CIFAR10Tests: XCTestCase {
-    var dir = ""
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "gradlab-cifar-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
-
+final class CIFAR10Tests: TemporaryDirectoryTestCase {
     func testImagesAreChannelsLastInBatchOrder() throws {
         let folder = try CIFARFiles.write(to: dir, perFile: 4)
         let d = try CIFAR10.load(path: folder)

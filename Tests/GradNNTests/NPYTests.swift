@@ -1,18 +1,11 @@
 import Foundation
-@testable import GradNN
 import GradTensor
+import TestSupport
 import XCTest
 
-final class NPYTests: XCTestCase {
-    var dir: String!
+@testable import GradNN
 
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "gradlab-npy-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class NPYTests: TemporaryDirectoryTestCase {
     func testNPYReadsWhatNumpyWritesAndRefusesLyingHeaders() throws {
         let f = NPY.encode(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(try NPY.parse(f, name: "f"), NPY.Array(shape: [2, 3], values: .float32([1, 2, 3, 4, 5, 6])))

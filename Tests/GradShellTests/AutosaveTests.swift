@@ -1,22 +1,16 @@
 import Foundation
 import GradNN
+import TestSupport
 import XCTest
 
 @testable import GradShell
 
 /// Resume: a session abandoned after any cell (as `kill -9` leaves it) and
 /// resumed in a new session continues with exactly the same bits.
-final class AutosaveTests: XCTestCase {
-    var dir = ""
-
-    override func setUp() {
-        dir =
-            FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-autosave-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() {
+final class AutosaveTests: TemporaryDirectoryTestCase {
+    override func tearDownWithError() throws {
         AtomicFile.failAfterBytes = nil
-        try? FileManager.default.removeItem(atPath: dir)
+        try super.tearDownWithError()
     }
 
     /// A session that saves itself, as an interactive one does.

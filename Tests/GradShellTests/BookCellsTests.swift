@@ -1,19 +1,12 @@
 import Foundation
 import GradNN
+import TestSupport
 import XCTest
 
 @testable import GradShell
 
 /// The book's notebook cells that gradlab now expresses, typed at the shell.
-final class BookCellsTests: XCTestCase {
-    var dir = ""
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-book-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class BookCellsTests: TemporaryDirectoryTestCase {
     func session(_ lines: [String]) -> Session {
         let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
         for line in lines {

@@ -6,15 +6,7 @@ import XCTest
 @testable import GradShell
 
 /// `data cifar10 …` and the notebook's split orders, typed at the shell.
-final class DataSourcesTests: XCTestCase {
-    var dir = ""
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-data-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class DataSourcesTests: TemporaryDirectoryTestCase {
     func run(_ s: Session, _ line: String) -> String {
         let c = s.run(line)
         XCTAssertFalse(c.failed, "\(line) → \(c.output)")

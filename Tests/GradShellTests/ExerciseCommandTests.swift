@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 @testable import GradShell
 import XCTest
 
 /// Exercises from a student's side: finding and opening one, a clean start,
 /// the status of its goals, its data requirement, its epoch budget across
 /// new and loaded models, and the hand-in.
-final class ExerciseCommandTests: XCTestCase {
-    var dir: String!
+final class ExerciseCommandTests: TemporaryDirectoryTestCase {
     var exercises: String { dir + "/tutorials/exercises" }
 
     static let moons = """
@@ -28,14 +28,13 @@ final class ExerciseCommandTests: XCTestCase {
     """
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-exercise-\(UUID().uuidString)").path
+        try super.setUpWithError()
         try FileManager.default.createDirectory(atPath: exercises, withIntermediateDirectories: true)
         try Self.moons.write(toFile: exercises + "/01-moons.md", atomically: true, encoding: .utf8)
         try "# Exercise 2: depth\n\n```gradlab\n> expect layer_count >= 21\n```\n"
             .write(toFile: exercises + "/02-depth.md", atomically: true, encoding: .utf8)
         try "not an exercise".write(toFile: exercises + "/README.md", atomically: true, encoding: .utf8)
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     func session() -> Session {
         let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
@@ -158,14 +157,14 @@ final class ExerciseCommandTests: XCTestCase {
         let s = session()
         ok(s, "exercise open 1")
         ok(s, "data moons n=200 validation=50")
-        for l in model + ["fit epochs=2", "model save \(dir!)/two"] { ok(s, l) }
+        for l in model + ["fit epochs=2", "model save \(dir)/two"] { ok(s, l) }
         XCTAssertTrue(ok(s, "expect epochs <= 3").contains("(got 2)"))
         // A new model does not refill the budget…
         for l in model + ["fit epochs=2"] { ok(s, l) }
         refused(s, "expect epochs <= 3", "got 4")
         XCTAssertTrue(ok(s, "check").contains("✗ fail  epochs <= 3  (got 4) — hint: three epochs at most"))
         // …nor does loading the model saved after two epochs.
-        ok(s, "model load \(dir!)/two")
+        ok(s, "model load \(dir)/two")
         XCTAssertEqual(s.model?.history.epochs.count, 2)
         refused(s, "expect epochs <= 3", "got 4")
         // Trials of a search train too.
@@ -178,19 +177,19 @@ final class ExerciseCommandTests: XCTestCase {
         // (Another model than `two`'s: the same seed and model would train the very same first epoch.)
         for l in ["model new", "add dense 4 activation=relu", "add dense 2 activation=softmax",
                   "compile loss=sparse_categorical_crossentropy optimizer=adam metrics=accuracy", "fit epochs=1"] { ok(t, l) }
-        ok(t, "model load \(dir!)/two")
+        ok(t, "model load \(dir)/two")
         refused(t, "expect epochs <= 2", "got 3")   // 1 here, 2 brought in
         XCTAssertTrue(ok(t, "check").contains("some epochs since `exercise open` trained on other data "
-                                              + "(`a model trained elsewhere (\(dir!)/two)`)"))
-        ok(t, "model load \(dir!)/two")
+                                              + "(`a model trained elsewhere (\(dir)/two)`)"))
+        ok(t, "model load \(dir)/two")
         refused(t, "expect epochs <= 2", "got 3")   // counted once
         // Layers reused from a model trained elsewhere bring its epochs too; from one trained here they do not.
         let u = session()
         ok(u, "exercise open 1")
         ok(u, "data moons n=200 validation=50")
-        ok(u, "model reuse \(dir!)/two layers=0")
+        ok(u, "model reuse \(dir)/two layers=0")
         XCTAssertTrue(ok(u, "expect epochs <= 3").contains("(got 2)"))
-        for l in model + ["fit epochs=1", "model save \(dir!)/one", "model reuse \(dir!)/one layers=0"] { ok(u, l) }
+        for l in model + ["fit epochs=1", "model save \(dir)/one", "model reuse \(dir)/one layers=0"] { ok(u, l) }
         XCTAssertTrue(ok(u, "expect epochs <= 3").contains("(got 3)"))
         // Opening the exercise again starts the count again.
         ok(s, "exercise open 1 fresh=true")
@@ -228,7 +227,7 @@ final class ExerciseCommandTests: XCTestCase {
         XCTAssertEqual(files.count, 1)
         let name = try XCTUnwrap(files.first)
         XCTAssertTrue(name.range(of: #"^handin-01-moons-ada-\d{4}-\d\d-\d\d-\d{4}\.md$"#, options: .regularExpression) != nil, name)
-        XCTAssertTrue(out.hasSuffix("handed in: \(dir!)/sessions/\(name) (\(2 + 1 + 1 + model.count + 2) cells)"), out)
+        XCTAssertTrue(out.hasSuffix("handed in: \(dir)/sessions/\(name) (\(2 + 1 + 1 + model.count + 2) cells)"), out)
         let path = dir + "/sessions/" + name
         let t = try Transcript.load(path)
         XCTAssertEqual(t.title, "Hand-in: Exercise 1: moons")
@@ -240,10 +239,10 @@ final class ExerciseCommandTests: XCTestCase {
         XCTAssertTrue(t.entries.last!.output.hasSuffix("3/3 goals met — exercise complete!"))
 
         // A hand-in that loads a file from the student's computer says so.
-        ok(s, "model save \(dir!)/mine")
-        ok(s, "model load \(dir!)/mine")
+        ok(s, "model save \(dir)/mine")
+        ok(s, "model load \(dir)/mine")
         XCTAssertTrue(ok(s, "exercise submit").contains("note: it reads files from this computer, which a teacher replaying it "
-                                                        + "will not have: `model load \(dir!)/mine`"))
+                                                        + "will not have: `model load \(dir)/mine`"))
 
         // A second hand-in in the same minute gets its own file.
         ok(s, "exercise submit ada")
@@ -294,7 +293,7 @@ final class ExerciseCommandTests: XCTestCase {
         XCTAssertTrue(ok(student, "exercise submit").contains("exercise complete!"))
         let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").first { $0.hasPrefix("handin-") })
         let teacher = session()
-        let replay = teacher.run("replay \(dir!)/sessions/\(name) --check").output
+        let replay = teacher.run("replay \(dir)/sessions/\(name) --check").output
         XCTAssertTrue(replay.contains("FAIL"), replay)
         XCTAssertTrue(replay.contains("epochs <= 30"), replay)
         XCTAssertFalse(replay.hasSuffix(" 0 failed"), replay)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import GradShell
@@ -15,7 +16,7 @@ import XCTest
 /// a `python3` is on the PATH (skipped with a message otherwise), so a
 /// syntax error fails here even where the Keras / PyTorch venv of
 /// `scripts/check-export.sh` is not installed.
-final class ExportSnapshotTests: XCTestCase {
+final class ExportSnapshotTests: TemporaryDirectoryTestCase {
     /// A session, by the lines typed into it.
     struct Case {
         var name: String
@@ -72,15 +73,6 @@ final class ExportSnapshotTests: XCTestCase {
     static let recording = ProcessInfo.processInfo.environment["GRADLAB_RECORD_SNAPSHOTS"] == "1"
     /// Stands for the test's temporary folder in the snapshots (checkpoint paths).
     static let placeholder = "/tmp/gradlab-snapshot"
-
-    var dir = ""
-
-    override func setUp() {
-        dir =
-            FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-snapshot-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     /// Runs the session and exports it to both frameworks; the scripts' paths.
     func export(_ c: Case, file: StaticString = #filePath, line: UInt = #line) throws -> [(

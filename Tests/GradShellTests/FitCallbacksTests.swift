@@ -1,19 +1,12 @@
 import Foundation
 import GradNN
+import TestSupport
 import XCTest
 
 @testable import GradShell
 
 /// `fit callbacks=tensorboard(…), csv_logger(…), terminate_on_nan` typed at the shell.
-final class FitCallbacksTests: XCTestCase {
-    var dir = ""
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-fitcb-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class FitCallbacksTests: TemporaryDirectoryTestCase {
     func compiled() -> Session {
         let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
         for line in [

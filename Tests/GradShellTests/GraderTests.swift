@@ -1,17 +1,16 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import GradShell
 
 /// The grader's pieces that need no child process: grading in-process, the
 /// rule flags, and the CSV / Markdown reports.
-final class GraderTests: XCTestCase {
-    var dir = ""
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-grader-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
+final class GraderTests: TemporaryDirectoryTestCase {
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     let exercise = """
         # Exercise: xor

@@ -1,19 +1,12 @@
 import Foundation
 import GradNN
+import TestSupport
 @testable import GradShell
 import XCTest
 
 /// An interrupted `fit`: what the session keeps, what `expect` and `check`
 /// see, and how its transcript replays.
-final class InterruptedFitTests: XCTestCase {
-    var dir: String!
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-interrupt-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class InterruptedFitTests: TemporaryDirectoryTestCase {
     func session() -> Session { Session(seed: 42, sessionsDirectory: dir + "/sessions") }
 
     @discardableResult

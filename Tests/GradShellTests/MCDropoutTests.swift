@@ -1,6 +1,7 @@
 import Foundation
 import GradNN
 import GradTensor
+import TestSupport
 import XCTest
 
 @testable import GradShell
@@ -8,15 +9,7 @@ import XCTest
 /// The book's MCDropout and MCAlphaDropout (cells 111 and 129): dropout that
 /// stays on at inference, through the layer, the shell, model.json and both
 /// exports.
-final class MCDropoutTests: XCTestCase {
-    var dir = ""
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-mc-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class MCDropoutTests: TemporaryDirectoryTestCase {
     func session(_ lines: [String]) -> Session {
         let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
         for line in lines {

@@ -1,17 +1,15 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import GradShell
 
 /// A replay never changes a file: not the transcript, not its neighbours.
-final class ReplaySandboxTests: XCTestCase {
-    var dir = ""
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-sandbox-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir + "/class", withIntermediateDirectories: true)
+final class ReplaySandboxTests: TemporaryDirectoryTestCase {
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try FileManager.default.createDirectory(atPath: dir + "/class", withIntermediateDirectories: true)
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     /// Every file under `dir`, with its bytes.
     func snapshot() -> [String: Data] {

@@ -1,18 +1,12 @@
 import Foundation
+import TestSupport
 @testable import GradShell
 import XCTest
 
 /// Exercises whose targets a student cannot read and whose rules a student
 /// cannot edit: sealing (ChaCha20-Poly1305), what a seal is bound to, tamper
 /// detection in a sealed file, `check`.
-final class SealedGoalTests: XCTestCase {
-    var dir: String!
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-seal-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class SealedGoalTests: TemporaryDirectoryTestCase {
     let at = SealedGoal.Binding(quantity: "val_accuracy", layer: nil, position: 2, count: 3, rules: ["expect epochs <= 10"])
 
     func testSealOpensToTheSameGoalAndHidesIt() throws {
@@ -132,7 +126,7 @@ final class SealedGoalTests: XCTestCase {
         try source.write(toFile: src, atomically: true, encoding: .utf8)
         let s = Session(seed: 42, sessionsDirectory: dir + "/sessions")
         for (line, message) in [("exercise seal \(src) \(src)", "in place"), ("exercise seal \(src)", "SOURCE and OUT"),
-                                ("exercise seal \(dir!)/missing.md \(out)", "no such file"),
+                                ("exercise seal \(dir)/missing.md \(out)", "no such file"),
                                 ("expect epochs sealed:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "within its exercise"),
                                 ("expect epochs sealed:abc hint=x", "hint")] {
             let r = s.run(line)

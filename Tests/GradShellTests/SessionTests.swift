@@ -1,18 +1,11 @@
 import Foundation
 import GradNN
+import TestSupport
 @testable import GradShell
 import XCTest
 
 /// End-to-end: the shell driven with strings, as a user types.
-final class SessionTests: XCTestCase {
-    var dir: String!
-
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-shell-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class SessionTests: TemporaryDirectoryTestCase {
     func session() -> Session { Session(seed: 42, sessionsDirectory: dir + "/sessions") }
 
     @discardableResult
@@ -147,7 +140,7 @@ final class SessionTests: XCTestCase {
         let s = session()
         ok(s, "# Title")
         ok(s, "data moons n=50")
-        ok(s, "export ipynb \(dir!)/n.ipynb")
+        ok(s, "export ipynb \(dir)/n.ipynb")
         let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/n.ipynb"))) as! [String: Any]
         XCTAssertEqual(obj["nbformat"] as? Int, 4)
         let cells = obj["cells"] as! [[String: Any]]

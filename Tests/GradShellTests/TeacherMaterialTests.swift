@@ -1,18 +1,12 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import GradShell
 
 /// What a teacher writing material needs: outputs filled in for a
 /// hand-written transcript, `tutorial open PATH`, prose kept in exports.
-final class TeacherMaterialTests: XCTestCase {
-    var dir = ""
-    override func setUp() {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradlab-teacher-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class TeacherMaterialTests: TemporaryDirectoryTestCase {
     let handWritten = """
         # A lesson
 

@@ -13,8 +13,9 @@
 #include "cgemm.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
+// Path 0 still has x86-64-v2 (SSE4.2), which the Swift modules are built for.
 #define CGEMM_PATHS(NAME, ARGS, BODY)                                                      \
-    static void NAME##_scalar ARGS { BODY }                                                \
+    __attribute__((target("sse4.2"))) static void NAME##_scalar ARGS { BODY }              \
     __attribute__((target("avx512f"))) static void NAME##_avx512 ARGS { BODY }             \
     __attribute__((target("avx2,fma"))) static void NAME##_avx2 ARGS { BODY }
 #define CGEMM_DISPATCH(NAME, ...)                                                          \

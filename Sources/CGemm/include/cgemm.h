@@ -66,6 +66,35 @@ void cgemm_gather_bytes(const unsigned char *src, const long *rows, long count, 
 /// where its FMA and SSE2 variants differ (expf.c).
 float cgemm_expf(float x);
 
+/// The row pass of a dense layer's backward pass that folds the per-feature
+/// affine input x = x̂·γ + β before it (GradTensor's `foldAffineRows`), for
+/// `rows` rows of the [rows, cols] kernel w and g = x̂ᵀ·dz, with s = Σ_batch dz:
+///     gamma_gradient[j] = Σ_k w[j][k]·g[j][k],  beta_gradient[j] = Σ_k w[j][k]·s[k]
+///     dW[j][k] = gamma[j]·g[j][k] + beta[j]·s[k]
+/// Each sum in 8 lanes (lane i: k = i, i + 8, …), the lanes left to right, then
+/// the tail in order. dW overwrites g, or with `update` w becomes w + dW·step
+/// (after the sums have read it). The same bits on every path.
+void cgemm_fold_affine_rows(float *w, float *g, long rows, long cols, const float *s, const float *gamma,
+                            const float *beta, float *gamma_gradient, float *beta_gradient, int update, float step);
+
+/// BatchNormalization's training forward pass over the columns [lo, hi) of
+/// the row-major [rows, cols] x, column by column as the Swift loops it
+/// replaced: mean = (Σ_r x)·inv_n, variance = (Σ_r (x − mean)²)·inv_n (sums in
+/// row order from 0), inv_std = 1 / sqrt(variance + epsilon), the moving
+/// averages m·momentum + stat·(1 − momentum), then x̂ = (x − mean)·inv_std into
+/// xh and y = x̂·gamma + beta. The same bits on every path and for any split.
+void cgemm_batchnorm_forward(const float *x, float *xh, float *y, long rows, long cols, long lo, long hi,
+                             float inv_n, float epsilon, float momentum, float *mean, float *variance,
+                             float *inv_std, const float *gamma, const float *beta,
+                             float *moving_mean, float *moving_variance);
+
+/// BatchNormalization's training backward pass over the columns [lo, hi):
+/// sum_dy = Σ_r dy and sum_dy_xh = Σ_r dy·x̂ (in row order from 0), then, when
+/// dx is not NULL, dx = gamma·inv_std·(dy + (−inv_n·sum_dy) + x̂·(−inv_n·sum_dy_xh)).
+/// The same bits on every path and for any split.
+void cgemm_batchnorm_backward(const float *dy, const float *xh, float *dx, long rows, long cols, long lo, long hi,
+                              float inv_n, const float *gamma, const float *inv_std, float *sum_dy, float *sum_dy_xh);
+
 #ifdef __cplusplus
 }
 #endif

@@ -68,14 +68,14 @@ public final class BatchNormalization: Layer {
     /// features are worked on by two threads at once.
     private let perFeature = Tensor(zeros: [0])
     private struct Rows {
-        let mean, variance, shift, invStd, gammaOrOne, betaOrZero, sumDy, sumDyXh, inputScale, meanDy, meanDyXh: UnsafeMutablePointer<Float>
+        let mean, variance, shift, invStd, gammaOrOne, betaOrZero, sumDy, sumDyXh, inputScale, zero: UnsafeMutablePointer<Float>
     }
     private var scratchWidth = -1
     private func scratch(_ d: Int) -> Rows {
-        if scratchWidth != d { perFeature.resize([11, d]); scratchWidth = d }
+        if scratchWidth != d { perFeature.resize([10, d]); scratchWidth = d }
         let p = perFeature.data
         return Rows(mean: p, variance: p + d, shift: p + 2 * d, invStd: p + 3 * d, gammaOrOne: p + 4 * d, betaOrZero: p + 5 * d,
-                    sumDy: p + 6 * d, sumDyXh: p + 7 * d, inputScale: p + 8 * d, meanDy: p + 9 * d, meanDyXh: p + 10 * d)
+                    sumDy: p + 6 * d, sumDyXh: p + 7 * d, inputScale: p + 8 * d, zero: p + 9 * d)
     }
 
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
@@ -88,27 +88,22 @@ public final class BatchNormalization: Layer {
         let (x, xh, y) = (UnsafePointer(input.data), normalized.data, output.data)
         let (mm, mv) = (movingMean.value.data, movingVariance.value.data)
         let (g, b) = (gamma?.value.data, beta?.value.data)
-        let (invN, momentum, epsilon) = (1 / Float(n), momentum, epsilon)
+        let (momentum, epsilon) = (momentum, epsilon)
         // Each half of the features, start to end: the statistics, then
-        // x̂ = (x − mean)·invStd and y = γ·x̂ + β in one pass.
+        // x̂ = (x − mean)·invStd and y = γ·x̂ + β.
         Parallel.halves(d, granule: 8, elementsPerItem: n, kind: .normalizationForward) { lo, hi in
             let columns = lo..<hi
+            for j in columns { s.gammaOrOne[j] = g?[j] ?? 1; s.betaOrZero[j] = b?[j] ?? 0 }
             if useBatch {
-                Vectorized.columnSums(x, rows: n, cols: d, columns: columns, into: s.mean)
-                for j in columns { s.mean[j] *= invN; s.shift[j] = -s.mean[j] }
-                Vectorized.columnSumsOfSquares(x, rows: n, cols: d, columns: columns, shift: s.shift, into: s.variance)
-                for j in columns {
-                    s.variance[j] *= invN
-                    s.invStd[j] = 1 / (s.variance[j] + epsilon).squareRoot()
-                    mm[j] = mm[j] * momentum + s.mean[j] * (1 - momentum)
-                    mv[j] = mv[j] * momentum + s.variance[j] * (1 - momentum)
-                }
+                Vectorized.batchNormTraining(x, normalized: xh, into: y, rows: n, cols: d, columns: columns,
+                                             epsilon: epsilon, momentum: momentum, mean: s.mean, variance: s.variance,
+                                             invStd: s.invStd, gamma: s.gammaOrOne, beta: s.betaOrZero,
+                                             movingMean: mm, movingVariance: mv)
             } else {
                 for j in columns { s.invStd[j] = 1 / (mv[j] + epsilon).squareRoot(); s.shift[j] = -mm[j] }
+                Vectorized.batchNormForward(x, normalized: xh, into: y, rows: n, cols: d, columns: columns,
+                                            shift: s.shift, invStd: s.invStd, gamma: s.gammaOrOne, beta: s.betaOrZero)
             }
-            for j in columns { s.gammaOrOne[j] = g?[j] ?? 1; s.betaOrZero[j] = b?[j] ?? 0 }
-            Vectorized.batchNormForward(x, normalized: xh, into: y, rows: n, cols: d, columns: columns,
-                                        shift: s.shift, invStd: s.invStd, gamma: s.gammaOrOne, beta: s.betaOrZero)
         }
         if useBatch {
             // Through buffers: an element-wise store to a stored array costs an exclusivity check
@@ -128,24 +123,18 @@ public final class BatchNormalization: Layer {
         if needsInputGradient { inputGradient.resize([n, d]) }
         let (dyp, xh, dx) = (UnsafePointer(dy.data), UnsafePointer(normalized.data), inputGradient.data)
         let (gammaGradient, betaGradient) = (gamma?.gradient.data, beta?.gradient.data)
-        let (invN, batch) = (1 / Float(n), usedBatchStatistics)
-        // Each half of the features, start to end: Σdy and Σdy·x̂ in one pass
-        // (the gradients of β and γ), then the input gradient.
+        let batch = usedBatchStatistics
+        // Each half of the features, start to end: Σdy and Σdy·x̂ (the gradients
+        // of β and γ), then the input gradient; γ and invStd are the forward pass's.
         Parallel.halves(d, granule: 8, elementsPerItem: n, kind: .normalizationBackward) { lo, hi in
             let columns = lo..<hi
-            Vectorized.columnSumsAndDots(dyp, xh, rows: n, cols: d, columns: columns, sums: s.sumDy, dots: s.sumDyXh)
+            Vectorized.batchNormGradients(dyp, xh, into: needsInputGradient && batch ? dx : nil, rows: n, cols: d, columns: columns,
+                                          gamma: s.gammaOrOne, invStd: s.invStd, sumDy: s.sumDy, sumDyXh: s.sumDyXh)
             for j in columns { gammaGradient?[j] = s.sumDyXh[j]; betaGradient?[j] = s.sumDy[j] }
-            guard needsInputGradient else { return }
-            for j in columns { s.inputScale[j] = s.gammaOrOne[j] * s.invStd[j] }   // both from the forward pass
-            if batch {
-                // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
-                for j in columns { s.meanDy[j] = -invN * s.sumDy[j]; s.meanDyXh[j] = -invN * s.sumDyXh[j] }
-                Vectorized.batchNormBackward(dyp, xh, into: dx, rows: n, cols: d, columns: columns,
-                                             scale: s.inputScale, meanDy: s.meanDy, meanDyXh: s.meanDyXh)
-            } else {
-                for j in columns { s.meanDy[j] = 0 }
-                Vectorized.scaleShiftRows(dyp, into: dx, rows: n, cols: d, columns: columns, scale: s.inputScale, shift: s.meanDy)
-            }
+            guard needsInputGradient, !batch else { return }
+            // The moving statistics are constants: dx = γ·invStd·dy.
+            for j in columns { s.inputScale[j] = s.gammaOrOne[j] * s.invStd[j]; s.zero[j] = 0 }
+            Vectorized.scaleShiftRows(dyp, into: dx, rows: n, cols: d, columns: columns, scale: s.inputScale, shift: s.zero)
         }
         return inputGradient
     }

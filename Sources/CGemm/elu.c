@@ -59,7 +59,8 @@ void cgemm_elu(float *p, long n, float sa, float scale) { CGEMM_DISPATCH(elu, p,
         g[i] = yv <= 0.0f ? gv * (yv + sa) : gv * scale;                                   \
     }
 
-CGEMM_PATHS(elu_backward, (const float *restrict y, float *restrict g, long n, float sa, float scale), ELU_BACKWARD_BODY)
+// y and g may be one buffer (no restrict): each element reads both before writing g.
+CGEMM_PATHS(elu_backward, (const float *y, float *g, long n, float sa, float scale), ELU_BACKWARD_BODY)
 
 void cgemm_elu_backward(const float *y, float *g, long n, float sa, float scale) {
     CGEMM_DISPATCH(elu_backward, y, g, n, sa, scale);

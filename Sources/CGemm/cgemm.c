@@ -625,7 +625,11 @@ void cgemm_set_strategy(int s) { strategy = s; }
 // Measured on gradlab's shapes (bench/gemm/speed.c): reading B in place wins
 // while op(B) (k×n) stays in L2; rows of A 2 KiB apart alias in L1 and lose.
 static int use_direct(int transA, int m, int n, int k, int lda) {
-    if (n <= 16 || m <= 64 || k <= 64) return 1;
+    if (n <= 16) return 1;
+    // Wide layers (1024 units and more, bench/gemm speed): once op(B) or C
+    // outgrows L2, the packed panels win even for a batch of 32 or k = 32.
+    if ((size_t)k * (size_t)n > 768 * 1024 || (size_t)m * (size_t)n > 384 * 1024) return 0;
+    if (m <= 64 || k <= 64) return 1;
     if (!transA && lda % 512 == 0) return 0;
     return (size_t)k * (size_t)n <= 320 * 1024;
 }

@@ -52,13 +52,13 @@ int main(int argc, char **argv) {
     double secs = argc > 1 ? atof(argv[1]) : 0.3;
     // Benchmark-only: force a blocking strategy (see cgemm_set_strategy).
     if (getenv("CGEMM_STRATEGY")) cgemm_set_strategy(atoi(getenv("CGEMM_STRATEGY")));
-    static struct shape shapes[64];
-    static char names[64][48];
+    static struct shape shapes[96];
+    static char names[96][48];
     int ns = 0;
     const int batches[] = {32, 256, 1024};
-    const int layers[][2] = {{784, 300}, {300, 100}, {100, 10}, {100, 100}};
+    const int layers[][2] = {{784, 300}, {300, 100}, {100, 10}, {100, 100}, {512, 512}, {1024, 1024}, {2048, 2048}};
     for (int bi = 0; bi < 3; bi++)
-        for (int li = 0; li < 4; li++) {
+        for (int li = 0; li < 7; li++) {
             int B = batches[bi], in = layers[li][0], out = layers[li][1];
             snprintf(names[ns], 48, "fwd  B=%d %d->%d", B, in, out);
             shapes[ns] = (struct shape){names[ns], 0, 0, B, out, in}; ns++;
@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
         }
         return 0;
     }
-    double blas[2][64] = {{0}};
+    double blas[2][96] = {{0}};
     const char *cores[2] = {"SkylakeX", "Haswell"};
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);

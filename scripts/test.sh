@@ -15,11 +15,14 @@ step() { # name, command…
 swift build --build-tests 2>&1 | tail -3 || exit 1
 # The Python export checks run once, below, in their own step.
 GRADLAB_EXPORT_PYTHON=none swift test 2>&1 | tee /tmp/gradlab-swift-test.log | grep -E "error|failed|Executed .* tests" | tail -40
+swift_test_status=${PIPESTATUS[0]}
 xc=$(grep -E "^\s*Executed [0-9]+ tests" /tmp/gradlab-swift-test.log | tail -1)
 xt=$(echo "$xc" | sed -E 's/.*Executed ([0-9]+) tests.*/\1/'); xf=$(echo "$xc" | sed -E 's/.* ([0-9]+) failures?.*/\1/')
 if [ -z "$xt" ]; then echo "swift test did not run"; failed=$((failed+1)); else
   xs=$(echo "$xc" | grep -oE '[0-9]+ tests skipped' | grep -oE '^[0-9]+' || true)
   passed=$((passed + xt - xf - ${xs:-0})); failed=$((failed + xf)); fi
+# A test process that crashes (a trap, a signal) prints no failure count for the rest: count it.
+if [ "$swift_test_status" -ne 0 ] && [ "${xf:-0}" = 0 ]; then echo "swift test exited $swift_test_status"; failed=$((failed+1)); fi
 
 swift build -c release 2>&1 | tail -1
 BIN=$(swift build -c release --show-bin-path)/gradlab

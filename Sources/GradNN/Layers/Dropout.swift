@@ -32,16 +32,14 @@ public final class Dropout: Layer {
         active = mode.dropout && rate > 0
         guard active else { return input }
         output.resize(input.shape)
-        // Only training runs backward, which needs the mask.
-        mask.resize(mode.batchStatistics ? input.shape : [0])
-        Vectorized.dropout(input.data, output.data, mask: mode.batchStatistics ? mask.data : nil, input.count,
-                           rate: rate, key: rng.next())
+        // The mask is kept in every mode: a gradient check runs backward after an inference pass too.
+        mask.resize(input.shape)
+        Vectorized.dropout(input.data, output.data, mask: mask.data, input.count, rate: rate, key: rng.next())
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         guard active else { return outputGradient }
-        precondition(mask.count == outputGradient.count, "Dropout.backward after a forward pass outside training")
         gradient.resize(outputGradient.shape)
         Vectorized.multiply(outputGradient.data, mask.data, into: gradient.data, outputGradient.count)
         return gradient

@@ -19,7 +19,7 @@ static inline uint32_t lowbias32(uint32_t x) {
         uint32_t c = (uint32_t)(first + i);                                                \
         uint32_t h = lowbias32(lowbias32(c ^ k1) + k2) >> 8;                               \
         float m = h >= threshold ? keep : 0.0f;                                            \
-        if (mask) mask[i] = m;                                                             \
+        mask[i] = m;                                                                       \
         y[i] = x[i] * m;                                                                   \
     }
 

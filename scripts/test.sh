@@ -46,6 +46,7 @@ fi
 step "crash safety: kill -9 x 100 during saves, resume bits, full disk" bash scripts/crash-safety.sh "$BIN" 100
 step "grade a class of 30 hand-ins (sandboxed, classified, no file changed)" bash scripts/check-grade.sh "$BIN"
 step "products: every kernel path gives the literal fmaf sums, bit for bit" bash scripts/check-gemm.sh check 120
+step "products: path 0's exact FMA (for CPUs without FMA) equals the hardware fmaf on 100M hard and random triples" bash scripts/check-gemm.sh fma 100
 step "training: W1-W3 byte-identical under every kernel path" bash scripts/check-kernel-bits.sh "$BIN"
 step "ipynb validates with nbformat" bash scripts/check-ipynb.sh "$BIN"
 step "tensorboard reads fit callbacks=tensorboard(…) logs back (venv)" bash scripts/check-tensorboard.sh "$BIN"

@@ -45,7 +45,8 @@ struct path_desc {
     kern_fn half; // nv <= nr/2 (may equal full)
 };
 
-// ---------------------------------------------------------------- scalar path
+// ---------------------------------------------------------------- scalar path (not x86: fmaf is an instruction there)
+#if !CGEMM_X86
 
 #define S_MR 4
 #define S_NR 8
@@ -85,6 +86,94 @@ static void kern_scalar(int kc, const float *restrict A, const float *restrict B
 }
 
 static const struct path_desc path_scalar = {S_MR, S_NR, 64, 256, 1024, kern_scalar, kern_scalar};
+#endif
+
+#if CGEMM_X86
+// ---------------------------------------------------------------- path 0 on x86: exact FMA in SSE doubles
+//
+// Path 0 serves CPUs without FMA instructions (Atom / Celeron / Pentium
+// Silver, Sandy and Ivy Bridge). There libm's fmaf is a software routine that
+// switches the rounding mode twice per call (about 25 ns: 0.06 GFLOP/s). This
+// kernel computes the same correctly rounded fl(a·b + c), two lanes per SSE2
+// register, with no mode switch:
+//   p = a·b is exact in double (24 + 24 significant bits);
+//   s = RN(p + c) and TwoSum's e (s + e = p + c exactly; no overflow for
+//   float inputs);
+//   round-to-odd: when e ≠ 0, the odd one of s and its neighbour toward e,
+//   that is s truncated toward zero (s, or one unit less in magnitude when e's
+//   sign is not s's) with its last bit set;
+//   rounding that to float is then the correctly rounded fl(p + c), because
+//   double has 53 ≥ 24 + 2 bits (Boldo & Melquiond, "Emulation of FMA and
+//   correctly rounded sums: proved algorithms using rounding to odd", 2008).
+// Inf and NaN give e = NaN, which is neither < 0 nor > 0: s is kept, as is.
+// The sum of two floats' multiples never rounds to 0 unless it is 0, so e ≠ 0
+// implies s ≠ 0. The accumulators hold doubles that are always floats.
+// bench/gemm/check.c and VectorKernelTests compare it with hardware fmaf.
+#define T_SSE __attribute__((target("sse4.2")))
+#define E_MR 4
+#define E_NR 4
+
+T_SSE static inline __attribute__((always_inline)) __m128d fma_exact_pd(__m128d a, __m128d b, __m128d c) {
+    const __m128i one = _mm_set1_epi64x(1);
+    const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffll));
+    __m128d p = _mm_mul_pd(a, b);
+    __m128d s = _mm_add_pd(p, c);
+    __m128d bb = _mm_sub_pd(s, p);
+    __m128d e = _mm_add_pd(_mm_sub_pd(p, _mm_sub_pd(s, bb)), _mm_sub_pd(c, bb));
+    __m128d inexact = _mm_cmpgt_pd(_mm_and_pd(e, magnitude), _mm_setzero_pd());
+    // s truncated toward zero: one unit less (in magnitude) when e's sign is not s's; made odd.
+    __m128i si = _mm_castpd_si128(s);
+    __m128i down = _mm_cmpgt_epi64(_mm_setzero_si128(), _mm_xor_si128(si, _mm_castpd_si128(e)));
+    __m128d odd = _mm_castsi128_pd(_mm_or_si128(_mm_add_epi64(si, down), one));
+    return _mm_cvtps_pd(_mm_cvtpd_ps(_mm_blendv_pd(s, odd, inexact)));
+}
+
+T_SSE static inline __attribute__((always_inline)) __m128d load2(const float *p) {
+    return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+T_SSE static void kern_exact(int kc, const float *restrict A, const float *restrict B,
+                             float *restrict w, int ldw, float *restrict c, int ldc,
+                             float alpha, float beta, int mv, int nv, int mode) {
+    __m128d acc[E_MR][E_NR / 2];
+    for (int r = 0; r < E_MR; r++)
+        for (int v = 0; v < E_NR / 2; v++)
+            acc[r][v] = (mode & MODE_FIRST) ? _mm_setzero_pd() : load2(w + r * ldw + 2 * v);
+    for (int p = 0; p < kc; p++) {
+        __m128d b0 = load2(B), b1 = load2(B + 2);
+        for (int r = 0; r < E_MR; r++) {
+            __m128d av = _mm_set1_pd((double)A[r]);
+            acc[r][0] = fma_exact_pd(av, b0, acc[r][0]);
+            acc[r][1] = fma_exact_pd(av, b1, acc[r][1]);
+        }
+        A += E_MR;
+        B += E_NR;
+    }
+    float out[E_MR][E_NR];
+    for (int r = 0; r < E_MR; r++)
+        for (int v = 0; v < E_NR / 2; v++)
+            _mm_storel_epi64((__m128i *)&out[r][2 * v], _mm_castps_si128(_mm_cvtpd_ps(acc[r][v])));
+    if (!(mode & MODE_LAST)) {
+        for (int r = 0; r < E_MR; r++)
+            for (int j = 0; j < E_NR; j++) w[r * ldw + j] = out[r][j];
+        return;
+    }
+    for (int r = 0; r < mv; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < nv; j++) cr[j] = alpha * out[r][j];
+        } else {
+            for (int j = 0; j < nv; j++) {
+                float x = alpha * out[r][j];
+                float y = beta * cr[j];
+                cr[j] = x + y;
+            }
+        }
+    }
+}
+
+static const struct path_desc path_exact = {E_MR, E_NR, 64, 256, 1024, kern_exact, kern_exact};
+#endif
 
 #if CGEMM_X86
 // ---------------------------------------------------------------- AVX2 + FMA path: 6×16
@@ -716,13 +805,15 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
         }
         return;
     }
-    const struct path_desc *P = &path_scalar;
 #if CGEMM_X86
+    const struct path_desc *P = &path_exact;
     switch (cgemm_path()) {
     case 2: P = &path_avx512; break;
     case 1: P = &path_avx2; break;
     default: break;
     }
+#else
+    const struct path_desc *P = &path_scalar;
 #endif
 #if CGEMM_X86
     if (P == &path_avx512 && !transB &&

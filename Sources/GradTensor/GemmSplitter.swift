@@ -13,7 +13,8 @@ enum GemmSplitter {
     static func gemm(m: Int32, n: Int32, k: Int32, ta: Bool, tb: Bool, alpha: Float,
               a: UnsafePointer<Float>, lda: Int32, b: UnsafePointer<Float>, ldb: Int32,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int32, epilogue: ((Range<Int>) -> Void)? = nil) {
-        let left = (n / 2 + 7) / 8 * 8, right = n - left
+        // The multiple of 8 nearest the middle (100 columns: 48 and 52, not 56 and 44).
+        let left = (n / 2 + 4) / 8 * 8, right = n - left
         let bRight = tb ? b + Int(left) * Int(ldb) : b + Int(left)
         let cRight = c + Int(left)
         func half(_ cols: Int32, _ bp: UnsafePointer<Float>, _ cp: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {

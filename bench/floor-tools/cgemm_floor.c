@@ -61,7 +61,7 @@ static void *worker(void *arg) {
 static void gemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                  float *c, int ldc) {
     if (threads > 1 && (long)m * n * k >= split_work && n >= 32) {
-        int left = (n / 2 + 7) / 8 * 8, right = n - left;
+        int left = (n / 2 + 4) / 8 * 8, right = n - left;   // as GemmSplitter: the multiple of 8 nearest n / 2
         pending = (struct job){ta, tb, m, right, k, a, lda, tb ? b + (size_t)left * ldb : b + left, ldb,
                                c + left, ldc};
         int g = atomic_load(&generation) + 1;

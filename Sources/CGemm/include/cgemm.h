@@ -21,7 +21,8 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
                  const float *b, int ldb,
                  float beta, float *c, int ldc);
 
-/// The code path in use: 2 = AVX-512, 1 = AVX2+FMA, 0 = scalar (fmaf).
+/// The code path in use: 2 = AVX-512, 1 = AVX2+FMA, 0 = no FMA instructions
+/// (on x86-64, fl(a·b + c) in SSE doubles with round-to-odd; elsewhere fmaf).
 /// Chosen once at first use from the CPU's features; the environment variable
 /// GRADLAB_KERNEL=avx512|avx2|scalar forces one (a path the CPU lacks falls
 /// back to the best one it has).

@@ -228,9 +228,10 @@ extension Sequential {
         let x = Tensor(zeros: [bs, split.featureCount])
         var y = [Float](repeating: 0, count: bs)
         // Layers before the first stochastic one give the same output on every
-        // pass: run them once for all samples and keep the result.
+        // pass: run them once for all samples and keep the result, one tensor
+        // per batch, which every pass reads in place (layers never write their input).
         let firstStochastic = layers.firstIndex { $0.isStochastic } ?? layers.count
-        var prefix: Tensor? = nil
+        var prefix: [Tensor] = []
         var start = 0
         while start < n {
             let m = min(bs, n - start)
@@ -239,21 +240,16 @@ extension Sequential {
             }
             var h = x
             for l in layers[..<firstStochastic] { h = l(h, mode: .monteCarlo, rng: &rng) }
-            if prefix == nil { prefix = Tensor(zeros: [n, h.columns]) }
-            (prefix!.data + start * h.columns).update(from: h.data, count: h.count)
+            prefix.append(h.copy())
             start += m
         }
-        guard let cached = prefix else { return (mean, m2, 0) }
-        let width = cached.columns
-        let chunk = Tensor(zeros: [bs, width])
+        guard !prefix.isEmpty else { return (mean, m2, 0) }
         var passesDone = 0
         for s in 0..<samples {
             start = 0
-            while start < n {
-                let m = min(bs, n - start)
-                chunk.resize([m, width])
-                chunk.data.update(from: cached.data + start * width, count: m * width)
-                var out = chunk
+            for cached in prefix {
+                let m = cached.rows
+                var out = cached
                 for l in layers[firstStochastic...] { out = l(out, mode: .monteCarlo, rng: &rng) }
                 eachPass?(s, start, out)
                 let k = Float(s + 1)

@@ -2,35 +2,13 @@ import CGemm
 
 /// SIMD kernels for the element-wise work around sgemm: activations and
 /// their derivatives in single passes over contiguous memory. The hottest ones
-/// (ELU, dropout, Nadam, the batch gather) call CGemm's C kernels, which the
-/// compiler vectorises for AVX-512 or AVX2 at run time; Swift code here is
-/// built for x86-64-v2 (SSE4.2) only.
-///
-/// `exp` is Cephes' single-precision polynomial (relative error ≈ 2e-7),
-/// vectorized (sigmoid, tanh); it replaces one libm call per element. ELU's
-/// copy of it is in CGemm's elu.c.
+/// (ELU, sigmoid, tanh, dropout, Nadam, the batch gather) call CGemm's C
+/// kernels, which the compiler vectorises for AVX-512 or AVX2 at run time;
+/// Swift code here is built for x86-64-v2 (SSE4.2) only. The activations with
+/// e^x use Cephes' single-precision polynomial (relative error ≈ 2e-7, one
+/// copy: CGemm's cephes_exp.h) instead of one libm call per element.
 public enum Vectorized {
     public typealias V = SIMD8<Float>
-
-    @inline(__always)
-    public static func exp(_ xIn: V) -> V {
-        var x = xIn.replacing(with: -87.3, where: xIn .< -87.3)
-        x.replace(with: 88.7, where: x .> 88.7)
-        // Round to nearest with the 1.5·2²³ trick: the integer lands in the low mantissa bits.
-        let magic = V(repeating: 12_582_912)
-        let shifted = x * 1.44269504088896341 + magic
-        let fx = shifted - magic
-        x = x - fx * 0.693359375 + fx * 2.12194440e-4
-        var y = V(repeating: 1.9875691500e-4)
-        y = y * x + 1.3981999507e-3
-        y = y * x + 8.3334519073e-3
-        y = y * x + 4.1665795894e-2
-        y = y * x + 1.6666665459e-1
-        y = y * x + 5.0000001201e-1
-        y = y * x * x + x + 1
-        let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-        return y * unsafeBitCast((n &+ 127) &<< 23, to: V.self)
-    }
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -64,7 +42,7 @@ public enum Vectorized {
     }
 
     /// ELU (SELU with `scale`) in place: CGemm's `cgemm_elu`, the formula that was
-    /// here with `exp` below, vectorised for AVX-512 / AVX2 (the same bits as before
+    /// here with Cephes' `exp`, vectorised for AVX-512 / AVX2 (the same bits as before
     /// for all 2³² inputs on every path; commit message of this change).
     public static func elu(_ p: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, scale: Float = 1) {
         cgemm_elu(p, n, alpha * scale, scale)
@@ -75,17 +53,15 @@ public enum Vectorized {
         cgemm_elu_backward(y, g, n, alpha * scale, scale)
     }
 
+    /// Sigmoid in place: CGemm's `cgemm_sigmoid`, 1 / (1 + e^−x) (the same bits as
+    /// the Swift SIMD8 loop it replaced for all 2³² inputs on every path; commit message).
     public static func sigmoid(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        map(p, n) { x in 1 / (1 + exp(-x)) }
+        cgemm_sigmoid(p, n)
     }
 
+    /// tanh in place: CGemm's `cgemm_tanh`, (1 − e) / (1 + e) with e = e^(−2x), x clamped to ±40.
     public static func tanh(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        map(p, n) { x in
-            var c = x.replacing(with: -40, where: x .< -40)
-            c.replace(with: 40, where: c .> 40)
-            let e = exp(-2 * c)
-            return (1 - e) / (1 + e)
-        }
+        cgemm_tanh(p, n)
     }
 
     public static func relu(_ p: UnsafeMutablePointer<Float>, _ n: Int) {

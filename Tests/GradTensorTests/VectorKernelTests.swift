@@ -2,9 +2,9 @@ import CGemm
 import XCTest
 @testable import GradTensor
 
-/// The fold's row pass and ELU run in CGemm, vectorised for the kernel path in
-/// use; on every path they must give the bits of the Swift SIMD8 loops they
-/// replaced (written out here as the reference).
+/// The fold's row pass, ELU, sigmoid and tanh run in CGemm, vectorised for the
+/// kernel path in use; on every path they must give the bits of the Swift
+/// SIMD8 loops they replaced (written out here as the reference).
 final class VectorKernelTests: XCTestCase {
     private var pathBefore: Int32 = 0
     override func setUp() { pathBefore = cgemm_path() }
@@ -73,17 +73,71 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
-    /// ELU as the SIMD8 formula, with `Vectorized.exp`.
+    /// Cephes' e^x as the SIMD8 formula `Vectorized.exp` was.
+    func referenceExp(_ xIn: V) -> V {
+        var x = xIn.replacing(with: -87.3, where: xIn .< -87.3)
+        x.replace(with: 88.7, where: x .> 88.7)
+        let magic = V(repeating: 12_582_912)
+        let shifted = x * 1.44269504088896341 + magic
+        let fx = shifted - magic
+        x = x - fx * 0.693359375 + fx * 2.12194440e-4
+        var y = V(repeating: 1.9875691500e-4)
+        y = y * x + 1.3981999507e-3
+        y = y * x + 8.3334519073e-3
+        y = y * x + 4.1665795894e-2
+        y = y * x + 1.6666665459e-1
+        y = y * x + 5.0000001201e-1
+        y = y * x * x + x + 1
+        let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        return y * unsafeBitCast((n &+ 127) &<< 23, to: V.self)
+    }
+
+    /// ELU as the SIMD8 formula.
     func referenceElu(_ x: V, alpha: Float, scale: Float) -> V {
-        let neg = alpha * scale * (Vectorized.exp(x.replacing(with: 0, where: x .> 0)) - 1)
+        let neg = alpha * scale * (referenceExp(x.replacing(with: 0, where: x .> 0)) - 1)
         return (x * scale).replacing(with: neg, where: x .<= 0)
     }
 
+    /// A spread of every sign and exponent, the clamps' edges, zeros, infinities and NaN.
+    var spreadOfInputs: [Float] {
+        stride(from: UInt32(0), to: UInt32.max - 4099, by: 4099).map { Float(bitPattern: $0) }
+            + [0, -0, .infinity, -.infinity, .nan, -87.3, -87.4, 88.7, 88.8, 40, -40, 43.6, -43.7, -1e-45, .leastNormalMagnitude]
+    }
+
+    /// `f` applied by blocks of 8 lanes, as `Vectorized.map` did.
+    func bySIMD8(_ inputs: [Float], _ f: (V) -> V) -> [Float] {
+        var out = inputs
+        for i in stride(from: 0, to: inputs.count, by: 8) {
+            var x = V(repeating: 0)
+            for l in 0..<min(8, inputs.count - i) { x[l] = inputs[i + l] }
+            let y = f(x)
+            for l in 0..<min(8, inputs.count - i) { out[i + l] = y[l] }
+        }
+        return out
+    }
+
+    func testSigmoidAndTanhGiveTheSIMD8FormulasBitsOnEveryPath() {
+        let inputs = spreadOfInputs, n = inputs.count
+        let sigmoid = bySIMD8(inputs) { x in 1 / (1 + self.referenceExp(-x)) }
+        let tanh = bySIMD8(inputs) { x in
+            var c = x.replacing(with: -40, where: x .< -40)
+            c.replace(with: 40, where: c .> 40)
+            let e = self.referenceExp(-2 * c)
+            return (1 - e) / (1 + e)
+        }
+        for path: Int32 in [2, 1, 0] {
+            cgemm_set_path(path)
+            var (s, t) = (inputs, inputs)
+            Vectorized.sigmoid(&s, n)
+            Vectorized.tanh(&t, n)
+            // NaN in, NaN out: compare NaNs as equal whatever their payload.
+            XCTAssertEqual(s.map { $0.isNaN ? 0x7fc0_0000 : $0.bitPattern }, sigmoid.map { $0.isNaN ? 0x7fc0_0000 : $0.bitPattern }, "sigmoid, path \(path)")
+            XCTAssertEqual(t.map { $0.isNaN ? 0x7fc0_0000 : $0.bitPattern }, tanh.map { $0.isNaN ? 0x7fc0_0000 : $0.bitPattern }, "tanh, path \(path)")
+        }
+    }
+
     func testEluGivesTheSIMD8FormulasBitsOnEveryPath() {
-        // A spread of every sign and exponent, the clamps' edges, zeros, infinities and NaN.
-        var inputs = stride(from: UInt32(0), to: UInt32.max - 4099, by: 4099).map { Float(bitPattern: $0) }
-        inputs += [0, -0, .infinity, -.infinity, .nan, -87.3, -87.4, 88.7, 88.8, -1e-45, .leastNormalMagnitude]
-        let n = inputs.count
+        let inputs = spreadOfInputs, n = inputs.count
         let grads = (0..<n).map { Float(($0 % 1001) - 500) * 0.0137 }
         // ELU, and SELU with its constants.
         for (alpha, scale) in [(Float(1), Float(1)), (Float(1.6732632423543772848170429916717), Float(1.0507009873554804934193349852946))] {

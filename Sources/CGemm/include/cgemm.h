@@ -59,6 +59,14 @@ void cgemm_elu(float *p, long n, float sa, float scale);
 /// outputs y. The same bits on every path.
 void cgemm_elu_backward(const float *y, float *g, long n, float sa, float scale);
 
+/// Sigmoid, 1 / (1 + e^−x), of p[0..<n] in place, e^x by Cephes' polynomial
+/// (logistic.c). The same bits on every path.
+void cgemm_sigmoid(float *p, long n);
+
+/// tanh of p[0..<n] in place: (1 − e) / (1 + e), e = e^(−2·c), c = x clamped
+/// to [−40, 40], e^x by Cephes' polynomial (logistic.c). The same bits on every path.
+void cgemm_tanh(float *p, long n);
+
 /// Rows of byte samples as floats: out[r·f + j] = (float)src[rows[r]·f + j]·scale
 /// for r < count, j < f (gather.c). The same bits on every path.
 void cgemm_gather_bytes(const unsigned char *src, const long *rows, long count, long f, float scale, float *out);

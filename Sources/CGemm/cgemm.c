@@ -45,6 +45,32 @@ struct path_desc {
     kern_fn half; // nv <= nr/2 (may equal full)
 };
 
+// The end of a scalar-order tile (kern_scalar, kern_exact): the raw sums
+// acc[r·stride + j] to W when more k blocks follow, else alpha·acc (+ beta·C)
+// to the mv × nv corner of C.
+static inline void store_tile(const float *acc, int stride, int rows, int cols, float *restrict w, int ldw,
+                              float *restrict c, int ldc, float alpha, float beta, int mv, int nv, int mode) {
+    if (!(mode & MODE_LAST)) {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                w[r * ldw + j] = acc[r * stride + j];
+        return;
+    }
+    for (int r = 0; r < mv; r++) {
+        float *cr = c + (size_t)r * ldc;
+        const float *ar = acc + r * stride;
+        if (beta == 0.0f) {
+            for (int j = 0; j < nv; j++) cr[j] = alpha * ar[j];
+        } else {
+            for (int j = 0; j < nv; j++) {
+                float x = alpha * ar[j];
+                float y = beta * cr[j];
+                cr[j] = x + y;
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- scalar path (not x86: fmaf is an instruction there)
 #if !CGEMM_X86
 
@@ -65,24 +91,7 @@ static void kern_scalar(int kc, const float *restrict A, const float *restrict B
                 acc[r][j] = fmaf(av, B[p * S_NR + j], acc[r][j]);
         }
     }
-    if (!(mode & MODE_LAST)) {
-        for (int r = 0; r < S_MR; r++)
-            for (int j = 0; j < S_NR; j++)
-                w[r * ldw + j] = acc[r][j];
-        return;
-    }
-    for (int r = 0; r < mv; r++) {
-        float *cr = c + (size_t)r * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nv; j++) cr[j] = alpha * acc[r][j];
-        } else {
-            for (int j = 0; j < nv; j++) {
-                float x = alpha * acc[r][j];
-                float y = beta * cr[j];
-                cr[j] = x + y;
-            }
-        }
-    }
+    store_tile(&acc[0][0], S_NR, S_MR, S_NR, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
 }
 
 static const struct path_desc path_scalar = {S_MR, S_NR, 64, 256, 1024, kern_scalar, kern_scalar};
@@ -108,7 +117,8 @@ static const struct path_desc path_scalar = {S_MR, S_NR, 64, 256, 1024, kern_sca
 // Inf and NaN give e = NaN, which is neither < 0 nor > 0: s is kept, as is.
 // The sum of two floats' multiples never rounds to 0 unless it is 0, so e ≠ 0
 // implies s ≠ 0. The accumulators hold doubles that are always floats.
-// bench/gemm/check.c and VectorKernelTests compare it with hardware fmaf.
+// bench/gemm/fma_exact.c and ExactFMATests compare it with the hardware fmaf,
+// bench/gemm/check.c the whole kernel with the fmaf rule.
 #define T_SSE __attribute__((target("sse4.2")))
 #define E_MR 4
 #define E_NR 4
@@ -153,23 +163,7 @@ T_SSE static void kern_exact(int kc, const float *restrict A, const float *restr
     for (int r = 0; r < E_MR; r++)
         for (int v = 0; v < E_NR / 2; v++)
             _mm_storel_epi64((__m128i *)&out[r][2 * v], _mm_castps_si128(_mm_cvtpd_ps(acc[r][v])));
-    if (!(mode & MODE_LAST)) {
-        for (int r = 0; r < E_MR; r++)
-            for (int j = 0; j < E_NR; j++) w[r * ldw + j] = out[r][j];
-        return;
-    }
-    for (int r = 0; r < mv; r++) {
-        float *cr = c + (size_t)r * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nv; j++) cr[j] = alpha * out[r][j];
-        } else {
-            for (int j = 0; j < nv; j++) {
-                float x = alpha * out[r][j];
-                float y = beta * cr[j];
-                cr[j] = x + y;
-            }
-        }
-    }
+    store_tile(&out[0][0], E_NR, E_MR, E_NR, w, ldw, c, ldc, alpha, beta, mv, nv, mode);
 }
 
 static const struct path_desc path_exact = {E_MR, E_NR, 64, 256, 1024, kern_exact, kern_exact};

@@ -175,7 +175,7 @@ struct Replay: ParsableCommand {
     @Flag(help: "Compare each output with the recorded one.") var check = false
     @Flag(help: "Pause before each cell.") var step = false
     @Flag(help: "Print only the report, not the cells.") var quiet = false
-    @Flag(help: "Fill in the outputs of a transcript written by hand (only `> command` lines); training cells become nocheck.")
+    @Flag(help: "Fill in the outputs of a transcript written by hand (only `> command` lines); every cell, training included, is checked on replay.")
     var record = false
     @Option(help: "With --record: where the filled-in transcript goes (default: the file itself).") var output: String?
     @ArgumentParser.Argument(help: "Transcript files (Markdown).") var files: [String]

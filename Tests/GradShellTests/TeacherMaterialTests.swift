@@ -26,7 +26,7 @@ final class TeacherMaterialTests: TemporaryDirectoryTestCase {
         > add dense 8 activation=tanh
         > add dense 2 activation=softmax
         > compile loss=sparse_categorical_crossentropy optimizer=adam metrics=accuracy
-        > fit epochs=2 verbose=0
+        > fit epochs=2
         > summary
         ```
 
@@ -44,7 +44,7 @@ final class TeacherMaterialTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(report.passed, report.failures.joined())
         let byCommand = Dictionary(filled.entries.map { ($0.command, $0) }, uniquingKeysWith: { a, _ in a })
         XCTAssertEqual(byCommand["data xor n=120"]?.output, "xor: train 120 × 2  test 24   (2 classes)")
-        XCTAssertEqual(byCommand["fit epochs=2 verbose=0"]?.check, false, "training cells become nocheck")
+        XCTAssertEqual(byCommand["fit epochs=2"]?.check, true, "training cells are checked: their bits are the same on every CPU")
         XCTAssertEqual(byCommand["summary"]?.check, true)
         XCTAssertTrue(
             byCommand["summary"]?.output.contains("Total params: 42") ?? false, byCommand["summary"]?.output ?? "")
@@ -62,6 +62,18 @@ final class TeacherMaterialTests: TemporaryDirectoryTestCase {
             try Transcript.load(path), path: path, in: Session(seed: 42, sessionsDirectory: dir + "/s"), check: true)
         XCTAssertTrue(again.passed, again.failures.joined(separator: "\n"))
         XCTAssertGreaterThan(again.checked, 5)
+        // The training cell's numbers are compared: its loss changed fails the replay.
+        let fitOutput = try XCTUnwrap(byCommand["fit epochs=2"]?.output)
+        let loss = try XCTUnwrap(fitOutput.firstMatch(of: #/loss: (\d\.\d+)/#)).1
+        // Its first decimal, so that the change is well beyond the default tolerance (1e-3 relative).
+        var digits = Array(loss)
+        digits[2] = digits[2] == "9" ? "1" : "9"
+        let tampered = String(digits)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "loss: \(loss)", with: "loss: \(tampered)").utf8).write(to: URL(fileURLWithPath: path))
+        let changed = Replayer.replay(
+            try Transcript.load(path), path: path, in: Session(seed: 42, sessionsDirectory: dir + "/s"), check: true)
+        XCTAssertFalse(changed.passed, "a training cell whose loss differs must fail --check")
     }
 
     func testTutorialOpenTakesAPathAndAnExportAfterItKeepsTheProse() throws {

@@ -109,14 +109,11 @@ public enum Replayer {
         }
     }
 
-    /// Commands whose output depends on training (timings aside): `replay --record`
-    /// marks their cells `nocheck`, as the tutorials do, and their claims go in `expect` lines.
-    static let trainingCommands: Set<String> = ["fit", "train", "search", "try", "compare", "pretrain", "lr_find"]
-
     /// Runs a transcript written by hand (only `> command` lines) and fills in
-    /// every output: prose and cell flags are kept, training cells without
-    /// flags of their own become `nocheck`. Writes go to a scratch folder as in
-    /// any replay; the caller writes the returned transcript.
+    /// every output: prose and cell flags are kept. Training cells are checked
+    /// like any other: a seeded training gives the same bits on every CPU and
+    /// kernel path, so its numbers are as fixed as a summary's. Writes go to a
+    /// scratch folder as in any replay; the caller writes the returned transcript.
     public static func record(_ t: Transcript, path: String, in session: Session) -> (Transcript, ReplayReport) {
         var report = ReplayReport(path: path)
         var out = t
@@ -132,8 +129,6 @@ public enum Replayer {
                     report.failures.append("\(path):\(e.line): expectation failed\n  > \(e.command)\n  \(cell.output)")
                 }
                 e.output = cell.output
-                let flagged = e.relativeTolerance != nil || e.absoluteTolerance != nil
-                if e.check && !flagged && trainingCommands.contains(firstWord) { e.check = false }
                 out.items[i] = .cell(e)
             }
         }

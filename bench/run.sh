@@ -22,6 +22,8 @@
 #                       QUICK: $TMPDIR/gradlab-bench-quick, so no result is overwritten)
 #   STRICT=1            also exit 1 when a target is missed (full runs)
 #   KEEP=1              keep the raw run directory (printed at the end)
+#   LOAD=0              skip bench/load.sh (W1, W5 with 0-2 busy processes against
+#                       gradlab held to one core; writes DATE-load.md next to DATE.md)
 #   QUIET_WAIT=60       before each segment (floor, gradlab, each peer) wait up to this many
 #                       seconds for other processes to use < QUIET_PCT (default 15) % of the
 #                       CPUs; what was seen is recorded and reported (QUICK: 0)
@@ -323,6 +325,17 @@ REPORT_ARGS=(--work "$WORK" --out "$OUT" --peers "$PEERS" --workloads "$WORKLOAD
 for n in "${NOTES[@]}"; do REPORT_ARGS+=(--note "$n"); done
 python3 "$HERE/report.py" "${REPORT_ARGS[@]}"
 rc=$?
+# The machine shared: gradlab against itself on one core, with busy processes
+# (bench/load.sh; LOAD=0 skips it). QUICK: one run each, no target.
+if [ "${LOAD:-1}" = 1 ] && [ "$GRADLAB" != none ] && [ "$rc" = 0 ]; then
+  log "shared machine: W1 and W5 with 0, 1, 2 busy processes (bench/load.sh)"
+  LOAD_OUT="$OUT/$(date +%F)-load.md"
+  if [ "$QUICK" = 1 ]; then
+    STRICT=0 bash "$HERE/load.sh" "$GRADLAB" "$SESS" "$LOAD_OUT" 1 > /dev/null || rc=1
+  else
+    bash "$HERE/load.sh" "$GRADLAB" "$SESS" "$LOAD_OUT" "$REPEAT" || rc=1
+  fi
+fi
 if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then
   log "raw runs kept in $WORK"
 else

@@ -9,8 +9,10 @@ import Synchronization
 /// a bit of the result. Per key, the first calls time both ways and later
 /// calls take the faster, re-measured after `probeEvery` calls (sooner after
 /// choosing one core, `probeSoon`, so a one-off stall does not stick) because a
-/// shared machine's load changes. `Tuning.twoCores` (`GRADLAB_PARALLEL`)
-/// forces either way.
+/// shared machine's load changes. Over all keys, `ContentionWatch` keeps
+/// everything on one core for a while when another process is using the
+/// cores, which a probe of a few calls does not see. `Tuning.twoCores`
+/// (`GRADLAB_PARALLEL`) forces either way.
 final class TwoCoreRunner: @unchecked Sendable {
     static let shared = TwoCoreRunner()
 
@@ -88,20 +90,40 @@ final class TwoCoreRunner: @unchecked Sendable {
         job = b
         let n = posted.add(1, ordering: .sequentiallyConsistent).newValue
         if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+        let t0 = DispatchTime.now().uptimeNanoseconds
         a()
         if help && taken.compareExchange(expected: n - 1, desired: n, ordering: .sequentiallyConsistent).exchanged {
             b()   // the worker has not started it: do it here
         } else {
+            let t1 = DispatchTime.now().uptimeNanoseconds
             while finished.load(ordering: .sequentiallyConsistent) != n {}
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            if help { contention.observeWait(at: t2, own: t1 - t0, waited: t2 - t1) }
         }
         job = nil
     }
 
+    private var contention = ContentionWatch()
+
+    private static func threadCPUTime() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
 
     /// Runs `first` here and `second` one after the other or side by side on
     /// the worker, whichever the timings for `key` say is faster. The two must
     /// write disjoint memory and not call back into the splitter.
     func run(_ key: Key, _ first: () -> Void, _ second: @escaping () -> Void) {
+        if Tuning.twoCores == nil && TwoCoreRunner.available {
+            let now = DispatchTime.now().uptimeNanoseconds
+            contention.observeShare(at: now, cpu: TwoCoreRunner.threadCPUTime)
+            if contention.oneCore(at: now) {
+                first()
+                second()
+                return
+            }
+        }
         var choice = choices[key] ?? Choice()
         let parallel: Bool
         let probing = choice.calls >= choice.probeAt && choice.calls < choice.probeAt + 6

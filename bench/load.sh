@@ -17,9 +17,9 @@ trap 'stop_hogs; rm -rf "$WORK"' EXIT
 epoch2() {  # epoch2 MODE SESSION -> seconds of the second epoch, or "fail"
   local t
   if [ "$1" = one ]; then
-    t=$(GRADLAB_PARALLEL=0 "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
+    t=$(GRADLAB_PARALLEL=0 timeout 600 "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
   else
-    t=$(env -u GRADLAB_PARALLEL "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
+    t=$(env -u GRADLAB_PARALLEL timeout 600 "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
   fi
   echo "${t:-fail}"
 }

@@ -14,13 +14,10 @@ hogs=()
 stop_hogs() { for p in "${hogs[@]}"; do kill "$p" 2>/dev/null; done; hogs=(); }
 trap 'stop_hogs; rm -rf "$WORK"' EXIT
 
-epoch2() {  # epoch2 MODE SESSION -> seconds of the second epoch, or "fail"
-  local t
-  if [ "$1" = one ]; then
-    t=$(GRADLAB_PARALLEL=0 timeout 600 "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
-  else
-    t=$(env -u GRADLAB_PARALLEL timeout 600 "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
-  fi
+epoch2() {  # epoch2 auto|one SESSION -> seconds of the second epoch, or "fail"
+  local mode=(-u GRADLAB_PARALLEL) t
+  [ "$1" = one ] && mode=(GRADLAB_PARALLEL=0)
+  t=$(env "${mode[@]}" timeout 600 "$GRADLAB" --timings < "$2" 2>&1 >/dev/null | awk -F'seconds=' '/^timing fit epoch=/ {s=$2} END {print s}')
   echo "${t:-fail}"
 }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "fail"; else if (NR % 2) print v[(NR+1)/2]; else printf "%.6f\n", (v[NR/2]+v[NR/2+1])/2}'; }
@@ -48,7 +45,7 @@ for w in w1 w5; do
     stop_hogs
     a=$(grep -v fail "$WORK/auto" | median); o=$(grep -v fail "$WORK/one" | median)
     if [ "$a" = fail ] || [ "$o" = fail ]; then
-      echo "[load] $w with $h busy: a run failed" >&2; rm -rf "$WORK"; exit 2
+      echo "[load] $w with $h busy: a run failed" >&2; exit 2
     fi
     if [ "$h" = 0 ]; then target=0.8; else target=1.1; fi
     ratio=$(awk -v a="$a" -v o="$o" 'BEGIN {printf "%.2f", a / o}')

@@ -14,13 +14,14 @@ public enum Parallel {
         case optimizerUpdate, dropout
     }
 
-    /// `body(lo, hi)` over [0, count), as [0, h) and [h, count) with h a multiple of `granule`.
+    /// `body(lo, hi)` over [0, count), as [h, count) here and [0, h) on the worker, h a multiple of `granule`.
     /// `body` must write only its own range.
     public static func halves(_ count: Int, granule: Int = 8, elementsPerItem: Int = 1, kind: Work,
                               _ body: @escaping (_ lo: Int, _ hi: Int) -> Void) {
         guard count * elementsPerItem >= minimumElements, count >= 2 * granule else { body(0, count); return }
+        // The main thread, which starts first, takes the larger part (see `GemmSplitter`).
         let h = (count / 2) / granule * granule
-        TwoCoreRunner.shared.run(.elementwise(kind, count: count, perItem: elementsPerItem), { body(0, h) }, { body(h, count) })
+        TwoCoreRunner.shared.run(.elementwise(kind, count: count, perItem: elementsPerItem), { body(h, count) }, { body(0, h) })
     }
 
     /// `body(range)` over items of the given sizes, as two ranges of items

@@ -61,12 +61,13 @@ static void *worker(void *arg) {
 static void gemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                  float *c, int ldc) {
     if (threads > 1 && (long)m * n * k >= split_work && n >= 32) {
-        int left = (n / 2 + 4) / 8 * 8, right = n - left;   // as GemmSplitter: the multiple of 8 nearest n / 2
-        pending = (struct job){ta, tb, m, right, k, a, lda, tb ? b + (size_t)left * ldb : b + left, ldb,
-                               c + left, ldc};
+        // as GemmSplitter: the worker takes the left columns up to the multiple of 8 at or
+        // below n / 2, this thread (which starts first) the rest
+        int left = (n / 2) / 8 * 8, right = n - left;
+        pending = (struct job){ta, tb, m, left, k, a, lda, b, ldb, c, ldc};
         int g = atomic_load(&generation) + 1;
         atomic_store_explicit(&generation, g, memory_order_release);
-        cgemm_sgemm(ta, tb, m, left, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+        cgemm_sgemm(ta, tb, m, right, k, 1.0f, a, lda, tb ? b + (size_t)left * ldb : b + left, ldb, 0.0f, c + left, ldc);
         while (atomic_load_explicit(&done, memory_order_acquire) != g) __builtin_ia32_pause();
     } else {
         cgemm_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);

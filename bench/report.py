@@ -273,8 +273,24 @@ def previous_reference(results_dir, today_name):
     return best
 
 
-def evaluate(data, peers, workloads, quick, reference):
+def accuracy_means(doc):
+    """W1's multi-seed means from bench/accuracy.sh's JSON, or None when it lacks gradlab or
+    every Keras backend: {"gradlab": mean, "keras": best Keras mean, "keras_backend": which,
+    "n_gradlab": seeds, "n_keras": seeds}."""
+    if not doc:
+        return None
+    means, n = doc.get("means") or {}, doc.get("n") or {}
+    keras = {fw: means[fw] for fw in ("keras-tf", "keras-jax") if isinstance(means.get(fw), (int, float))}
+    if not isinstance(means.get("gradlab"), (int, float)) or not keras:
+        return None
+    best = max(keras, key=keras.get)
+    return {"gradlab": means["gradlab"], "keras": keras[best], "keras_backend": best,
+            "n_gradlab": n.get("gradlab"), "n_keras": n.get(best)}
+
+
+def evaluate(data, peers, workloads, quick, reference, accuracy=None):
     rows = []
+    seeds_acc = accuracy_means(accuracy)
     peer_val = lambda w, key: {fw: med(data, fw, w, key) for fw in peers}
 
     def fastest(vals):
@@ -330,6 +346,11 @@ def evaluate(data, peers, workloads, quick, reference):
             target.append(f"≤{limit_floor}× floor")
             checks.append(None if rf is None else rf <= limit_floor)
         ka = keras_acc(w)
+        acc_seeds = None
+        if w == "W1" and seeds_acc is not None:
+            # one seed's 1-epoch accuracy moves by ±0.01: compare the means over seeds
+            acc_seeds = {"accuracy_single_seed": acc, "keras_accuracy_single_seed": ka, "accuracy_means": seeds_acc}
+            acc, ka = seeds_acc["gradlab"], seeds_acc["keras"]
         if w == "W1":
             target.append("acc ≥ Keras−0.01")
             checks.append(None if acc is None or ka is None else acc >= ka - 0.01)
@@ -354,6 +375,8 @@ def evaluate(data, peers, workloads, quick, reference):
                      "floor_gflops": gf(floor), "floor_pct_peak": pct(floor),
                      "floor_candidates": cands, "floor_fastest_candidate": fastest_cand,
                      "target": ", ".join(target), "checks": checks})
+        if acc_seeds:
+            rows[-1].update(acc_seeds)
 
     if "W2" in workloads:
         g = med(data, "gradlab", "W2", "interactive_seconds")
@@ -470,6 +493,10 @@ def table(rows, peers):
         acc = ""
         if r.get("accuracy") is not None or r.get("keras_accuracy") is not None:
             acc = f"{fmt(r.get('accuracy'), digits=4)} / {fmt(r.get('keras_accuracy'), digits=4)}"
+            m = r.get("accuracy_means")
+            if m:
+                ng, nk = m.get("n_gradlab"), m.get("n_keras")
+                acc += f" (mean of {ng} seeds)" if ng == nk else f" (means of {ng} / {nk} seeds)"
         cells = [f"{r['workload']} {r['metric']}", fmt(r["gradlab"], u, digits)]
         cells += [fmt(r["peers"].get(fw), u, digits) for fw in peers]
         fl = fmt(r.get("floor"), u)
@@ -588,6 +615,8 @@ def main():
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("--no-gradlab", action="store_true", help="peers and floor only")
     ap.add_argument("--note", action="append", default=[], help="a line for the report")
+    ap.add_argument("--accuracy", help="bench/accuracy.sh's JSON: W1's accuracy check compares its "
+                    "multi-seed means (gradlab, best Keras backend) instead of this run's one seed")
     a = ap.parse_args()
 
     peers = [p for p in a.peers.split(",") if p]
@@ -596,11 +625,33 @@ def main():
 
     data, problems, nruns = collect(a.work, peers, workloads)
     problems += harness_problems(data, peers, workloads, nruns, gradlab=not a.no_gradlab)
+    accuracy = None
+    if a.accuracy:
+        try:
+            with open(a.accuracy) as f:
+                accuracy = json.load(f)
+        except (OSError, ValueError) as e:
+            problems.append(f"--accuracy {a.accuracy}: {e}")
+        if accuracy is not None and not isinstance(accuracy, dict):
+            problems.append(f"--accuracy {a.accuracy}: not bench/accuracy.sh's JSON object")
+            accuracy = None
+        if accuracy is not None and bool(accuracy.get("quick")) != a.quick:
+            problems.append(f"--accuracy {a.accuracy}: {'a' if accuracy.get('quick') else 'not a'} QUICK run, "
+                            f"this {'is' if a.quick else 'is not'}: not used")
+            accuracy = None
+        for fl in (accuracy or {}).get("failed") or []:
+            problems.append(f"accuracy (bench/accuracy.sh) {fl.get('framework')} seed {fl.get('seed')}: {fl.get('why')}")
     today = datetime.date.today().isoformat()
     suffix = "-quick" if a.quick else ("-peers-only" if a.no_gradlab else ("" if peers else "-nopeers"))
     reference = None if (peers or a.quick) else previous_reference(a.results_dir, today)
-    rows = evaluate(data, peers, workloads, a.quick, reference)
+    rows = evaluate(data, peers, workloads, a.quick, reference, accuracy)
     info = machine_info(data)
+    acc_note = ""
+    w1_means = next((r["accuracy_means"] for r in rows if r.get("accuracy_means")), None)
+    if w1_means:
+        acc_note = (f" W1: means over seeds 1–{len(accuracy.get('seeds') or [])} "
+                    f"(bench/accuracy.sh, {os.path.splitext(os.path.basename(a.accuracy))[0]}.md; "
+                    f"Keras = {w1_means['keras_backend']}); this run's own seed-42 values are under Per framework.")
 
     title = f"gradlab bench {today}{' (QUICK smoke test)' if a.quick else ''}"
     md = [f"# {title}", "",
@@ -642,7 +693,8 @@ def main():
     md += ["Epoch = the last (2nd) epoch's training steps; W3/W3b = 100 MC Dropout passes over the "
            "10,000 test images; W4 startup = `echo quit | gradlab` wall time vs the peers' import-to-ready; "
            "W4 peak RSS = the W1 session (GNU time) vs the peers' W1 processes. "
-           "Accuracy = test accuracy after the 1st epoch (W3: MC accuracy); Keras = the better backend.", "",
+           "Accuracy = test accuracy after the 1st epoch (W3: MC accuracy); Keras = the better backend."
+           + acc_note, "",
            "## Per framework", "", peer_detail_table(data, peers, workloads), ""]
     if info.get("peer_versions"):
         md += ["Peer versions: " + "; ".join(f"{k}: {v}" for k, v in info["peer_versions"].items()), ""]
@@ -660,7 +712,7 @@ def main():
     with open(json_path, "w") as f:
         json.dump({"date": today, "quick": a.quick, "runs": nruns, "peers": peers, "workloads": workloads,
                    "machine": info, "busy_segments": len(noisy), "segments": len(busy),
-                   "rows": rows, "problems": problems, "raw": raw}, f, indent=1, default=str)
+                   "rows": rows, "problems": problems, "accuracy": accuracy, "raw": raw}, f, indent=1, default=str)
     print(f"wrote {md_path} and {json_path}", file=sys.stderr)
 
     if problems:

@@ -86,10 +86,15 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// An independent tensor with the same shape and values.
-    public func copy() -> Tensor {
-        let t = Tensor(zeros: shape)
-        t.data.update(from: data, count: count)
-        return t
+    public func copy() -> Tensor { Tensor(copying: self) }
+
+    private init(copying other: Tensor) {
+        shape = other.shape
+        count = other.count
+        capacity = max(other.count, 1)
+        data = .allocate(capacity: capacity)
+        data.initialize(from: other.data, count: other.count)
+        if capacity > count { data[count] = 0 }
     }
 
     /// Overwrites this tensor with `other`'s shape and values.

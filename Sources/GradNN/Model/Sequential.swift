@@ -211,6 +211,15 @@ public final class Sequential {
     /// A copy of every variable's value, in order (for rollback and best-weights).
     public func snapshot() -> [Tensor] { parameters.map { $0.value.copy() } }
 
+    /// `snapshot()` into the tensors of an earlier one, when it has one per
+    /// parameter (the training loop's checkpoints: no allocation per checkpoint).
+    public func snapshot(reusing earlier: [Tensor]) -> [Tensor] {
+        let ps = parameters
+        guard earlier.count == ps.count else { return snapshot() }
+        for (p, t) in zip(ps, earlier) { t.assign(p.value) }
+        return earlier
+    }
+
     /// Restores values taken by `snapshot()`.
     public func restore(_ values: [Tensor]) {
         for (p, v) in zip(parameters, values) where p.value.count == v.count { p.value.assign(v) }

@@ -94,7 +94,7 @@ extension Sequential {
             var checkpoint = (step: 0, weights: snapshot(), optimizer: optimizer.saveState(), rng: rng)
             for s in 0..<steps {
                 if s > 0 && s % FlightRecorder.checkpointEvery == 0 {
-                    checkpoint = (s, snapshot(), optimizer.saveState(), rng)
+                    checkpoint = (s, snapshot(reusing: checkpoint.weights), optimizer.saveState(reusing: checkpoint.optimizer), rng)
                 }
                 let lo = s * bs, hi = min(n, lo + bs)
                 order.withUnsafeBufferPointer { idx in

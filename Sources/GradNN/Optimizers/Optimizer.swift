@@ -94,6 +94,22 @@ public final class Optimizer {
               ruleScalars: ruleScalars, learningRate: learningRate)
     }
 
+    /// `saveState()` into the tensors of an earlier state where they match
+    /// (the training loop's checkpoints: no allocation per checkpoint).
+    public func saveState(reusing earlier: State) -> State {
+        var kept = earlier.slots
+        for (id, tensors) in slots {
+            if let old = kept[id], old.count == tensors.count {
+                for (t, o) in zip(tensors, old) { o.assign(t) }
+            } else {
+                kept[id] = tensors.map { $0.copy() }
+            }
+        }
+        if kept.count != slots.count { kept = kept.filter { slots[$0.key] != nil } }
+        return State(slots: kept, iterations: iterations, clippedSteps: clippedSteps,
+                     ruleScalars: ruleScalars, learningRate: learningRate)
+    }
+
     public func restoreState(_ s: State) {
         slots = s.slots.mapValues { $0.map { $0.copy() } }
         iterations = s.iterations

@@ -185,24 +185,6 @@ public enum Activation: Equatable, Sendable {
         backwardElementwise(y, g, rows * cols, rows: rows, cols: cols)
     }
 
-    /// `backward` on the columns `columns` of every row only (element-wise
-    /// activations): each element as the whole pass computes it.
-    public func backward(input x: UnsafePointer<Float>?, output y: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                         rows: Int, cols: Int, columns: Range<Int>) {
-        precondition(isElementwise, "\(name) is not element-wise")
-        precondition(!needsInput || x != nil, "\(name)'s derivative needs the input")
-        for r in 0..<rows {
-            let at = r * cols + columns.lowerBound
-            switch self {
-            case .linear: return
-            case .silu, .gelu, .mish:
-                for i in at..<(at + columns.count) { g[i] *= derivative(x: x![i], y: y[i]) }
-            default:
-                backwardElementwise(y + at, g + at, columns.count, rows: 1, cols: columns.count)
-            }
-        }
-    }
-
     /// f(x) for the activations computed one value at a time.
     func value(_ x: Float) -> Float {
         switch self {

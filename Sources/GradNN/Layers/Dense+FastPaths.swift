@@ -14,51 +14,19 @@ extension Dense {
     }
 
     public func backward(preActivationGradient dz: Tensor, rate: Float, needsInputGradient: Bool) -> Tensor {
-        backward(preActivationGradient: dz, rate: rate, needsInputGradient: needsInputGradient, biasSummed: false, inputEpilogue: nil)
-    }
-
-    /// `biasSummed` and `inputEpilogue` as in the plain backward pass.
-    func backward(preActivationGradient dz: Tensor, rate: Float, needsInputGradient: Bool, biasSummed: Bool,
-                  inputEpilogue: ((Range<Int>) -> Void)?) -> Tensor {
         guard let x = lastInput else { return inputGradient }
         let n = dz.rows
         // dx needs the old kernel: compute it first, then update in place.
         if needsInputGradient {
             inputGradient.resize([n, x.columns])
-            BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient, epilogue: inputEpilogue)
+            BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
         }
         BLAS.matmul(x, transposeA: true, dz, into: kernel.value, alpha: -rate, beta: 1)
         if let b = bias {
-            if !biasSummed { Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data) }
+            Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data)
             Vectorized.axpy(b.value.data, b.gradient.data, units, scale: -rate)
         }
         return inputGradient
-    }
-
-    /// Whether `formPreGradient` can turn this layer's dL/dy into dz range by
-    /// range of columns, inside the product of the layer above that computes
-    /// dL/dy: an element-wise activation, and no activity penalty to add to
-    /// dL/dy first.
-    var formsPreGradientByColumns: Bool {
-        isBuilt && activation.isElementwise && activityRegularizer == nil && lastInput != nil
-    }
-
-    /// What `preActivationGradient` and the bias gradient's Σ dz do, for the
-    /// columns `columns` of `g` (dL/dy, [rows, units]) only: dz into
-    /// `preGradient` (sized by `preparePreGradient`) and Σ dz of those
-    /// columns. Every element and every column's sum is the one the whole
-    /// pass computes (element-wise kernels; sums over rows in row order).
-    func formPreGradient(from g: UnsafePointer<Float>, rows n: Int, columns: Range<Int>) {
-        let dz = preGradient.data, lo = columns.lowerBound
-        for r in 0..<n { (dz + r * units + lo).update(from: g + r * units + lo, count: columns.count) }
-        activation.backward(input: activation.needsInput ? UnsafePointer(preActivation.data) : nil, output: output.data,
-                            gradient: dz, rows: n, cols: units, columns: columns)
-        if let b = bias { Vectorized.columnSums(dz, rows: n, cols: units, columns: columns, into: b.gradient.data) }
-    }
-
-    func preparePreGradient(rows: Int) -> Tensor {
-        preGradient.resize([rows, units])
-        return preGradient
     }
 
     /// The backward pass when the input is a normalization's `x̂·γ + β` whose

@@ -118,23 +118,15 @@ public final class Dense: ActivatedLayer {
     }
 
     public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool) -> Tensor {
-        backward(preActivationGradient: dz, needsInputGradient: needsInputGradient, biasSummed: false, inputEpilogue: nil)
-    }
-
-    /// `biasSummed`: the bias gradient already holds Σ dz (`formPreGradient`);
-    /// `inputEpilogue` runs on each range of the input gradient's columns as
-    /// its product computes them (see `BLAS.gemm`).
-    func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool, biasSummed: Bool,
-                  inputEpilogue: ((Range<Int>) -> Void)?) -> Tensor {
         guard let x = lastInput else { return inputGradient }
         let n = dz.rows
         if kernel.trainable || needsInputGradient || bias?.trainable == true {
             BLAS.matmul(x, transposeA: true, dz, into: kernel.gradient)
         }
-        if let b = bias, !biasSummed { Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data) }
+        if let b = bias { Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data) }
         guard needsInputGradient else { return inputGradient }
         inputGradient.resize([n, x.columns])
-        BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient, epilogue: inputEpilogue)
+        BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
         return inputGradient
     }
 

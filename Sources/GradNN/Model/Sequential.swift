@@ -132,31 +132,10 @@ public final class Sequential {
         // No update from a step whose loss is not finite.
         let rate = value.isFinite ? sgdRate : nil
         var g = lossGradient
-        // The dense layer whose dz (and Σ dz) the input-gradient product of the layer above
-        // formed range by range of columns (see `formingBelow`).
-        var formed: Dense?
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             let needsInput = i > plan.firstTrainable
             let fromPreActivation = i == layers.count - 1 && plan.fusesOutput
             let layerRate = plan.fusedSGDLayers.contains(i) ? rate : nil
-            if let dense = layers[i] as? Dense, i != plan.foldAt, dense.activityRegularizer == nil,
-               formed === dense || formingBelow(i, plan: plan, watched: watch != nil) != nil {
-                let summed = formed === dense
-                let dz = summed ? dense.preGradient : fromPreActivation ? g : dense.preActivationGradient(g)
-                formed = needsInput ? formingBelow(i, plan: plan, watched: watch != nil) : nil
-                var epilogue: ((Range<Int>) -> Void)?
-                if let below = formed {
-                    let n = dz.rows, source = dense.inputGradient
-                    _ = below.preparePreGradient(rows: n)
-                    epilogue = { columns in below.formPreGradient(from: source.data, rows: n, columns: columns) }
-                }
-                g = layerRate.map { dense.backward(preActivationGradient: dz, rate: $0, needsInputGradient: needsInput,
-                                                   biasSummed: summed, inputEpilogue: epilogue) }
-                    ?? dense.backward(preActivationGradient: dz, needsInputGradient: needsInput, biasSummed: summed, inputEpilogue: epilogue)
-                if !needsInput { break }
-                continue
-            }
-            formed = nil
             // Keras adds the activity penalty to the loss: its gradient joins dL/d(output) before
             // the layer's backward pass (whichever it is: plain, fused SGD or folded; never fused
             // with the loss, see `fusesOutput`).
@@ -189,21 +168,6 @@ public final class Sequential {
         }
         return (value, penalty, correct, nil)
     }
-
-    /// The dense layer below layer `i` (a dense layer too) whose dz the
-    /// product computing layer i's input gradient may form as it goes, on the
-    /// thread that computed each range of columns (`Dense.formPreGradient`):
-    /// not a folded layer, not while a `StepWatch` reads every gradient.
-    func formingBelow(_ i: Int, plan: TrainingPlan, watched: Bool) -> Dense? {
-        guard allowFormedPreGradients, !watched, i > plan.firstTrainable, i - 1 != plan.foldAt,
-              layers[i] is Dense, let below = layers[i - 1] as? Dense, below.formsPreGradientByColumns else { return nil }
-        return below
-    }
-
-    /// Whether the input-gradient product of a dense layer may form the dz
-    /// of a dense layer below it (`formingBelow`). Tests turn it off to
-    /// compare with the reference path.
-    public var allowFormedPreGradients = true
 
     /// Whether a dense layer right after the first trainable layer, a
     /// BatchNormalization, may compute that layer's dγ and dβ itself instead

@@ -9,14 +9,8 @@ import GradTensor
 final class CheckpointReuseTests: XCTestCase {
     func testReusedCheckpointHoldsItsMomentAndRestoresIt() throws {
         var rng = RandomGenerator(seed: 11)
-        let d = try Synthetic.moons.generate(n: 400, noise: 0.1, rng: &rng).withValidation(last: 100)
-        let m = Sequential()
-        try m.add(Dense(units: 8, activation: .relu), rng: &rng)
-        try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
-        try m.build(inputShape: [2], rng: &rng)
-        m.loss = .sparseCategoricalCrossentropy
-        let opt = Optimizer(rule: Nadam(), learningRate: 0.01)
-        m.optimizer = opt
+        let (m, d) = try smallMoonsModel(n: 400, validation: 100, hidden: 8, rule: Nadam(), learningRate: 0.01, rng: &rng)
+        let opt = m.optimizer!
         func epoch() { _ = m.fit(train: d.train, validation: nil, options: FitOptions(epochs: 1, batchSize: 16), rng: &rng) }
         func slotValues() -> [[Float]] { m.parameters.flatMap { opt.slots(of: $0).map(\.array) } }
 

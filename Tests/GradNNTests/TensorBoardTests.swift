@@ -47,13 +47,7 @@ final class TensorBoardTests: XCTestCase {
 
     func testFitWritesTrainAndValidationEventFiles() throws {
         var rng = RandomGenerator(seed: 1)
-        let d = try Synthetic.moons.generate(n: 200, noise: 0.1, rng: &rng).withValidation(last: 40)
-        let m = Sequential()
-        try m.add(Dense(units: 4, activation: .relu), rng: &rng)
-        try m.add(Dense(units: 2, activation: .softmax), rng: &rng)
-        try m.build(inputShape: [2], rng: &rng)
-        m.loss = .sparseCategoricalCrossentropy
-        m.optimizer = Optimizer(rule: SGD(), learningRate: 0.1)
+        let (m, d) = try smallMoonsModel(n: 200, validation: 40, hidden: 4, rule: SGD(), learningRate: 0.1, rng: &rng)
         let tb = TensorBoard(logDir: dir, histogramFreq: 1, updateFreq: .steps(2))
         try tb.open()
         _ = m.fit(

@@ -107,7 +107,8 @@ struct Shell: ParsableCommand {
             print("your last session: " + last.line)
             let answer = LineEditor.readLine(prompt: "resume it? [Y/n] ")
             Autosave.markOffered(last.folder)
-            if let a = answer?.trimmingCharacters(in: .whitespaces).lowercased(), a.isEmpty || a.hasPrefix("y") {
+            // `resume`, the command the banner names, is a yes too.
+            if let a = answer?.trimmingCharacters(in: .whitespaces).lowercased(), a.isEmpty || a.hasPrefix("y") || a == "resume" {
                 session.run("resume \"\(last.folder)\"")
             } else if answer != nil {
                 print("(`resume` brings it back later)")

@@ -447,6 +447,14 @@ t_resume() {
     wait_for s3 '^resumed sessions/autosave/' 10 || why "accepting the offer did not resume:" "$(visible s3)" || return 1
     wait_prompt s3 >/dev/null || why "no prompt after resuming" || return 1
     stop_shell s3
+    # Answering with the command the banner names resumes too.
+    start_shell s4 || return 1
+    wait_for s4 'resume it\? \[Y/n\]' 5 || why "no offer on the fourth start:" "$(visible s4)" || return 1
+    type_text s4 resume || return 1
+    tm send-keys -t s4 Enter
+    wait_for s4 '^resumed sessions/autosave/' 10 || why "answering 'resume' did not resume:" "$(visible s4)" || return 1
+    wait_prompt s4 >/dev/null || why "no prompt after resuming" || return 1
+    stop_shell s4
 }
 
 # People press Ctrl-C several times to stop training: the presses that land

@@ -279,13 +279,12 @@ def accuracy_means(doc):
     "n_gradlab": seeds, "n_keras": seeds}."""
     if not doc:
         return None
-    means, n = doc.get("means") or {}, doc.get("n") or {}
-    keras = {fw: means[fw] for fw in ("keras-tf", "keras-jax") if isinstance(means.get(fw), (int, float))}
-    if not isinstance(means.get("gradlab"), (int, float)) or not keras:
+    # accuracy.sh has chosen the best Keras backend already (its "target"): one place for that choice
+    t, n = doc.get("target") or {}, doc.get("n") or {}
+    g, k, best = t.get("gradlab_mean"), t.get("best_keras_mean"), t.get("best_keras")
+    if not isinstance(g, (int, float)) or not isinstance(k, (int, float)) or not best:
         return None
-    best = max(keras, key=keras.get)
-    return {"gradlab": means["gradlab"], "keras": keras[best], "keras_backend": best,
-            "n_gradlab": n.get("gradlab"), "n_keras": n.get(best)}
+    return {"gradlab": g, "keras": k, "keras_backend": best, "n_gradlab": n.get("gradlab"), "n_keras": n.get(best)}
 
 
 def evaluate(data, peers, workloads, quick, reference, accuracy=None):

@@ -62,26 +62,90 @@ final class TwoCoreRunner: @unchecked Sendable {
         var all = sigset_t()
         sigfillset(&all)
         pthread_sigmask(SIG_BLOCK, &all, nil)
+        workerThread = pthread_self()
         var seen = 0
         while true {
             // Spin for up to `idleSpin` after the last job: waking a sleeping thread (and, on a
             // virtual machine, its idle CPU) can take longer than a whole product.
             var spins = 0
             var since = DispatchTime.now().uptimeNanoseconds
-            while posted.load(ordering: .sequentiallyConsistent) == seen {
+            while posted.load(ordering: .sequentiallyConsistent) == seen && !backgroundWaiting {
                 spins += 1
                 if spins & 4095 == 0 && DispatchTime.now().uptimeNanoseconds - since > TwoCoreRunner.idleSpin {
                     sleeping.store(true, ordering: .sequentiallyConsistent)
-                    if posted.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                    if posted.load(ordering: .sequentiallyConsistent) == seen && !backgroundWaiting { wake.wait() }
                     sleeping.store(false, ordering: .sequentiallyConsistent)
                     since = DispatchTime.now().uptimeNanoseconds
                 }
             }
-            seen = posted.load(ordering: .sequentiallyConsistent)
+            if runOneBackgroundJob() { continue }
+            let p = posted.load(ordering: .sequentiallyConsistent)
+            if p == seen { continue }
+            seen = p
             guard taken.compareExchange(expected: seen - 1, desired: seen, ordering: .sequentiallyConsistent).exchanged else { continue }
             job?()
             finished.store(seen, ordering: .sequentiallyConsistent)
         }
+    }
+
+    // Background jobs (`Background`): posted in order by the main thread into a ring, each
+    // run once by whichever thread claims it (`backgroundTaken` from i to i + 1): the worker,
+    // or the main thread when it comes to wait for them. Only the main thread posts, and it
+    // waits for all of them before it splits anything, so a split never waits behind them.
+    static let backgroundSlots = 64
+    private let backgroundRing = UnsafeMutablePointer<(() -> Void)?>.allocate(capacity: TwoCoreRunner.backgroundSlots)
+    private let backgroundPosted = Atomic<Int>(0)
+    private let backgroundTaken = Atomic<Int>(0)
+    private let backgroundFinished = Atomic<Int>(0)
+    /// Jobs whose closures the main thread has released (main thread only).
+    private var backgroundReleased = 0
+    private nonisolated(unsafe) var workerThread: pthread_t? = nil
+
+    private var backgroundWaiting: Bool {
+        backgroundTaken.load(ordering: .sequentiallyConsistent) != backgroundPosted.load(ordering: .sequentiallyConsistent)
+    }
+
+    /// Claims and runs the oldest background job nobody has started; false when there is none.
+    private func runOneBackgroundJob() -> Bool {
+        let t = backgroundTaken.load(ordering: .sequentiallyConsistent)
+        guard t != backgroundPosted.load(ordering: .sequentiallyConsistent) else { return false }
+        guard backgroundTaken.compareExchange(expected: t, desired: t + 1, ordering: .sequentiallyConsistent).exchanged else { return true }
+        backgroundRing[t % TwoCoreRunner.backgroundSlots]!()
+        backgroundFinished.add(1, ordering: .sequentiallyConsistent)
+        return true
+    }
+
+    /// Whether the worker may take background work now: two cores are allowed and no other
+    /// process is taking the second one (`ContentionWatch`).
+    private var backgroundOnWorker: Bool {
+        if let f = Tuning.twoCores { return f && TwoCoreRunner.available }
+        guard TwoCoreRunner.available else { return false }
+        let now = DispatchTime.now().uptimeNanoseconds
+        contention.observeShare(at: now, cpu: TwoCoreRunner.threadCPUTime)
+        return !contention.oneCore(at: now)
+    }
+
+    /// Runs `job` on the worker while the caller goes on, or here and now when one
+    /// core is in use. Main thread only; `waitForBackground` before using what it writes.
+    func post(_ job: @escaping () -> Void) {
+        guard backgroundOnWorker else { job(); return }
+        if !started { startWorker() }
+        let n = backgroundPosted.load(ordering: .sequentiallyConsistent)
+        if n - backgroundReleased >= TwoCoreRunner.backgroundSlots { waitForBackground() }
+        backgroundRing.advanced(by: n % TwoCoreRunner.backgroundSlots).initialize(to: job)
+        backgroundPosted.store(n + 1, ordering: .sequentiallyConsistent)
+        if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+    }
+
+    /// Returns when every posted background job has run, running those not yet started here.
+    func waitForBackground() {
+        let n = backgroundPosted.load(ordering: .sequentiallyConsistent)
+        guard backgroundReleased != n else { return }
+        while runOneBackgroundJob() {}
+        while backgroundFinished.load(ordering: .sequentiallyConsistent) != n {}
+        // The closures (and what they hold) are released here, by the thread that posted them.
+        for i in backgroundReleased..<n { backgroundRing.advanced(by: i % TwoCoreRunner.backgroundSlots).deinitialize(count: 1) }
+        backgroundReleased = n
     }
 
     /// `help: false` waits for the worker to run `b` (to wake it up).
@@ -115,6 +179,13 @@ final class TwoCoreRunner: @unchecked Sendable {
     /// the worker, whichever the timings for `key` say is faster. The two must
     /// write disjoint memory and not call back into the splitter.
     func run(_ key: Key, _ first: () -> Void, _ second: @escaping () -> Void) {
+        if let w = workerThread, pthread_equal(w, pthread_self()) != 0 {
+            // From a background job: the worker is this thread.
+            first()
+            second()
+            return
+        }
+        waitForBackground()
         if Tuning.twoCores == nil && TwoCoreRunner.available {
             let now = DispatchTime.now().uptimeNanoseconds
             contention.observeShare(at: now, cpu: TwoCoreRunner.threadCPUTime)

@@ -33,7 +33,7 @@ final class NadamKernelTests: XCTestCase {
                     cgemm_set_path(path)
                     let (wt, gt) = (Tensor(shape: [n], values: w0), Tensor(shape: [n], values: g0))
                     let slots = [Tensor(shape: [n], values: m0), Tensor(shape: [n], values: v0)]
-                    rule.apply(c, weights: wt.data, gradient: gt.data, slots: slots, count: n)
+                    rule.apply(c, weights: wt.data, gradient: gt.data, slots: slots, offset: 0, count: n)
                     XCTAssertEqual(wt.array.map(\.bitPattern), w.map(\.bitPattern), "weights, path \(path), n \(n), step \(step)")
                     XCTAssertEqual(slots[0].array.map(\.bitPattern), m.map(\.bitPattern), "m, path \(path), n \(n)")
                     XCTAssertEqual(slots[1].array.map(\.bitPattern), v.map(\.bitPattern), "v, path \(path), n \(n)")

@@ -29,6 +29,49 @@ extension Dense {
         return inputGradient
     }
 
+    /// The backward pass whose parameter part runs in the background
+    /// (`Background`): the input gradient is computed here, from the kernel
+    /// before its update; then a job computes the kernel and bias gradients
+    /// and moves both with `update` (an optimizer `Step`), on the second core
+    /// while the caller goes on down the model. The job reads the layer's
+    /// input and `dz`, which nothing writes again before `Background.wait()`,
+    /// and writes only this layer's parameters, so the bits are those of
+    /// `backward` followed by the optimizer's update.
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, updatingInBackground update: @escaping (Parameter) -> Void) -> Tensor {
+        backward(preActivationGradient: preActivationGradient(outputGradient), needsInputGradient: needsInputGradient,
+                 updatingInBackground: update)
+    }
+
+    public func backward(preActivationGradient dz: Tensor, needsInputGradient: Bool,
+                         updatingInBackground update: @escaping (Parameter) -> Void) -> Tensor {
+        guard let x = lastInput else { return inputGradient }
+        let n = dz.rows
+        if needsInputGradient {
+            inputGradient.resize([n, x.columns])
+            BLAS.matmul(dz, kernel.value, transposeB: true, into: inputGradient)
+        }
+        let (kernel, bias, units) = (kernel, bias, units)
+        Background.post {
+            BLAS.gemmOnThisThread(m: x.columns, n: units, k: n, x.data, lda: x.columns, transposeA: true,
+                                  dz.data, ldb: units, transposeB: false, kernel.gradient.data, ldc: units)
+            update(kernel)
+            if let b = bias {
+                Vectorized.columnSums(dz.data, rows: n, cols: units, into: b.gradient.data)
+                update(b)
+            }
+        }
+        return inputGradient
+    }
+
+    /// Whether `backward(…updatingInBackground:)` suits this layer for a batch of `rows`:
+    /// its kernel and bias train without regularizers, and its kernel-gradient product is one the
+    /// splitter would leave on one core (a larger one is faster split over both).
+    public func updatesInBackground(rows: Int) -> Bool {
+        guard kernel.trainable, kernel.regularizer == nil, activityRegularizer == nil, let x = lastInput else { return false }
+        if let b = bias, !b.trainable || b.regularizer != nil { return false }
+        return x.columns * units * rows < Tuning.splitWork || units < 32
+    }
+
     /// The backward pass when the input is a normalization's `x̂·γ + β` whose
     /// own input gradient nobody needs: fills (or, with a `rate`, applies by
     /// plain SGD) the kernel and bias gradients and the normalization's dγ and

@@ -115,8 +115,14 @@ public final class Sequential {
     /// plain SGD inside their backward pass, and only when the loss is
     /// finite; nothing else is updated. `watch` stops the step at the first
     /// message it returns (`stopped`).
+    ///
+    /// With `beginUpdate`, which is called once the loss is known to be finite
+    /// and returns the optimizer's step, the plan's background layers are
+    /// moved by that step during the backward pass (see `trainStep`); the
+    /// step's other parameters are the caller's to move.
     public func computeGradients(_ x: Tensor, targets: UnsafePointer<Float>, mode: ForwardMode = .training,
                                  plan given: TrainingPlan? = nil, sgdRate: Float? = nil, watch: StepWatch? = nil,
+                                 beginUpdate: (() -> Optimizer.Step)? = nil,
                                  rng: inout RandomGenerator) -> (loss: Float, penalty: Float, correct: Int, stopped: String?) {
         guard let loss else { return (.nan, 0, 0, nil) }
         let plan = given ?? self.plan()
@@ -131,6 +137,8 @@ public final class Sequential {
         if watch != nil && !value.isFinite { return (value, 0, correct, "the loss") }
         // No update from a step whose loss is not finite.
         let rate = value.isFinite ? sgdRate : nil
+        let step = value.isFinite && !plan.backgroundLayers.isEmpty ? beginUpdate?() : nil
+        defer { if step != nil { Background.wait() } }
         var g = lossGradient
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             let needsInput = i > plan.firstTrainable
@@ -149,7 +157,10 @@ public final class Sequential {
                 else { dense.backward(g, folding: input, rate: layerRate) }
                 break
             }
-            if let layerRate, let dense = layers[i] as? Dense {
+            if let step, movesInBackground(i, plan: plan, rows: x.rows), let dense = layers[i] as? Dense {
+                g = fromPreActivation ? dense.backward(preActivationGradient: g, needsInputGradient: needsInput, updatingInBackground: step.apply)
+                                      : dense.backward(g, needsInputGradient: needsInput, updatingInBackground: step.apply)
+            } else if let layerRate, let dense = layers[i] as? Dense {
                 g = fromPreActivation ? dense.backward(preActivationGradient: g, rate: layerRate, needsInputGradient: needsInput)
                                       : dense.backward(g, rate: layerRate, needsInputGradient: needsInput)
             } else if fromPreActivation, let last = layers[i] as? ActivatedLayer {
@@ -168,6 +179,17 @@ public final class Sequential {
         }
         return (value, penalty, correct, nil)
     }
+
+    /// Whether layer `i`'s parameters are moved in the background during the
+    /// backward pass of a step that has an optimizer step (see `trainStep`).
+    func movesInBackground(_ i: Int, plan: TrainingPlan, rows: Int) -> Bool {
+        plan.backgroundLayers.contains(i) && (layers[i] as? Dense)?.updatesInBackground(rows: rows) == true
+    }
+
+    /// Whether the optimizer may move dense layers on the second core while
+    /// the backward pass goes on below them (`TrainingPlan.backgroundLayers`).
+    /// Tests turn it off to compare with the reference path.
+    public var allowBackgroundUpdates = true
 
     /// Whether a dense layer right after the first trainable layer, a
     /// BatchNormalization, may compute that layer's dγ and dβ itself instead
@@ -188,9 +210,23 @@ public final class Sequential {
                           rng: inout RandomGenerator) -> (loss: Float, correct: Int) {
         let plan = given ?? self.plan()
         let rate = plan.fusedSGDLayers.isEmpty ? nil : optimizer?.currentLearningRate
-        let r = computeGradients(x, targets: targets, plan: plan, sgdRate: rate, rng: &rng)
+        var step: Optimizer.Step? = nil
+        let begin = { () -> Optimizer.Step in
+            let s = self.optimizer!.beginStep(self.parameters.filter { $0.trainable })
+            step = s
+            return s
+        }
+        let r = computeGradients(x, targets: targets, plan: plan, sgdRate: rate,
+                                 beginUpdate: optimizer == nil || optimizer!.clipping.isActive ? nil : begin, rng: &rng)
         guard r.loss.isFinite, let optimizer else { return (r.loss + r.penalty, r.correct) }
-        if rate == nil {
+        if let step {
+            // The background layers are moved; the step moves the rest and is counted.
+            var rest: [Parameter] = []
+            for (i, l) in layers.enumerated() where !plan.fusedSGDLayers.contains(i) && !movesInBackground(i, plan: plan, rows: x.rows) {
+                rest += l.parameters.filter { $0.trainable }
+            }
+            optimizer.finish(step, rest: rest)
+        } else if rate == nil {
             optimizer.update(parameters)
         } else {
             // The fused layers are already updated; the optimizer moves the rest and counts the step.

@@ -19,6 +19,11 @@ public struct TrainingPlan: Equatable {
     /// Dense layers that plain SGD updates inside their backward pass (one
     /// sgemm with β = 1 instead of a gradient write and an update pass).
     public var fusedSGDLayers: Set<Int>
+    /// Dense layers whose kernel and bias gradients and optimizer update run
+    /// on the second core while the backward pass goes on below them (see
+    /// `Dense.backward(…updatingInBackground:)`; each checks its batch's
+    /// product size itself).
+    public var backgroundLayers: Set<Int> = []
 }
 
 extension Sequential {
@@ -42,7 +47,15 @@ extension Sequential {
                 fused.insert(i)
             }
         }
-        return TrainingPlan(fusesOutput: fusesOutput, firstTrainable: firstTrainable, foldAt: foldAt, fusedSGDLayers: fused)
+        var background = Set<Int>()
+        if allowBackgroundUpdates, let o = optimizer, !o.clipping.isActive {
+            // Clipping needs every gradient before any update; regularizers are checked per layer.
+            for (i, l) in layers.enumerated() where i >= firstTrainable && i != foldAt && !fused.contains(i) && l is Dense {
+                background.insert(i)
+            }
+        }
+        return TrainingPlan(fusesOutput: fusesOutput, firstTrainable: firstTrainable, foldAt: foldAt, fusedSGDLayers: fused,
+                            backgroundLayers: background)
     }
 
     /// Every gradient written out, from the last layer to the first, and no

@@ -25,8 +25,8 @@ public struct Adagrad: OptimizerRule {
     public func prepare(step t: Double, learningRate lr: Float, scalars: inout [Double]) -> Float { lr }
 
     public func apply(_ lr: Float, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                      slots: [Tensor], count n: Int) {
-        let acc = slots[0].data, eps = epsilon
+                      slots: [Tensor], offset: Int, count n: Int) {
+        let acc = (slots[0].data + offset), eps = epsilon
         Lanes.each(n) { i, k in
             let gv = Lanes.load(g, i, k)
             let av = Lanes.load(acc, i, k) + gv * gv

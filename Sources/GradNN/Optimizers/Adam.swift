@@ -33,8 +33,8 @@ public struct Adam: OptimizerRule {
     }
 
     public func apply(_ c: (alpha: Float, c1: Float, c2: Float), weights w: UnsafeMutablePointer<Float>,
-                      gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], count n: Int) {
-        let m = slots[0].data, v = slots[1].data, eps = epsilon
+                      gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], offset: Int, count n: Int) {
+        let m = (slots[0].data + offset), v = (slots[1].data + offset), eps = epsilon
         Lanes.each(n) { i, k in
             let gv = Lanes.load(g, i, k), mOld = Lanes.load(m, i, k), vOld = Lanes.load(v, i, k)
             let mv = mOld + (gv - mOld) * c.c1

@@ -23,7 +23,7 @@ public struct AdamW: OptimizerRule {
     }
 
     public func apply(_ c: Adam.StepConstants, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                      slots: [Tensor], count n: Int) {
-        adam.apply(c, weights: w, gradient: g, slots: slots, count: n)
+                      slots: [Tensor], offset: Int, count n: Int) {
+        adam.apply(c, weights: w, gradient: g, slots: slots, offset: offset, count: n)
     }
 }

@@ -31,8 +31,8 @@ public struct Adamax: OptimizerRule {
     }
 
     public func apply(_ c: (lr: Float, correction: Float), weights w: UnsafeMutablePointer<Float>,
-                      gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], count n: Int) {
-        let m = slots[0].data, u = slots[1].data, b1 = beta1, b2 = beta2, eps = epsilon
+                      gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], offset: Int, count n: Int) {
+        let m = (slots[0].data + offset), u = (slots[1].data + offset), b1 = beta1, b2 = beta2, eps = epsilon
         Lanes.each(n) { i, k in
             let gv = Lanes.load(g, i, k), mOld = Lanes.load(m, i, k)
             let mv = mOld + (gv - mOld) * (1 - b1)

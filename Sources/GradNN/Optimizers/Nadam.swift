@@ -46,8 +46,8 @@ public struct Nadam: OptimizerRule {
     /// (same operations in the same order on every path; `NadamKernelTests`
     /// checks it against this formula written out in Swift).
     public func apply(_ c: StepConstants, weights w: UnsafeMutablePointer<Float>,
-                      gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], count n: Int) {
-        cgemm_nadam_update(w, g, slots[0].data, slots[1].data, n, beta1, beta2, epsilon,
+                      gradient g: UnsafeMutablePointer<Float>, slots: [Tensor], offset: Int, count n: Int) {
+        cgemm_nadam_update(w, g, (slots[0].data + offset), (slots[1].data + offset), n, beta1, beta2, epsilon,
                            c.lr, c.uT, c.uT1, c.prodT, c.prodT1, c.b2Power)
     }
 }

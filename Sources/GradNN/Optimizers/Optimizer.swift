@@ -122,23 +122,36 @@ public final class Optimizer {
     public func update(_ parameters: [Parameter]) {
         let trainable = parameters.filter { $0.trainable }
         if clipping.isActive, clipping.apply(trainable.map { $0.gradient }) { clippedSteps += 1 }
-        if let wd = weightDecay, wd != 0 {
-            // Keras' BaseOptimizer._apply_weight_decay, in float32 and in its order: w - w * wd * lr.
-            let lr = currentLearningRate
-            for p in trainable {
-                let w = p.value.data
-                for i in 0..<p.count { w[i] = w[i] - w[i] * wd * lr }
-            }
-        }
-        step(rule, trainable)
-        iterations += 1
+        let step = beginStep(trainable)
+        finish(step, rest: trainable)
     }
 
-    /// The rule's step, with its concrete type known (so its constants are computed once for all parameters).
-    private func step<R: OptimizerRule>(_ rule: R, _ trainable: [Parameter]) {
-        let constants = rule.prepare(step: Double(iterations + 1), learningRate: currentLearningRate,
-                                     scalars: &ruleScalars)
-        var work: [(Parameter, [Tensor])] = []
+    /// One step's update, its constants computed once for every parameter:
+    /// `apply` moves one parameter (its decoupled weight decay, the rule's
+    /// step, its constraint) and reads and writes only that parameter's
+    /// tensors, so parameters may be moved on any thread, in any order, while
+    /// the backward pass goes on below them (`Sequential.trainStep`); `finish`
+    /// moves the rest and counts the step. Nothing in the optimizer changes
+    /// until `finish`: a step that is begun and dropped leaves it as it was,
+    /// except for the zero slots of parameters it had not seen.
+    public struct Step {
+        /// Moves elements `range` of a parameter; a parameter with a
+        /// constraint (which needs the whole tensor) only whole.
+        fileprivate let update: (Parameter, Range<Int>) -> Void
+        fileprivate let scalars: [Double]
+
+        public func apply(_ p: Parameter) { update(p, 0..<p.count) }
+    }
+
+    /// The step the next `finish` counts, over `trainable` (their slots made
+    /// here, on the calling thread). Not for clipped steps: clipping needs
+    /// every gradient before any update (`update` clips first).
+    public func beginStep(_ trainable: [Parameter]) -> Step { beginStep(rule, trainable) }
+
+    private func beginStep<R: OptimizerRule>(_ rule: R, _ trainable: [Parameter]) -> Step {
+        var scalars = ruleScalars
+        let constants = rule.prepare(step: Double(iterations + 1), learningRate: currentLearningRate, scalars: &scalars)
+        var owned: [ObjectIdentifier: [Tensor]] = [:]
         for p in trainable {
             let key = ObjectIdentifier(p)
             var s = slots[key] ?? []
@@ -151,16 +164,41 @@ public final class Optimizer {
                 }
                 slots[key] = s
             }
-            work.append((p, s))
+            owned[key] = s
         }
+        let decay = weightDecay.flatMap { $0 != 0 ? $0 : nil }, lr = currentLearningRate
+        return Step(update: { p, range in
+            guard let s = owned[ObjectIdentifier(p)] else { preconditionFailure("\(p.name) is not in this step") }
+            let (w, g, lo) = (p.value.data, p.gradient.data, range.lowerBound)
+            if let wd = decay {
+                // Keras' BaseOptimizer._apply_weight_decay, in float32 and in its order: w - w * wd * lr.
+                for i in range { w[i] = w[i] - w[i] * wd * lr }
+            }
+            rule.apply(constants, weights: w + lo, gradient: g + lo, slots: s, offset: lo, count: range.count)
+            if let c = p.constraint {
+                precondition(range == 0..<p.count, "a constrained parameter is moved whole")
+                c.apply(p.value)
+            }
+        }, scalars: scalars)
+    }
+
+    /// Moves `rest`, the step's parameters no one has moved yet, and counts the step.
+    public func finish(_ step: Step, rest: [Parameter]) {
         // Each variable's update reads and writes only its own tensors: the two halves of the
         // list may run side by side, with the same bits either way.
-        Parallel.items(sizes: work.map { $0.0.count }, kind: .optimizerUpdate) { range in
-            for (p, s) in work[range] {
-                rule.apply(constants, weights: p.value.data, gradient: p.gradient.data, slots: s, count: p.count)
-                p.constraint?.apply(p.value)
-            }
+        var rest = rest
+        if let big = rest.indices.max(by: { rest[$0].count < rest[$1].count }), rest[big].constraint == nil,
+           2 * rest[big].count > rest.reduce(0, { $0 + $1.count }) {
+            // One parameter holds most of the elements (a first kernel of 784 × units beside
+            // small ones): its elements in two halves, each element by the same code either way.
+            let p = rest.remove(at: big)
+            Parallel.halves(p.count, granule: 16, kind: .optimizerUpdate) { lo, hi in step.update(p, lo..<hi) }
         }
+        Parallel.items(sizes: rest.map { $0.count }, kind: .optimizerUpdate) { range in
+            for p in rest[range] { step.apply(p) }
+        }
+        ruleScalars = step.scalars
+        iterations += 1
     }
 
     /// `sgd(learning_rate=0.01, momentum=0.9, nesterov=true)`-style text.

@@ -35,9 +35,11 @@ public protocol OptimizerRule: Sendable, CustomStringConvertible {
     static var scalars: [RuleScalar] { get }
     /// The step-wide constants of step `t` (1 for the first step); may advance the rule's scalar state.
     func prepare(step t: Double, learningRate lr: Float, scalars: inout [Double]) -> StepConstants
-    /// Updates one parameter's `count` weights in place from its gradient, and its slots.
+    /// Updates `count` weights of one parameter in place from its gradient, and its slots from element
+    /// `offset` on (`w` and `g` point at that element already); each element's arithmetic does not depend on
+    /// where the range starts, so a parameter may be updated in pieces.
     func apply(_ c: StepConstants, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-               slots: [Tensor], count n: Int)
+               slots: [Tensor], offset: Int, count n: Int)
 }
 
 /// A value of an optimizer's keyword argument: a number or a flag (`nesterov`).

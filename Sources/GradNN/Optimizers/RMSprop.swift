@@ -33,9 +33,9 @@ public struct RMSprop: OptimizerRule {
     public func prepare(step t: Double, learningRate lr: Float, scalars: inout [Double]) -> Float { lr }
 
     public func apply(_ lr: Float, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                      slots: [Tensor], count n: Int) {
+                      slots: [Tensor], offset: Int, count n: Int) {
         let rho = rho, momentum = momentum, eps = epsilon
-        let v = slots[0].data, m = momentum > 0 ? slots[1].data : v
+        let v = (slots[0].data + offset), m = momentum > 0 ? (slots[1].data + offset) : v
         Lanes.each(n) { i, k in
             let gv = Lanes.load(g, i, k)
             let vv = rho * Lanes.load(v, i, k) + (1 - rho) * gv * gv

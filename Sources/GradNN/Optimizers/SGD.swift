@@ -30,12 +30,12 @@ public struct SGD: OptimizerRule {
     public func prepare(step t: Double, learningRate lr: Float, scalars: inout [Double]) -> Float { lr }
 
     public func apply(_ lr: Float, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                      slots: [Tensor], count n: Int) {
+                      slots: [Tensor], offset: Int, count n: Int) {
         if momentum == 0 {
             Vectorized.axpy(w, g, n, scale: -lr)
             return
         }
-        let m = slots[0].data, momentum = momentum, nesterov = nesterov
+        let m = (slots[0].data + offset), momentum = momentum, nesterov = nesterov
         Lanes.each(n) { i, k in
             let gv = Lanes.load(g, i, k)
             let mv = momentum * Lanes.load(m, i, k) - lr * gv

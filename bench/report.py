@@ -191,6 +191,16 @@ def collect(work, peers, workloads):
             if run["rc"] == 0 and recs and "seconds" in recs[0]:
                 rec = dict(recs[0], candidate=m.group(2), threads_setting=m.group(3), run=rname)
                 data.setdefault(("floorc", m.group(1)), []).append(rec)
+        # W2's products with its BatchNormalization passes (cgemm_floor --batchnorm): reported beside
+        # the floor, never chosen as it
+        base = os.path.join(rdir, "floorbn-W2")
+        if os.path.exists(base + ".rc"):
+            run = load_run(base)
+            recs = parse_json_lines(run["stdout"])
+            if run["rc"] == 0 and recs and "seconds" in recs[0]:
+                add("floorbn", "W2", dict(recs[0], run=rname))
+            else:
+                problems.append(f"{rname}: W2's floor with BatchNormalization failed (rc={run['rc']}): {run['stderr'].strip()[-300:]}")
         for w in ALL_WORKLOADS:  # W4 also needs W1's session
             base = os.path.join(rdir, f"floor-{w}")
             if os.path.exists(base + ".rc"):
@@ -688,6 +698,14 @@ def main():
                "Each candidate's time (median over rounds of its faster thread setting: t1 = one thread, "
                "tn/t2 = all cores) for the products of the workload; the floor is the fastest candidate of each round.", "",
                ft, ""]
+    bn = median([r.get("seconds") for r in data.get(("floorbn", "W2"), [])])
+    g2 = next((r.get("gradlab") for r in rows if r.get("workload") == "W2" and r.get("metric") == "epoch"), None)
+    if bn:
+        md += [f"W2 against its products and its BatchNormalization passes (bench/floor-tools/cgemm_floor.c "
+               f"--batchnorm: the normalizations' forward and backward passes and the first kernel's fold, "
+               f"with gradlab's own C kernels and two-thread splits; activations, loss, biases and data left out): "
+               f"{fmt(bn, ' s')} (median of {len(data.get(('floorbn', 'W2'), []))}), gradlab "
+               f"{fmt(g2, ' s')}: {fmt(g2 / bn if g2 else None, '×', 2)}. The W2 floor above counts the products only.", ""]
     md += ["## GFLOP/s and % of peak", "", gflops_table(rows, peers), ""]
     md += ["Epoch = the last (2nd) epoch's training steps; W3/W3b = 100 MC Dropout passes over the "
            "10,000 test images; W4 startup = `echo quit | gradlab` wall time vs the peers' import-to-ready; "

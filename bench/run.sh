@@ -24,6 +24,8 @@
 #   KEEP=1              keep the raw run directory (printed at the end)
 #   LOAD=0              skip bench/load.sh (W1, W5 with 0-2 busy processes against
 #                       gradlab held to one core; writes DATE-load.md next to DATE.md)
+#   PATHS=0             skip bench/paths.sh (W1, W5 under each kernel path against CGemm's
+#                       floor on that path and the path's peak; writes DATE-paths.md next to DATE.md)
 #   ACCURACY=0          skip bench/accuracy.sh (W1's 1st-epoch test accuracy for seeds 1-5,
 #                       QUICK: 1-2, gradlab and the run's peers; writes DATE-accuracy.md and
 #                       .json next to DATE.md; with a Keras backend among them, report.py's
@@ -213,6 +215,10 @@ run_floor() {  # run_floor DIR
     for cand in $(floor_candidates); do
       for t in 1 n; do run_floor_candidate "$dir" "$w" "$cand" "$t" "${args[@]}"; done
     done
+    # W2 with its BatchNormalization passes as well: reported beside the floor, not a candidate
+    if [ "$w" = W2 ] && [ -x "$CGEMM_FLOOR" ]; then
+      run_measured "$dir" floorbn-W2 /dev/null "$CGEMM_FLOOR" --json --repeat 1 --threads 2 --batchnorm "${args[@]}"
+    fi
     # the fastest candidate run becomes floor-Wn.*
     local best
     best="$(python3 - "$dir" "$w" <<'PY'
@@ -363,6 +369,17 @@ if [ "${LOAD:-1}" = 1 ] && [ "$GRADLAB" != none ] && [ "$rc" = 0 ]; then
     STRICT=0 bash "$HERE/load.sh" "$GRADLAB" "$SESS" "$LOAD_OUT" 1 > /dev/null || rc=1
   else
     bash "$HERE/load.sh" "$GRADLAB" "$SESS" "$LOAD_OUT" "$REPEAT" || rc=1
+  fi
+fi
+# Each kernel path (AVX-512, AVX2 + FMA, scalar) forced: W1 and W5 against CGemm's
+# floor on that path and the path's peak (bench/paths.sh; PATHS=0 skips it). QUICK: one run each.
+if [ "${PATHS:-1}" = 1 ] && [ "$GRADLAB" != none ] && [ -x "${CGEMM_FLOOR:-}" ] && [ -x "${PEAK:-}" ]; then
+  log "kernel paths: W1 and W5 under each GRADLAB_KERNEL (bench/paths.sh)"
+  PATHS_OUT="$OUT/$(date +%F)-paths.md"
+  if [ "$QUICK" = 1 ]; then
+    QUICK=1 bash "$HERE/paths.sh" "$GRADLAB" "$CGEMM_FLOOR" "$PEAK" "$SESS" "$PATHS_OUT" 1 > /dev/null || rc=1
+  else
+    bash "$HERE/paths.sh" "$GRADLAB" "$CGEMM_FLOOR" "$PEAK" "$SESS" "$PATHS_OUT" "$REPEAT" || rc=1
   fi
 fi
 if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then

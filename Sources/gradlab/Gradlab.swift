@@ -107,11 +107,15 @@ struct Shell: ParsableCommand {
             print("your last session: " + last.line)
             let answer = LineEditor.readLine(prompt: "resume it? [Y/n] ")
             Autosave.markOffered(last.folder)
-            // `resume`, the command the banner names, is a yes too.
-            if let a = answer?.trimmingCharacters(in: .whitespaces).lowercased(), a.isEmpty || a.hasPrefix("y") || a == "resume" {
+            // `resume`, the command the banner names, is a yes too. Anything else but a no is a
+            // learner who went straight to work: a no, and that line runs as the first cell.
+            let a = answer?.trimmingCharacters(in: .whitespaces) ?? ""
+            let lower = a.lowercased()
+            if answer != nil && (lower.isEmpty || lower.hasPrefix("y") || lower == "resume") {
                 session.run("resume \"\(last.folder)\"")
             } else if answer != nil {
-                print("(`resume` brings it back later)")
+                print("(not resumed: `resume` brings it back later)")
+                if !["n", "no", "nope", "non", "nein"].contains(lower) { session.run(a) }
             }
         }
         session.onTiming?(String(format: "timing startup seconds=%.6f", Date().timeIntervalSince(t0)))

@@ -211,15 +211,7 @@ final class FastPathTests: XCTestCase {
     func testFusedSGDMatchesTheReferencePath() throws {
         func train(fused: Bool) throws -> [[Float]] {
             var rng = RandomGenerator(seed: 11)
-            let d = Synthetic.spirals.generate(n: 500, noise: 0.05, classes: 3, rng: &rng)
-            let m = Sequential()
-            try m.add(Dense(units: 32, activation: .elu(alpha: 1)), rng: &rng)
-            try m.add(BatchNormalization(), rng: &rng)
-            try m.add(Dense(units: 16, activation: .relu), rng: &rng)
-            try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
-            try m.build(inputShape: [2], rng: &rng)
-            m.loss = .sparseCategoricalCrossentropy
-            m.optimizer = Optimizer(rule: SGD(), learningRate: 0.05)
+            let (m, d) = try spiralsModel(n: 500, first: 32, second: 16, rule: SGD(), learningRate: 0.05, rng: &rng)
             m.allowFusedUpdates = fused
             _ = m.fit(train: d.train, validation: nil, options: FitOptions(epochs: 3, batchSize: 16), rng: &rng)
             XCTAssertEqual(m.optimizer!.iterations, 3 * 32)
@@ -237,15 +229,7 @@ final class FastPathTests: XCTestCase {
             Tuning.twoCores = twoCores
             defer { Tuning.twoCores = nil }
             var rng = RandomGenerator(seed: 4)
-            let d = Synthetic.spirals.generate(n: 400, noise: 0.05, classes: 3, rng: &rng)
-            let m = Sequential()
-            try m.add(Dense(units: 160, activation: .elu(alpha: 1)), rng: &rng)
-            try m.add(BatchNormalization(), rng: &rng)
-            try m.add(Dense(units: 120, activation: .relu), rng: &rng)
-            try m.add(Dense(units: 3, activation: .softmax), rng: &rng)
-            try m.build(inputShape: [2], rng: &rng)
-            m.loss = .sparseCategoricalCrossentropy
-            m.optimizer = Optimizer(rule: Nadam(), learningRate: 0.01)
+            let (m, d) = try spiralsModel(n: 400, first: 160, second: 120, rule: Nadam(), learningRate: 0.01, rng: &rng)
             _ = m.fit(train: d.train, validation: nil, options: FitOptions(epochs: 2, batchSize: 32), rng: &rng)
             return m.parameters.map { $0.value.array }
         }

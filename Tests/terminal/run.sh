@@ -455,6 +455,14 @@ t_resume() {
     wait_for s4 '^resumed sessions/autosave/' 10 || why "answering 'resume' did not resume:" "$(visible s4)" || return 1
     wait_prompt s4 >/dev/null || why "no prompt after resuming" || return 1
     stop_shell s4
+    # A learner who types a command at the question declines, and the command runs.
+    start_shell s5 || return 1
+    wait_for s5 'resume it\? \[Y/n\]' 5 || why "no offer on the fifth start:" "$(visible s5)" || return 1
+    type_text s5 "data moons n=200" || return 1
+    tm send-keys -t s5 Enter
+    wait_for s5 '^moons: train 200' 10 || why "a command typed at the question did not run:" "$(visible s5)" || return 1
+    wait_prompt s5 2 >/dev/null || why "the prompt did not continue at [2] after that command:" "$(visible s5)" || return 1
+    stop_shell s5
 }
 
 # People press Ctrl-C several times to stop training: the presses that land

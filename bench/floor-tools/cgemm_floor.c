@@ -13,7 +13,8 @@
 // rule of gradlab's GemmSplitter, Tuning.splitWork), a spinning worker thread
 // as gradlab's TwoCoreRunner; --threads 1 (default) runs everything on the
 // calling thread. Other flags as gradlab-sgemm-floor: --repeat N (3),
-// --warmup N (1), --first-input-grad.
+// --warmup N (1), --first-input-grad; and --batchnorm (W2's model: the products
+// and its BatchNormalization passes, see below).
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,7 +39,11 @@ static void fail(const char *msg) {
 }
 
 // ---------------------------------------------------------------- two-thread split
-struct job { int ta, tb, m, n, k; const float *a; int lda; const float *b; int ldb; float *c; int ldc; };
+// A job for the worker: one product's left columns, or the lower part [lo, hi) of a
+// range of element-wise work (Parallel.halves).
+typedef void (*range_fn)(void *ctx, long lo, long hi);
+struct job { int ta, tb, m, n, k; const float *a; int lda; const float *b; int ldb; float *c; int ldc;
+             range_fn fn; void *ctx; long lo, hi; };
 static struct job pending;
 static atomic_int generation, done;
 static int threads = 1;
@@ -52,10 +57,33 @@ static void *worker(void *arg) {
         while ((g = atomic_load_explicit(&generation, memory_order_acquire)) == seen) __builtin_ia32_pause();
         seen = g;
         struct job j = pending;
-        cgemm_sgemm(j.ta, j.tb, j.m, j.n, j.k, 1.0f, j.a, j.lda, j.b, j.ldb, 0.0f, j.c, j.ldc);
+        if (j.fn) j.fn(j.ctx, j.lo, j.hi);
+        else cgemm_sgemm(j.ta, j.tb, j.m, j.n, j.k, 1.0f, j.a, j.lda, j.b, j.ldb, 0.0f, j.c, j.ldc);
         atomic_store_explicit(&done, g, memory_order_release);
     }
     return NULL;
+}
+
+static void post(struct job j) {
+    pending = j;
+    atomic_store_explicit(&generation, atomic_load(&generation) + 1, memory_order_release);
+}
+static void wait_worker(void) {
+    int g = atomic_load(&generation);
+    while (atomic_load_explicit(&done, memory_order_acquire) != g) __builtin_ia32_pause();
+}
+
+// As Parallel.halves: work of count items (of per_item elements each) in two parts when it
+// has at least 16,384 elements, the worker [0, h), this thread [h, count), h a multiple of granule.
+static void halves(range_fn fn, void *ctx, long count, long granule, long per_item) {
+    if (threads > 1 && count * per_item >= 16384 && count >= 2 * granule) {
+        long h = (count / 2) / granule * granule;
+        post((struct job){.fn = fn, .ctx = ctx, .lo = 0, .hi = h});
+        fn(ctx, h, count);
+        wait_worker();
+    } else {
+        fn(ctx, 0, count);
+    }
 }
 
 static void gemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
@@ -64,11 +92,9 @@ static void gemm(int ta, int tb, int m, int n, int k, const float *a, int lda, c
         // as GemmSplitter: the worker takes the left columns up to the multiple of 8 at or
         // below n / 2, this thread (which starts first) the rest
         int left = (n / 2) / 8 * 8, right = n - left;
-        pending = (struct job){ta, tb, m, left, k, a, lda, b, ldb, c, ldc};
-        int g = atomic_load(&generation) + 1;
-        atomic_store_explicit(&generation, g, memory_order_release);
+        post((struct job){ta, tb, m, left, k, a, lda, b, ldb, c, ldc, NULL, NULL, 0, 0});
         cgemm_sgemm(ta, tb, m, right, k, 1.0f, a, lda, tb ? b + (size_t)left * ldb : b + left, ldb, 0.0f, c + left, ldc);
-        while (atomic_load_explicit(&done, memory_order_acquire) != g) __builtin_ia32_pause();
+        wait_worker();
     } else {
         cgemm_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
     }
@@ -95,13 +121,75 @@ static int layers[MAXL + 1], nl;
 static int B, samples = 55000, mc_passes = 0, mc_samples = 10000, first_input_grad = 0;
 static float *acts[MAXL + 1], *deltas[MAXL], *kernels[MAXL], *kgrads[MAXL], *input_grad;
 
+// --batchnorm (W2's model): a BatchNormalization before every product's input, as
+// gradlab runs it: its forward pass (batch statistics, x̂ and γ·x̂ + β), its backward
+// pass for every layer but the first, and for the first the fold (Dense+FastPaths:
+// blocks of 64 kernel rows, G = x̂ᵀ·dZ then dW, dγ, dβ and the SGD update in one pass)
+// in place of that layer's weight-gradient product. Same C kernels as gradlab, same
+// two-thread splits; what it leaves out (activations, loss, bias, data) is not counted.
+#define FOLD_BLOCK 64
+static int batchnorm = 0;
+static float *bn_xh[MAXL], *bn_y[MAXL], *bn_dy[MAXL], *bn_stat[MAXL], *fold_scratch, *fold_sums;
+
+// per-feature arrays of layer l's normalization: 11 of layers[l] floats
+enum { MEAN, VAR, INV_STD, GAMMA, BETA, MOVING_MEAN, MOVING_VAR, SUM_DY, SUM_DY_XH, DGAMMA, DBETA, NSTAT };
+static float *stat(int l, int which) { return bn_stat[l] + (size_t)which * layers[l]; }
+
+struct bn_ctx { int l; long rows; };
+static void bn_forward_range(void *ctx, long lo, long hi) {
+    struct bn_ctx *c = ctx;
+    int l = c->l;
+    cgemm_batchnorm_forward(acts[l], bn_xh[l], bn_y[l], c->rows, layers[l], lo, hi, 1.0f / c->rows, 1e-3f, 0.99f,
+                            stat(l, MEAN), stat(l, VAR), stat(l, INV_STD), stat(l, GAMMA), stat(l, BETA),
+                            stat(l, MOVING_MEAN), stat(l, MOVING_VAR));
+}
+static void bn_backward_range(void *ctx, long lo, long hi) {
+    struct bn_ctx *c = ctx;
+    int l = c->l;
+    cgemm_batchnorm_backward(bn_dy[l], bn_xh[l], deltas[l - 1], c->rows, layers[l], lo, hi, 1.0f / c->rows,
+                             stat(l, GAMMA), stat(l, INV_STD), stat(l, SUM_DY), stat(l, SUM_DY_XH));
+}
+static void fold_range(void *ctx, long lo, long hi) {
+    struct bn_ctx *c = ctx;
+    int f = layers[0], n = layers[1];
+    float *g = fold_scratch + (lo == 0 ? 0 : (size_t)FOLD_BLOCK * n);
+    for (long j = lo; j < hi; j += FOLD_BLOCK) {
+        int rows = hi - j < FOLD_BLOCK ? (int)(hi - j) : FOLD_BLOCK;
+        cgemm_sgemm(1, 0, rows, n, (int)c->rows, 1.0f, bn_xh[0] + j, f, deltas[0], n, 0.0f, g, n);
+        cgemm_fold_affine_rows(kernels[0] + j * n, g, rows, n, fold_sums, stat(0, GAMMA) + j, stat(0, BETA) + j,
+                               stat(0, DGAMMA) + j, stat(0, DBETA) + j, 1, -1e-4f);
+    }
+}
+
 static void forward(int m) {
     for (int l = 0; l < nl; l++) {
         int k = layers[l], n = layers[l + 1];
-        gemm(0, 0, m, n, k, acts[l], k, kernels[l], n, acts[l + 1], n);
+        if (batchnorm) {
+            struct bn_ctx c = {l, m};
+            halves(bn_forward_range, &c, k, 8, m);
+            gemm(0, 0, m, n, k, bn_y[l], k, kernels[l], n, acts[l + 1], n);
+        } else {
+            gemm(0, 0, m, n, k, acts[l], k, kernels[l], n, acts[l + 1], n);
+        }
     }
 }
+static void backward_batchnorm(int m) {
+    for (int l = nl - 1; l >= 1; l--) {
+        int k = layers[l], n = layers[l + 1];
+        gemm(1, 0, k, n, m, bn_y[l], k, deltas[l], n, kgrads[l], n);
+        gemm(0, 1, m, k, n, deltas[l], n, kernels[l], n, bn_dy[l], k);
+        struct bn_ctx c = {l, m};
+        halves(bn_backward_range, &c, k, 8, m);
+    }
+    int n = layers[1];
+    for (int j = 0; j < n; j++) fold_sums[j] = 0;
+    for (int r = 0; r < m; r++)
+        for (int j = 0; j < n; j++) fold_sums[j] += deltas[0][(size_t)r * n + j];
+    struct bn_ctx c = {0, m};
+    halves(fold_range, &c, layers[0], 8, n);
+}
 static void backward(int m) {
+    if (batchnorm) { backward_batchnorm(m); return; }
     for (int l = nl - 1; l >= 0; l--) {
         int k = layers[l], n = layers[l + 1];
         gemm(1, 0, k, n, m, acts[l], k, deltas[l], n, kgrads[l], n);
@@ -166,6 +254,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--mc-samples")) mc_samples = atoi(VAL());
         else if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--first-input-grad")) first_input_grad = 1;
+        else if (!strcmp(a, "--batchnorm")) batchnorm = 1;
         else fail("unknown argument");
     }
     if (repeat < 1 || threads < 1 || threads > 2) fail("bad --repeat or --threads (1 or 2)");
@@ -178,6 +267,18 @@ int main(int argc, char **argv) {
         kgrads[l] = buffer((size_t)layers[l] * layers[l + 1], 0);
     }
     input_grad = buffer(first_input_grad ? (size_t)B * layers[0] : 1, 0);
+    if (batchnorm) {
+        if (mc_passes || first_input_grad) fail("--batchnorm is for training without --first-input-grad");
+        for (int l = 0; l < nl; l++) {
+            bn_xh[l] = buffer((size_t)B * layers[l], 0);
+            bn_y[l] = buffer((size_t)B * layers[l], 0);
+            bn_dy[l] = buffer((size_t)B * layers[l], 0);
+            bn_stat[l] = buffer((size_t)NSTAT * layers[l], 0);
+            for (int j = 0; j < layers[l]; j++) { stat(l, GAMMA)[j] = 1; stat(l, MOVING_VAR)[j] = 1; }
+        }
+        fold_scratch = buffer((size_t)2 * FOLD_BLOCK * layers[1], 0);
+        fold_sums = buffer(layers[1], 0);
+    }
     if (threads > 1) {
         pthread_t t;
         pthread_create(&t, NULL, worker, NULL);
@@ -195,7 +296,8 @@ int main(int argc, char **argv) {
     char lay[1024] = "";
     for (int l = 0; l <= nl; l++) snprintf(lay + strlen(lay), sizeof lay - strlen(lay), l ? ",%d" : "%d", layers[l]);
     if (json) {
-        printf("{\"mode\":\"%s\",\"layers\":[%s],\"batch\":%d,", mc_passes ? "mc" : "train", lay, B);
+        printf("{\"mode\":\"%s\",\"layers\":[%s],\"batch\":%d,\"batchnorm\":%s,", mc_passes ? "mc" : "train", lay, B,
+               batchnorm ? "true" : "false");
         if (mc_passes) printf("\"mc_passes\":%d,\"mc_samples\":%d,", mc_passes, mc_samples);
         else printf("\"samples\":%d,", samples);
         printf("\"first_input_grad\":%s,\"sgemm_calls\":%ld,\"blas_threads\":\"%d\",\"blas_core\":\"cgemm-%s\","

@@ -65,11 +65,13 @@ extension Dense {
 
     /// Whether `backward(…updatingInBackground:)` suits this layer for a batch of `rows`:
     /// its kernel and bias train without regularizers, and its kernel-gradient product is one the
-    /// splitter would leave on one core (a larger one is faster split over both).
+    /// splitter would leave on one core (a larger one is faster split over both) but not too
+    /// small to be worth handing over (`Tuning.backgroundWork`).
     public func updatesInBackground(rows: Int) -> Bool {
         guard kernel.trainable, kernel.regularizer == nil, activityRegularizer == nil, let x = lastInput else { return false }
         if let b = bias, !b.trainable || b.regularizer != nil { return false }
-        return x.columns * units * rows < Tuning.splitWork || units < 32
+        let work = x.columns * units * rows
+        return work >= Tuning.backgroundWork && (work < Tuning.splitWork || units < 32)
     }
 
     /// The backward pass when the input is a normalization's `x̂·γ + β` whose

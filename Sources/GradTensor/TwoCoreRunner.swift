@@ -99,6 +99,8 @@ final class TwoCoreRunner: @unchecked Sendable {
     private let backgroundFinished = Atomic<Int>(0)
     /// Jobs whose closures the main thread has released (main thread only).
     private var backgroundReleased = 0
+    /// The main thread is running background jobs in `waitForBackground` (main thread only).
+    private var helping = false
     private nonisolated(unsafe) var workerThread: pthread_t? = nil
 
     private var backgroundWaiting: Bool {
@@ -141,7 +143,9 @@ final class TwoCoreRunner: @unchecked Sendable {
     func waitForBackground() {
         let n = backgroundPosted.load(ordering: .sequentiallyConsistent)
         guard backgroundReleased != n else { return }
+        helping = true
         while runOneBackgroundJob() {}
+        helping = false
         while backgroundFinished.load(ordering: .sequentiallyConsistent) != n {}
         // The closures (and what they hold) are released here, by the thread that posted them.
         for i in backgroundReleased..<n { backgroundRing.advanced(by: i % TwoCoreRunner.backgroundSlots).deinitialize(count: 1) }
@@ -181,6 +185,13 @@ final class TwoCoreRunner: @unchecked Sendable {
     func run(_ key: Key, _ first: () -> Void, _ second: @escaping () -> Void) {
         if let w = workerThread, pthread_equal(w, pthread_self()) != 0 {
             // From a background job: the worker is this thread.
+            first()
+            second()
+            return
+        }
+        if helping {
+            // From a background job the main thread is running while it waits for the others:
+            // waiting for them again here would wait for this one too.
             first()
             second()
             return

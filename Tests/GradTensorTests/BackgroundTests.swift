@@ -44,6 +44,20 @@ final class BackgroundTests: XCTestCase {
         }
     }
 
+    /// A job that splits work of its own runs it on its own thread, whichever thread runs the job
+    /// (the main thread, helping in `wait`, must not wait for the job it is running).
+    func testAJobThatSplitsWorkRunsItOnItsThread() {
+        Tuning.twoCores = true
+        let total = Atomic<Int>(0)
+        for _ in 0..<200 {
+            Background.post {
+                Parallel.halves(1 << 15, granule: 8, kind: .activation) { lo, hi in total.add(hi - lo, ordering: .relaxed) }
+            }
+        }
+        Background.wait()
+        XCTAssertEqual(total.load(ordering: .relaxed), 200 << 15)
+    }
+
     func testOneCoreRunsEachJobWhenPosted() {
         Tuning.twoCores = false
         var ran = false

@@ -441,28 +441,25 @@ t_resume() {
     expect_out '^\[7\] fit epochs=3' "the first session's cells in history" || return 1
     # The third start offers the session that was just resumed from, not the declined one twice.
     stop_shell s2
-    start_shell s3 || return 1
-    wait_for s3 'resume it\? \[Y/n\]' 5 || why "no offer after a session killed by closing its terminal:" "$(visible s3)" || return 1
-    tm send-keys -t s3 Enter
-    wait_for s3 '^resumed sessions/autosave/' 10 || why "accepting the offer did not resume:" "$(visible s3)" || return 1
-    wait_prompt s3 >/dev/null || why "no prompt after resuming" || return 1
-    stop_shell s3
+    answer_offer s3 "" '^resumed sessions/autosave/' "accepting the offer did not resume:" || return 1
     # Answering with the command the banner names resumes too.
-    start_shell s4 || return 1
-    wait_for s4 'resume it\? \[Y/n\]' 5 || why "no offer on the fourth start:" "$(visible s4)" || return 1
-    type_text s4 resume || return 1
-    tm send-keys -t s4 Enter
-    wait_for s4 '^resumed sessions/autosave/' 10 || why "answering 'resume' did not resume:" "$(visible s4)" || return 1
-    wait_prompt s4 >/dev/null || why "no prompt after resuming" || return 1
-    stop_shell s4
+    answer_offer s4 resume '^resumed sessions/autosave/' "answering 'resume' did not resume:" || return 1
     # A learner who types a command at the question declines, and the command runs.
-    start_shell s5 || return 1
-    wait_for s5 'resume it\? \[Y/n\]' 5 || why "no offer on the fifth start:" "$(visible s5)" || return 1
-    type_text s5 "data moons n=200" || return 1
-    tm send-keys -t s5 Enter
-    wait_for s5 '^moons: train 200' 10 || why "a command typed at the question did not run:" "$(visible s5)" || return 1
-    wait_prompt s5 2 >/dev/null || why "the prompt did not continue at [2] after that command:" "$(visible s5)" || return 1
-    stop_shell s5
+    answer_offer s5 "data moons n=200" '^moons: train 200' "a command typed at the question did not run:" 2 || return 1
+}
+
+# answer_offer NAME ANSWER EXPECT WHY [PROMPT]: a new start, "resume it? [Y/n]"
+# answered with ANSWER (empty: Enter alone), EXPECT on the screen, then the prompt
+# (number PROMPT when given), and the shell stopped.
+answer_offer() {
+    local name=$1 answer=$2 expect=$3 what=$4 prompt=${5:-}
+    start_shell "$name" || return 1
+    wait_for "$name" 'resume it\? \[Y/n\]' 5 || why "no offer on start $name:" "$(visible "$name")" || return 1
+    if [ -n "$answer" ]; then type_text "$name" "$answer" || return 1; fi
+    tm send-keys -t "$name" Enter
+    wait_for "$name" "$expect" 10 || why "$what" "$(visible "$name")" || return 1
+    wait_prompt "$name" $prompt >/dev/null || why "no prompt${prompt:+ [$prompt]} after answering '$answer':" "$(visible "$name")" || return 1
+    stop_shell "$name"
 }
 
 # People press Ctrl-C several times to stop training: the presses that land

@@ -183,15 +183,9 @@ final class TwoCoreRunner: @unchecked Sendable {
     /// the worker, whichever the timings for `key` say is faster. The two must
     /// write disjoint memory and not call back into the splitter.
     func run(_ key: Key, _ first: () -> Void, _ second: @escaping () -> Void) {
-        if let w = workerThread, pthread_equal(w, pthread_self()) != 0 {
-            // From a background job: the worker is this thread.
-            first()
-            second()
-            return
-        }
-        if helping {
-            // From a background job the main thread is running while it waits for the others:
-            // waiting for them again here would wait for this one too.
+        // From a background job, on the worker or on the main thread helping in
+        // `waitForBackground` (waiting for the jobs again would wait for this one): here.
+        if workerThread.map({ pthread_equal($0, pthread_self()) != 0 }) == true || helping {
             first()
             second()
             return

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The machine shared (a classroom server, a laptop compiling something): W1 and
-# W5, second epoch, while 0, 1 or 2 other processes keep cores busy. gradlab as
-# it runs (two cores when that measures faster) against itself held to one core
-# (GRADLAB_PARALLEL=0), alternating in the same run. Targets: quiet, the second
+# The machine shared (a classroom server, a laptop compiling something): W1, W5
+# and W6 (updates in the background), second epoch, while 0, 1 or 2 other
+# processes keep cores busy. gradlab as it runs (two cores when that measures
+# faster) against itself held to one core (GRADLAB_PARALLEL=0), alternating in
+# the same run. Targets: quiet, the second
 # core pays (≤ 0.8× one core); under load, never slower than one core (≤ 1.1×).
 #
 #   bash bench/load.sh GRADLAB SESSIONS_DIR OUT.md [REPEAT]
@@ -32,7 +33,7 @@ missed=0
   echo "| workload | busy processes | gradlab | gradlab, one core | ratio | target | met |"
   echo "|---|---|---|---|---|---|---|"
 } > "$OUT"
-for w in w1 w5; do
+for w in w1 w5 w6; do
   [ -f "$SESS/$w.gl" ] || continue
   for h in 0 1 2; do
     stop_hogs

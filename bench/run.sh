@@ -22,7 +22,7 @@
 #                       QUICK: $TMPDIR/gradlab-bench-quick, so no result is overwritten)
 #   STRICT=1            also exit 1 when a target is missed (full runs)
 #   KEEP=1              keep the raw run directory (printed at the end)
-#   LOAD=0              skip bench/load.sh (W1, W5 with 0-2 busy processes against
+#   LOAD=0              skip bench/load.sh (W1, W5, W6 with 0-2 busy processes against
 #                       gradlab held to one core; writes DATE-load.md next to DATE.md)
 #   PATHS=0             skip bench/paths.sh (W1, W5 under each kernel path against CGemm's
 #                       floor on that path and the path's peak; writes DATE-paths.md next to DATE.md)
@@ -363,7 +363,7 @@ rc=$?
 # The machine shared: gradlab against itself on one core, with busy processes
 # (bench/load.sh; LOAD=0 skips it). QUICK: one run each, no target.
 if [ "${LOAD:-1}" = 1 ] && [ "$GRADLAB" != none ] && [ "$rc" = 0 ]; then
-  log "shared machine: W1 and W5 with 0, 1, 2 busy processes (bench/load.sh)"
+  log "shared machine: W1, W5 and W6 with 0, 1, 2 busy processes (bench/load.sh)"
   LOAD_OUT="$OUT/$(date +%F)-load.md"
   if [ "$QUICK" = 1 ]; then
     STRICT=0 bash "$HERE/load.sh" "$GRADLAB" "$SESS" "$LOAD_OUT" 1 > /dev/null || rc=1

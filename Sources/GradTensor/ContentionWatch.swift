@@ -3,12 +3,14 @@
 /// would then take time from the main thread, or leave it waiting for a half
 /// whose core was given to someone else.
 ///
-/// Two signs, which per-key probes of a few calls miss (a probe sees the
+/// Three signs, which per-key probes of a few calls miss (a probe sees the
 /// calls where both threads happened to run):
 /// - the main thread got less than 80 % of the wall time in two windows of
 ///   ~10 ms of work in a row (its CPU clock against the wall clock);
 /// - twice within 50 ms, a worker half ended more than 0.3 ms after the main
-///   thread's own half and took over 4× as long: it was not running.
+///   thread's own half and took over 4× as long: it was not running;
+/// - twice within 50 ms, the main thread waited over 1 ms for a background
+///   job (`Background`) the worker had claimed: jobs take tens of microseconds.
 /// One low window or one late half alone is what a virtual machine's host
 /// does now and then, and going to one core for it costs more than it saves.
 /// After a sign, one core for 50 ms, doubling while signs come back within a
@@ -21,6 +23,7 @@ struct ContentionWatch {
     static let longestSpan: UInt64 = 500_000_000
     static let stall: UInt64 = 300_000
     static let stallPair: UInt64 = 50_000_000
+    static let backgroundStall: UInt64 = 1_000_000
     static let memory: UInt64 = 1_000_000_000
 
     /// Until this time (ns, `DispatchTime` uptime), every call runs on one core.
@@ -51,6 +54,15 @@ struct ContentionWatch {
     /// A two-core call: the main thread's half took `own` ns, then it waited `waited` ns for the worker's.
     mutating func observeWait(at now: UInt64, own: UInt64, waited: UInt64) {
         guard waited > max(Self.stall, 4 * own) else { return }
+        if lastStall != 0 && now - lastStall < Self.stallPair { sign(at: now) }
+        lastStall = now
+    }
+
+    /// The main thread waited `waited` ns for a background job the worker had claimed
+    /// (`Background`). Jobs are small (under `Tuning.splitWork` multiply-adds, tens of
+    /// microseconds): a wait of over `backgroundStall` is a worker that was not running.
+    mutating func observeBackgroundWait(at now: UInt64, waited: UInt64) {
+        guard waited > Self.backgroundStall else { return }
         if lastStall != 0 && now - lastStall < Self.stallPair { sign(at: now) }
         lastStall = now
     }

@@ -146,7 +146,13 @@ final class TwoCoreRunner: @unchecked Sendable {
         helping = true
         while runOneBackgroundJob() {}
         helping = false
-        while backgroundFinished.load(ordering: .sequentiallyConsistent) != n {}
+        if backgroundFinished.load(ordering: .sequentiallyConsistent) != n {
+            // The worker is still running a job it claimed: a long wait means it was not running.
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            while backgroundFinished.load(ordering: .sequentiallyConsistent) != n {}
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            if Tuning.twoCores == nil { contention.observeBackgroundWait(at: t1, waited: t1 - t0) }
+        }
         // The closures (and what they hold) are released here, by the thread that posted them.
         for i in backgroundReleased..<n { backgroundRing.advanced(by: i % TwoCoreRunner.backgroundSlots).deinitialize(count: 1) }
         backgroundReleased = n

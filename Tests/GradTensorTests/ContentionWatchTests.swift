@@ -71,4 +71,19 @@ final class ContentionWatchTests: XCTestCase {
         XCTAssertTrue(w.oneCore(at: 1_121 * ms))
         XCTAssertFalse(w.oneCore(at: 1_170 * ms))
     }
+
+    func testTwoLongWaitsForABackgroundJobAreASign() {
+        var w = ContentionWatch()
+        w.observeBackgroundWait(at: 1_000 * ms, waited: 900_000)  // under a millisecond: a job still running
+        w.observeBackgroundWait(at: 1_001 * ms, waited: 900_000)
+        XCTAssertEqual(w.signs, 0)
+        w.observeBackgroundWait(at: 1_010 * ms, waited: 3 * ms)  // the worker was not running: once is noise
+        XCTAssertEqual(w.signs, 0)
+        w.observeBackgroundWait(at: 1_070 * ms, waited: 3 * ms)  // again, but 60 ms later
+        XCTAssertEqual(w.signs, 0)
+        w.observeBackgroundWait(at: 1_100 * ms, waited: 2 * ms)  // and again within 50 ms: a sign
+        XCTAssertEqual(w.signs, 1)
+        XCTAssertTrue(w.oneCore(at: 1_149 * ms))
+        XCTAssertFalse(w.oneCore(at: 1_150 * ms))
+    }
 }

@@ -330,12 +330,14 @@ def evaluate(data, peers, workloads, quick, reference, accuracy=None):
     peak_all = median([(r.get(peak_isa) or {}).get("per_core_gflops", 0) * r.get("cores", 1) or None
                        for r in peak_recs])
 
+    # The targets of issue 22 ("Fast on every CPU"); W2's floor is its products alone, as the
+    # issue counts it (floorbn-W2, with its BatchNormalization passes, is printed beside it).
     for w, metric, gkey, pkey, limit_peer, limit_floor in [
-        ("W1", "epoch", "epoch_seconds", "epoch_seconds", 0.5, 1.3),
-        ("W2", "epoch", "epoch_seconds", "epoch_seconds", 0.5, None),
+        ("W1", "epoch", "epoch_seconds", "epoch_seconds", 0.5, 1.2),
+        ("W2", "epoch", "epoch_seconds", "epoch_seconds", 0.5, 1.2),
         ("W3", "mc", "mc_seconds", "mc_seconds", 0.3, None),
         ("W3b", "mc", "mc_seconds", "mc_seconds", 0.35, None),
-        ("W5", "epoch", "epoch_seconds", "epoch_seconds", None, 1.2),
+        ("W5", "epoch", "epoch_seconds", "epoch_seconds", None, 1.1),
         ("W6", "epoch", "epoch_seconds", "epoch_seconds", 0.4, None),
     ]:
         if w not in workloads:
@@ -404,7 +406,7 @@ def evaluate(data, peers, workloads, quick, reference, accuracy=None):
         rows.append({"workload": "W4", "metric": "startup", "unit": " s", "gradlab": g, "peers": pv,
                      "fastest_peer": fk, "fastest_peer_seconds": fv, "ratio_peer": ratio(g, fv),
                      "gradlab_reported_startup": med(data, "gradlab", "W4", "startup_seconds"),
-                     "target": "≤0.05 s", "checks": [None if g is None else g <= 0.05]})
+                     "target": "≤0.03 s", "checks": [None if g is None else g <= 0.03]})
         g = med(data, "gradlab", "W1", "data_seconds")
         pv = peer_val("W1", "data_seconds")
         fk, fv = fastest(pv)
@@ -417,7 +419,7 @@ def evaluate(data, peers, workloads, quick, reference, accuracy=None):
         rp = ratio(g, lv)
         rows.append({"workload": "W4", "metric": "peak RSS", "unit": " MiB", "gradlab": g, "peers": pv,
                      "fastest_peer": lk, "fastest_peer_seconds": lv, "ratio_peer": rp,
-                     "target": "≤0.25× leanest peer", "checks": [None if rp is None else rp <= 0.25]})
+                     "target": "≤0.2× leanest peer", "checks": [None if rp is None else rp <= 0.2]})
 
     for r in rows:
         if quick:

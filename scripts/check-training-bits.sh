@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The same training under two gradlab binaries gives the same bits: runs the
-# bench's W1, W2 and W3 sessions (bench/sessions/w{1,2,3}.gl: two epochs for
-# W1 and W2, one and MC Dropout for W3) under OLD and NEW, saves each model,
+# bench's W1, W2, W3 and W3b sessions (bench/sessions/w{1,2,3,3b}.gl: two
+# epochs for W1 and W2, one and MC Dropout for W3 and W3b, whose dropout is on
+# the input too) under OLD and NEW, saves each model,
 # and checks that model.safetensors, optimizer.safetensors and model.json are
 # byte-identical and that the shell printed the same text but for timings.
 # A refactoring of the training code must not move a bit.
@@ -24,7 +25,7 @@ run() { # binary session output-dir
 scrub() { sed -E -e "s|$1|OUT|g" -e 's/[0-9.]+ ?(s|ms|us|µs)\b/T/g' -e 's/[0-9.]+ ?(us|ms|µs|s)\/step/T/g' -e 's/[0-9.]+ (samples|steps)\/s/R/g' "$2"; }
 
 failed=0
-for w in w1 w2 w3; do
+for w in w1 w2 w3 w3b; do
   run "$old" "$w" "$work/$w-old"
   run "$new" "$w" "$work/$w-new"
   if diff <(scrub "$work/$w-old" "$work/$w-old.log") <(scrub "$work/$w-new" "$work/$w-new.log") > "$work/$w.diff"; then

@@ -29,8 +29,24 @@ static inline uint32_t lowbias32(uint32_t x) {
 
 CGEMM_PATHS(dropout, (DROPOUT_ARGS), DROPOUT_BODY)
 
+// Without a mask: the same factors, only y written (a pass of MC Dropout, which never runs
+// backward, or the backward pass itself, which recomputes the factors from the key).
+#define DROPOUT_Y_BODY                                                                     \
+    for (long i = 0; i < n; i++) {                                                         \
+        uint32_t c = (uint32_t)(first + i);                                                \
+        uint32_t h = lowbias32(lowbias32(c ^ k1) + k2) >> 8;                               \
+        y[i] = x[i] * (h >= threshold ? keep : 0.0f);                                      \
+    }
+
+#define DROPOUT_Y_ARGS                                                                     \
+    const float *restrict x, float *restrict y, long n, long first,                       \
+    uint32_t threshold, float keep, uint32_t k1, uint32_t k2
+
+CGEMM_PATHS(dropout_y, (DROPOUT_Y_ARGS), DROPOUT_Y_BODY)
+
 void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, unsigned int threshold, float keep,
                    unsigned long long key) {
     uint32_t k1 = (uint32_t)key, k2 = (uint32_t)(key >> 32);
+    if (!mask) { CGEMM_DISPATCH(dropout_y, x, y, n, first, threshold, keep, k1, k2); }
     CGEMM_DISPATCH(dropout, x, y, mask, n, first, threshold, keep, k1, k2);
 }

@@ -10,7 +10,10 @@
 /// - twice within 50 ms, a worker half ended more than 0.3 ms after the main
 ///   thread's own half and took over 4× as long: it was not running;
 /// - twice within 50 ms, the main thread waited over 1 ms for a background
-///   job (`Background`) the worker had claimed: jobs take tens of microseconds.
+///   job (`Background`) the worker had claimed: it was not running. (A job
+///   that long by itself, a layer of under 32 units over a wide input and a
+///   large batch, leaves the main thread nothing to do meanwhile: one core
+///   costs such a model nothing.)
 /// One low window or one late half alone is what a virtual machine's host
 /// does now and then, and going to one core for it costs more than it saves.
 /// After a sign, one core for 50 ms, doubling while signs come back within a
@@ -59,8 +62,8 @@ struct ContentionWatch {
     }
 
     /// The main thread waited `waited` ns for a background job the worker had claimed
-    /// (`Background`). Jobs are small (under `Tuning.splitWork` multiply-adds, tens of
-    /// microseconds): a wait of over `backgroundStall` is a worker that was not running.
+    /// (`Background`): most jobs are under `Tuning.splitWork` multiply-adds, tens of
+    /// microseconds, so a wait of over `backgroundStall` is a worker that was not running.
     mutating func observeBackgroundWait(at now: UInt64, waited: UInt64) {
         guard waited > Self.backgroundStall else { return }
         if lastStall != 0 && now - lastStall < Self.stallPair { sign(at: now) }

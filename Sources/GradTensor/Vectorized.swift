@@ -115,21 +115,15 @@ public enum Vectorized {
 extension Vectorized {
     /// Dropout of x into y (CGemm's `cgemm_dropout`: a counter hash keyed by
     /// `key`, the same bits on every CPU), split over two cores when that is
-    /// faster; `mask` receives each element's factor (0 or 1 / (1 − rate)).
-    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+    /// faster; `mask`, when given, receives each element's factor (0 or
+    /// 1 / (1 − rate)). The backward pass is the same call on the gradient with the same key.
+    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>? = nil,
                                _ n: Int, rate: Float, key: UInt64) {
         let threshold = UInt32(min(Double(rate) * 16_777_216, 16_777_216))
         let keep = 1 / (1 - rate)
         Parallel.halves(n, granule: 16, kind: .dropout) { lo, hi in
-            cgemm_dropout(x + lo, y + lo, mask + lo, hi - lo, lo, threshold, keep, key)
+            cgemm_dropout(x + lo, y + lo, mask.map { $0 + lo }, hi - lo, lo, threshold, keep, key)
         }
-    }
-
-    /// g[i] *= mask[i]
-    public static func multiply(_ g: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        while i + 8 <= n { store(load(g + i) * load(mask + i), out + i); i += 8 }
-        while i < n { out[i] = g[i] * mask[i]; i += 1 }
     }
 }
 

@@ -57,16 +57,17 @@ final class LayerTests: XCTestCase {
         var rng = RandomGenerator(seed: 1)
         let x = Tensor(repeating: 1, shape: [10, 1000])
         let y = d(x, mode: .training, rng: &rng)
+        let first = y.array  // the layer's output buffer is reused by the next pass
         let zeros = y.array.filter { $0 == 0 }.count
         XCTAssertEqual(Double(zeros) / 10_000, 0.25, accuracy: 0.02)
         XCTAssertTrue(y.array.allSatisfy { $0 == 0 || abs($0 - 4.0 / 3) < 1e-6 })
         XCTAssertTrue(d(x, mode: .inference, rng: &rng) === x)
-        // backward uses the same mask
-        _ = d(x, mode: .training, rng: &rng)
-        let g = d.backward(Tensor(repeating: 1, shape: [10, 1000]), needsInputGradient: true)
-        let y2 = d(x, mode: .training, rng: &rng)
-        _ = y2
-        XCTAssertEqual(g.array.filter { $0 == 0 }.count > 0, true)
+        // backward multiplies by the last pass's factors (recomputed from its key, no mask kept), exactly
+        let factors = d(x, mode: .training, rng: &rng).array
+        let g0 = Check.random([10, 1000], seed: 3, scale: 1)
+        let g = d.backward(g0, needsInputGradient: true)
+        XCTAssertTrue(g.array == zip(g0.array, factors).map { $0 * $1 }, "backward's factors are not the forward pass's")
+        XCTAssertTrue(factors != first, "a new pass draws new factors")
     }
 
     func testAlphaDropoutKeepsMeanAndVariance() {

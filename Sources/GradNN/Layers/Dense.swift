@@ -85,6 +85,9 @@ public final class Dense: ActivatedLayer {
         outputShape = [units]
     }
 
+    /// Rows per block of the forward pass's bias and activation.
+    static let epilogueRows = 32
+
     public func callAsFunction(_ input: Tensor, mode: ForwardMode, rng: inout RandomGenerator) -> Tensor {
         let n = input.rows
         output.resize([n, units])
@@ -96,9 +99,14 @@ public final class Dense: ActivatedLayer {
         if activation.needsInput { preActivation.resize([n, units]) }
         let z = activation.needsInput ? preActivation.data : nil
         BLAS.matmul(input, kernel.value, into: output) { columns in
-            if let b = bias { Vectorized.addRows(o, rows: n, cols: units, columns: columns, b) }
-            if let z { for r in 0..<n { (z + r * units + columns.lowerBound).update(from: o + r * units + columns.lowerBound, count: columns.count) } }
-            if activation.isElementwise { activation.apply(o, rows: n, cols: units, columns: columns) }
+            // In blocks of rows, so that each block is still in cache for the activation (MC
+            // Dropout's batches of 1,000 rows are megabytes); every element gets the same operations.
+            for r0 in stride(from: 0, to: n, by: Dense.epilogueRows) {
+                let rows = min(Dense.epilogueRows, n - r0), p = o + r0 * units
+                if let b = bias { Vectorized.addRows(p, rows: rows, cols: units, columns: columns, b) }
+                if let z { for r in r0..<(r0 + rows) { (z + r * units + columns.lowerBound).update(from: o + r * units + columns.lowerBound, count: columns.count) } }
+                if activation.isElementwise { activation.apply(p, rows: rows, cols: units, columns: columns) }
+            }
         }
         if !activation.isElementwise { activation.apply(o, rows: n, cols: units) }
         lastInput = input

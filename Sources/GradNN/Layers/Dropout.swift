@@ -12,9 +12,10 @@ public final class Dropout: Layer {
     public private(set) var isBuilt = false
     public var parameters: [Parameter] { [] }
     private let output = Tensor(zeros: [0])
-    private let mask = Tensor(zeros: [0])
     private let gradient = Tensor(zeros: [0])
     private var active = false
+    /// The last forward pass's key: backward recomputes its factors from it instead of keeping a mask.
+    private var key: UInt64 = 0
 
     public init(rate: Float, name: String = "dropout") {
         self.rate = rate
@@ -32,16 +33,18 @@ public final class Dropout: Layer {
         active = mode.dropout && rate > 0
         guard active else { return input }
         output.resize(input.shape)
-        // The mask is kept in every mode: a gradient check runs backward after an inference pass too.
-        mask.resize(input.shape)
-        Vectorized.dropout(input.data, output.data, mask: mask.data, input.count, rate: rate, key: rng.next())
+        // No mask is stored (an MC Dropout pass would write one as large as its input for
+        // nothing): the key is, and backward works in every mode, as a gradient check needs.
+        key = rng.next()
+        Vectorized.dropout(input.data, output.data, input.count, rate: rate, key: key)
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         guard active else { return outputGradient }
         gradient.resize(outputGradient.shape)
-        Vectorized.multiply(outputGradient.data, mask.data, into: gradient.data, outputGradient.count)
+        // The forward pass's factors, recomputed from its key: g · factor, as g · mask was.
+        Vectorized.dropout(outputGradient.data, gradient.data, outputGradient.count, rate: rate, key: key)
         return gradient
     }
 

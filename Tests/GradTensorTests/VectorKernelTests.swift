@@ -162,4 +162,40 @@ final class VectorKernelTests: XCTestCase {
             }
         }
     }
+
+    /// Dropout's factors, written out from cgemm.h's formula (Wellons' lowbias32, twice, on the
+    /// element's counter): the same on every path, with the mask written or not (the backward
+    /// pass and MC Dropout's passes write none), and split into two calls or not.
+    func testDropoutGivesTheCounterHashFactorsOnEveryPathWithOrWithoutAMask() {
+        func lowbias32(_ v: UInt32) -> UInt32 {
+            var x = v
+            x ^= x >> 16; x = x &* 0x7FEB_352D; x ^= x >> 15; x = x &* 0x846C_A68B; x ^= x >> 16
+            return x
+        }
+        let n = 1_000 + 7, rate: Float = 0.3, key: UInt64 = 0x0123_4567_89AB_CDEF
+        let threshold = UInt32(Double(rate) * 16_777_216), keep = 1 / (1 - rate)
+        let (k1, k2) = (UInt32(truncatingIfNeeded: key), UInt32(truncatingIfNeeded: key >> 32))
+        let x = (0..<n).map { Float($0 % 17) - 8.5 }
+        let factors = (0..<n).map { i -> Float in lowbias32(lowbias32(UInt32(i) ^ k1) &+ k2) >> 8 >= threshold ? keep : 0 }
+        let expected = zip(x, factors).map { $0 * $1 }
+        XCTAssertEqual(Double(factors.filter { $0 == 0 }.count) / Double(n), Double(rate), accuracy: 0.05)
+        for path: Int32 in [2, 1, 0] {
+            cgemm_set_path(path)
+            var (y, mask, y2, y3) = ([Float](repeating: .nan, count: n), [Float](repeating: .nan, count: n),
+                                     [Float](repeating: .nan, count: n), [Float](repeating: .nan, count: n))
+            x.withUnsafeBufferPointer { xp in
+                cgemm_dropout(xp.baseAddress!, &y, &mask, n, 0, threshold, keep, key)
+                cgemm_dropout(xp.baseAddress!, &y2, nil, n, 0, threshold, keep, key)
+                // two calls, the second with its `first`: the same as one
+                y3.withUnsafeMutableBufferPointer { out in
+                    cgemm_dropout(xp.baseAddress!, out.baseAddress!, nil, 400, 0, threshold, keep, key)
+                    cgemm_dropout(xp.baseAddress! + 400, out.baseAddress! + 400, nil, n - 400, 400, threshold, keep, key)
+                }
+            }
+            XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern), "y with a mask, path \(path)")
+            XCTAssertEqual(mask.map(\.bitPattern), factors.map(\.bitPattern), "mask, path \(path)")
+            XCTAssertEqual(y2.map(\.bitPattern), expected.map(\.bitPattern), "y without a mask, path \(path)")
+            XCTAssertEqual(y3.map(\.bitPattern), expected.map(\.bitPattern), "y in two calls, path \(path)")
+        }
+    }
 }

@@ -57,8 +57,7 @@ struct ContentionWatch {
     /// A two-core call: the main thread's half took `own` ns, then it waited `waited` ns for the worker's.
     mutating func observeWait(at now: UInt64, own: UInt64, waited: UInt64) {
         guard waited > max(Self.stall, 4 * own) else { return }
-        if lastStall != 0 && now - lastStall < Self.stallPair { sign(at: now) }
-        lastStall = now
+        stalled(at: now)
     }
 
     /// The main thread waited `waited` ns for a background job the worker had claimed
@@ -66,6 +65,11 @@ struct ContentionWatch {
     /// microseconds, so a wait of over `backgroundStall` is a worker that was not running.
     mutating func observeBackgroundWait(at now: UInt64, waited: UInt64) {
         guard waited > Self.backgroundStall else { return }
+        stalled(at: now)
+    }
+
+    /// The worker was not running: a sign when it was already the case less than `stallPair` ago.
+    private mutating func stalled(at now: UInt64) {
         if lastStall != 0 && now - lastStall < Self.stallPair { sign(at: now) }
         lastStall = now
     }

@@ -115,14 +115,14 @@ public enum Vectorized {
 extension Vectorized {
     /// Dropout of x into y (CGemm's `cgemm_dropout`: a counter hash keyed by
     /// `key`, the same bits on every CPU), split over two cores when that is
-    /// faster; `mask`, when given, receives each element's factor (0 or
-    /// 1 / (1 − rate)). The backward pass is the same call on the gradient with the same key.
-    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>? = nil,
+    /// faster; each element is multiplied by 0 or 1 / (1 − rate). The backward pass is the same
+    /// call on the gradient with the same key.
+    public static func dropout(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                                _ n: Int, rate: Float, key: UInt64) {
         let threshold = UInt32(min(Double(rate) * 16_777_216, 16_777_216))
         let keep = 1 / (1 - rate)
         Parallel.halves(n, granule: 16, kind: .dropout) { lo, hi in
-            cgemm_dropout(x + lo, y + lo, mask.map { $0 + lo }, hi - lo, lo, threshold, keep, key)
+            cgemm_dropout(x + lo, y + lo, hi - lo, lo, threshold, keep, key)
         }
     }
 }

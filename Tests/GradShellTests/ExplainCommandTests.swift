@@ -37,8 +37,9 @@ final class ExplainCommandTests: XCTestCase {
         let h = m.layers[0](s.data!.train.head(32).x, mode: .inference, rng: &rng).copy()
         let n = h.count
         let inputZeros = h.array.filter { $0 == 0 }.count
-        let ones = Tensor(repeating: 1, shape: h.shape), y = Tensor(zeros: h.shape), mask = Tensor(zeros: h.shape)
-        Vectorized.dropout(ones.data, y.data, mask: mask.data, n, rate: 0.2, key: rng.next())
+        // Dropout of all-ones: each unit's factor, 0 where dropped.
+        let ones = Tensor(repeating: 1, shape: h.shape), mask = Tensor(zeros: h.shape)
+        Vectorized.dropout(ones.data, mask.data, n, rate: 0.2, key: rng.next())
         let dropped = mask.array.filter { $0 == 0 }.count
         var zerosAfter = 0
         for k in 0..<n where h[k] * mask[k] == 0 { zerosAfter += 1 }

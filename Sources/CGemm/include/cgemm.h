@@ -44,11 +44,10 @@ void cgemm_nadam_update(float *w, const float *g, float *m, float *v, long n, fl
 
 /// Dropout of x[0..<n] into y: element i keeps x[i]·keep when
 /// lowbias32(lowbias32(c ⊕ key.lo) + key.hi) >> 8 ≥ threshold, with the
-/// counter c = (uint32)(first + i), else 0·x[i]; mask[i] gets the factor
-/// (NULL: not written). Integer arithmetic and one multiply: the same bits on every path,
-/// and the same whether one call or several (with their `first`) cover the range. With the
-/// same key, a gradient in place of x gives the backward pass.
-void cgemm_dropout(const float *x, float *y, float *mask, long n, long first, unsigned int threshold, float keep,
+/// counter c = (uint32)(first + i), else 0·x[i]. Integer arithmetic and one multiply: the same
+/// bits on every path, and the same whether one call or several (with their `first`) cover the
+/// range. With the same key, a gradient in place of x gives the backward pass.
+void cgemm_dropout(const float *x, float *y, long n, long first, unsigned int threshold, float keep,
                    unsigned long long key);
 
 /// ELU (scale 1, sa = alpha) or SELU (sa = alpha·scale) of p[0..<n] in place:

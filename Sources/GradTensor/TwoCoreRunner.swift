@@ -1,3 +1,4 @@
+import CGemm
 import Foundation
 import Synchronization
 
@@ -70,6 +71,7 @@ final class TwoCoreRunner: @unchecked Sendable {
             var spins = 0
             var since = DispatchTime.now().uptimeNanoseconds
             while posted.load(ordering: .sequentiallyConsistent) == seen && !backgroundWaiting {
+                cgemm_spin_pause()
                 spins += 1
                 if spins & 4095 == 0 && DispatchTime.now().uptimeNanoseconds - since > TwoCoreRunner.idleSpin {
                     sleeping.store(true, ordering: .sequentiallyConsistent)
@@ -149,7 +151,7 @@ final class TwoCoreRunner: @unchecked Sendable {
         if backgroundFinished.load(ordering: .sequentiallyConsistent) != n {
             // The worker is still running a job it claimed: a long wait means it was not running.
             let t0 = DispatchTime.now().uptimeNanoseconds
-            while backgroundFinished.load(ordering: .sequentiallyConsistent) != n {}
+            while backgroundFinished.load(ordering: .sequentiallyConsistent) != n { cgemm_spin_pause() }
             let t1 = DispatchTime.now().uptimeNanoseconds
             if Tuning.twoCores == nil { contention.observeBackgroundWait(at: t1, waited: t1 - t0) }
         }
@@ -170,7 +172,7 @@ final class TwoCoreRunner: @unchecked Sendable {
             b()   // the worker has not started it: do it here
         } else {
             let t1 = DispatchTime.now().uptimeNanoseconds
-            while finished.load(ordering: .sequentiallyConsistent) != n {}
+            while finished.load(ordering: .sequentiallyConsistent) != n { cgemm_spin_pause() }
             let t2 = DispatchTime.now().uptimeNanoseconds
             if help { contention.observeWait(at: t2, own: t1 - t0, waited: t2 - t1) }
         }

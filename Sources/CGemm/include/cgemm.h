@@ -28,6 +28,14 @@ void cgemm_sgemm(int transA, int transB, int m, int n, int k,
 /// back to the best one it has).
 int cgemm_path(void);
 
+/// One turn of a spin-wait loop: x86's `pause` (the core, or its other hyperthread, gets
+/// the cycles, and leaving the loop does not flush the pipeline); nothing elsewhere.
+static inline void cgemm_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// Forces a path (2, 1, 0; clamped to what the CPU supports), for tests.
 void cgemm_set_path(int path);
 

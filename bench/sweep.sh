@@ -105,6 +105,11 @@ fi
 # ---------------------------------------------------------------- machine state
 source "$HERE/machine.sh"  # busy_pct, wait_quiet
 
+# gradlab-sweep times each block of gradlab's steps right after a block of OpenBLAS
+# sgemm-only steps in the same process. OpenBLAS' threads keep spinning (sched_yield)
+# for 2^28 cycles (~0.1 s) after their last call, and that took the second core from
+# gradlab's next block (Zen 4, 256x2 at batch 1024: 17.3 ms per step instead of 9.9).
+# OPENBLAS_THREAD_TIMEOUT=4 (2^4 cycles) puts them to sleep at once.
 run_one() {  # run_one NAME CMD...   -> NAME.jsonl, NAME.stderr, NAME.rc
   local name="$1"; shift
   timeout "$RUN_TIMEOUT" "$@" > "$WORK/$name.jsonl" 2> "$WORK/$name.stderr"
@@ -123,7 +128,7 @@ for ((r = 1; r <= REPEAT; r++)); do
     read -r -a CFG <<< "$(configs "$s")"
     log "round $r/$REPEAT: $s sweep ($(( ${#CFG[@]} / 2 )) configurations): gradlab"
     wait_quiet "$WORK" "r$r-$s-gradlab"
-    run_one "r$r-$s-gradlab" "$SWEEP_BIN" --json "${TIMING[@]}" "${CFG[@]}"
+    run_one "r$r-$s-gradlab" env OPENBLAS_THREAD_TIMEOUT=4 "$SWEEP_BIN" --json "${TIMING[@]}" "${CFG[@]}"
     if [ -n "$PEERS" ]; then
       log "round $r/$REPEAT: $s sweep: pytorch"
       wait_quiet "$WORK" "r$r-$s-pytorch"
@@ -146,7 +151,7 @@ if [ "${RETRY:-1}" = 1 ]; then
     log "re-running $(( ${#CFG[@]} / 2 )) $fw configuration(s) of round $r's $s sweep: other processes took CPU"
     wait_quiet "$WORK" "r$r-$s-$fw-retry"
     if [ "$fw" = gradlab ]; then
-      run_one "r$r-$s-$fw-retry" "$SWEEP_BIN" --json "${TIMING[@]}" "${CFG[@]}"
+      run_one "r$r-$s-$fw-retry" env OPENBLAS_THREAD_TIMEOUT=4 "$SWEEP_BIN" --json "${TIMING[@]}" "${CFG[@]}"
     else
       run_one "r$r-$s-$fw-retry" "$VENV_PY" "$HERE/peers/torch_sweep.py" "${TIMING[@]}" "${CFG[@]}"
     fi
